@@ -1,6 +1,5 @@
-// Package storage is Loa's system of record: every article source, manifest,
-// audio file, timing file, cached segment, job and lexicon is an object in a
-// Store. One machine uses a local folder; a cluster shares one S3 bucket.
+// The package documentation, with the configuration table, is in doc.go.
+
 package storage
 
 import (
@@ -17,18 +16,26 @@ var (
 	ErrConflict    = errors.New("storage: precondition failed")
 	ErrInvalidKey  = errors.New("storage: invalid key")
 	ErrUnavailable = errors.New("storage: store unavailable")
+	// ErrInvalidArgument reports bad options or input other than the key: a
+	// negative range offset, a content type with control characters, a body
+	// shorter than the size given to Put.
+	ErrInvalidArgument = errors.New("storage: invalid argument")
 )
 
 // Info describes one stored object.
 type Info struct {
 	Key         string
 	Size        int64
-	ETag        string // changes whenever the content changes; opaque
+	ETag        string // changes whenever the content changes; opaque, unquoted
 	ModTime     time.Time
 	ContentType string
+	// CacheControl is the value given at Put; listings may leave it empty.
+	CacheControl string
 }
 
-// PutOptions: zero values mean "unconditional put, no content type".
+// PutOptions: zero values mean "unconditional put, no content type". An
+// object stored without a content type reads back as
+// "application/octet-stream" on every store, because S3 servers assign it.
 type PutOptions struct {
 	ContentType  string
 	CacheControl string
@@ -53,15 +60,20 @@ type ListOptions struct {
 	Limit      int
 }
 
-// ListPage is one page of a prefix listing, sorted by key. Next is the
-// StartAfter value for the following page, "" when there is none.
+// ListPage is one page of a prefix listing, sorted by key (byte order). Next
+// is the StartAfter value for the following page, "" when there is none.
+// Items carry Key, Size, ETag and ModTime; ContentType and CacheControl may
+// be empty because S3 listings do not include them.
 type ListPage struct {
 	Items []Info
 	Next  string
 }
 
 // Store is the small interface every backend implements. Put is atomic:
-// readers see the old or the new object, never part of one.
+// readers see the old or the new object, never part of one. Put reads
+// exactly size bytes from r (size < 0: until EOF); a shorter body fails with
+// ErrInvalidArgument and stores nothing. Offsets past the end of an object
+// read as empty, like reading a file at EOF.
 type Store interface {
 	Put(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (Info, error)
 	// Get returns the object's bytes (all of them when rng is nil) and the

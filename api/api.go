@@ -1,0 +1,231 @@
+// Package api is Loa's HTTP layer: gin handlers that bind a request, call
+// the article service and write the answer. Errors become status codes in
+// one place (errors.go).
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/text"
+	"github.com/loa-audio/loa/synth/tts"
+)
+
+// Articles is what the HTTP layer needs from the article service.
+type Articles interface {
+	Create(ctx context.Context, sub synth.Submission) (synth.State, bool, error)
+	Update(ctx context.Context, id string, sub synth.Submission) (synth.State, bool, error)
+	Get(ctx context.Context, id string) (synth.State, error)
+	Manifest(ctx context.Context, id string) (synth.Manifest, error)
+	Document(ctx context.Context, id string) (text.Document, error)
+	List(ctx context.Context, f synth.ListFilter) (synth.ListResult, error)
+	Delete(ctx context.Context, id string) error
+	Resynthesize(ctx context.Context, id string) (synth.State, error)
+	Preview(ctx context.Context, sub synth.Submission) (synth.PreviewResult, error)
+	Subscribe(id string) (<-chan synth.Manifest, func())
+	Voices(ctx context.Context) []tts.VoiceStatus
+	Lexicon(ctx context.Context, feed string) (synth.Lexicon, error)
+	AddRule(ctx context.Context, r text.Rule) (text.Rule, synth.Lexicon, error)
+	UpdateRule(ctx context.Context, id string, r text.Rule) (text.Rule, synth.Lexicon, error)
+	DeleteRule(ctx context.Context, id string) (synth.Lexicon, error)
+	RuleTouches(ctx context.Context, r text.Rule, limit int) ([]synth.RuleTouch, error)
+	ListenEvent(ctx context.Context, id, event string) error
+	Listens(ctx context.Context, id string) (map[string]int, error)
+	Published(ctx context.Context, feed string) ([]synth.Summary, error)
+	Plan(ctx context.Context, id string) (synth.Plan, error)
+	SegmentReady(ctx context.Context, hash string) (bool, error)
+	Silence(d time.Duration) ([]byte, error)
+	Store() storage.Store
+}
+
+// Pages renders Loa's own HTML pages and assets (package web).
+type Pages interface {
+	// Register adds the player assets, demo page, embed page, dashboard and
+	// feeds to the router; the API's auth and error handling are passed in.
+	Register(r gin.IRouter, h PageHelpers)
+}
+
+// PageHelpers are API facilities that page handlers reuse.
+type PageHelpers struct {
+	Articles Articles
+	BaseURL  func(c *gin.Context) string
+	Error    func(c *gin.Context, err error)
+	CORS     gin.HandlerFunc
+}
+
+// Deps configures the HTTP layer.
+type Deps struct {
+	Articles Articles
+	Pages    Pages // nil: no HTML pages (API-only tests)
+	Tokens   *Tokens
+	// PublicURL is the externally visible base URL (https://audio.example.vn);
+	// empty means "derive it from each request's Host".
+	PublicURL   string
+	CORSOrigins []string // origins allowed to read public resources; empty = any
+	MaxBody     int64    // default 2 MB
+	Presign     time.Duration
+	Ready       func(ctx context.Context) error
+	Registry    *prometheus.Registry
+	Webhooks    Webhooks // nil: no webhook endpoints
+	Logger      *slog.Logger
+}
+
+type server struct {
+	Deps
+	metrics *httpMetrics
+}
+
+// New builds the HTTP handler.
+func New(d Deps) *gin.Engine {
+	if d.MaxBody <= 0 {
+		d.MaxBody = 2 << 20
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	s := &server{Deps: d, metrics: newHTTPMetrics(d.Registry)}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(s.requestID, s.recover, s.logRequests)
+	r.NoRoute(func(c *gin.Context) {
+		c.JSON(http.StatusNotFound, errorBody{Error: "no such endpoint: " + c.Request.Method + " " + c.Request.URL.Path})
+	})
+	r.NoMethod(func(c *gin.Context) {
+		c.JSON(http.StatusMethodNotAllowed, errorBody{Error: "method " + c.Request.Method + " not allowed on " + c.Request.URL.Path})
+	})
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry})))
+
+	v1 := r.Group("/api/v1")
+	v1.GET("/openapi.json", s.openAPI)
+	ed := v1.Group("", s.requireEditor)
+	ed.POST("/articles", s.createArticle)
+	ed.GET("/articles", s.listArticles)
+	ed.GET("/articles/:id", s.getArticle)
+	ed.PUT("/articles/:id", s.updateArticle)
+	ed.DELETE("/articles/:id", s.deleteArticle)
+	ed.POST("/articles/:id/resynthesize", s.resynthesize)
+	ed.GET("/articles/:id/preview", s.previewArticle)
+	ed.GET("/articles/:id/listens", s.listens)
+	v1.GET("/articles/:id/events", s.requireEditorOrQueryToken, s.articleEvents)
+	ed.POST("/preview", s.preview)
+	ed.GET("/voices", s.voices)
+	ed.GET("/lexicon", s.getLexicon)
+	ed.POST("/lexicon", s.addRule)
+	ed.POST("/lexicon/touches", s.ruleTouches)
+	ed.PUT("/lexicon/:rule", s.updateRule)
+	ed.DELETE("/lexicon/:rule", s.deleteRule)
+	if d.Webhooks != nil {
+		ed.GET("/webhooks", s.listWebhooks)
+		ed.POST("/webhooks", s.addWebhook)
+		ed.DELETE("/webhooks/:hook", s.deleteWebhook)
+		ed.GET("/webhooks/deliveries", s.webhookDeliveries)
+	}
+	ad := v1.Group("", s.requireAdmin)
+	ad.GET("/tokens", s.listTokens)
+	ad.POST("/tokens", s.createToken)
+	ad.DELETE("/tokens/:token", s.revokeToken)
+
+	pub := r.Group("", s.cors)
+	pub.GET("/audio/:id", s.audio)
+	pub.HEAD("/audio/:id", s.audio)
+	pub.GET("/audio/:id/:file", s.versioned)
+	pub.HEAD("/audio/:id/:file", s.versioned)
+	pub.OPTIONS("/audio/:id", s.preflightCORS)
+	pub.OPTIONS("/audio/:id/:file", s.preflightCORS)
+	pub.POST("/events", s.playerEvent)
+	pub.OPTIONS("/events", s.preflightCORS)
+
+	if d.Pages != nil {
+		d.Pages.Register(r, PageHelpers{Articles: d.Articles, BaseURL: s.baseURL, Error: respondErr, CORS: s.cors})
+	}
+	return r
+}
+
+const requestIDKey = "request_id"
+
+func (s *server) requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-Id")
+	if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
+	c.Set(requestIDKey, id)
+	c.Header("X-Request-Id", id)
+	c.Next()
+}
+
+func (s *server) recover(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.Logger.ErrorContext(c.Request.Context(), "handler panic", "panic", v, "path", c.Request.URL.Path, "request_id", c.GetString(requestIDKey))
+			if !c.Writer.Written() {
+				c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody{Error: "internal error (request " + c.GetString(requestIDKey) + ")"})
+			}
+		}
+	}()
+	c.Next()
+}
+
+func (s *server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	status := c.Writer.Status()
+	s.metrics.observe(c.Request.Method, route, status, time.Since(start))
+	if route == "/audio/:id" || route == "/audio/:id/:file" || route == "/metrics" || route == "/healthz" {
+		return // hot paths: counted, not logged
+	}
+	s.Logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "http",
+		slog.String("method", c.Request.Method), slog.String("route", route), slog.Int("status", status),
+		slog.Duration("took", time.Since(start)), slog.String("request_id", c.GetString(requestIDKey)))
+}
+
+func (s *server) readyz(c *gin.Context) {
+	if s.Ready != nil {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 5*time.Second)
+		defer cancel()
+		if err := s.Ready(ctx); err != nil {
+			c.JSON(http.StatusServiceUnavailable, errorBody{Error: "not ready: " + err.Error()})
+			return
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// baseURL is the externally visible root, without a trailing slash.
+func (s *server) baseURL(c *gin.Context) string {
+	if s.PublicURL != "" {
+		return strings.TrimRight(s.PublicURL, "/")
+	}
+	scheme := "http"
+	if c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host
+}

@@ -1,0 +1,304 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/text"
+)
+
+// bindJSON reads a JSON body strictly: JSON content type, size limit,
+// known fields only, exactly one value.
+func (s *server) bindJSON(c *gin.Context, v any) error {
+	ct := c.GetHeader("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return fmt.Errorf("%w: Content-Type must be application/json, got %q", errUnsupportedMedia, ct)
+	}
+	body, err := io.ReadAll(io.LimitReader(c.Request.Body, s.MaxBody+1))
+	if err != nil {
+		return fmt.Errorf("%w: reading body: %v", synth.ErrInvalidInput, err)
+	}
+	if int64(len(body)) > s.MaxBody {
+		return fmt.Errorf("%w: the limit is %d bytes", errBodyTooLarge, s.MaxBody)
+	}
+	if !utf8.Valid(body) {
+		return fmt.Errorf("%w: body is not valid UTF-8", synth.ErrInvalidInput)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: malformed JSON: %v", synth.ErrInvalidInput, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%w: malformed JSON: more than one value in the body", synth.ErrInvalidInput)
+	}
+	return nil
+}
+
+// articleJSON is a State with URLs made absolute.
+func (s *server) articleJSON(c *gin.Context, st synth.State) synth.State {
+	base := s.baseURL(c)
+	abs := func(u string) string {
+		if u == "" || strings.Contains(u, "://") {
+			return u
+		}
+		return base + u
+	}
+	st.AudioURL = abs(st.AudioURL)
+	st.VersionAudioURL = abs(st.VersionAudioURL)
+	st.TimingsURL = abs(st.TimingsURL)
+	st.TranscriptURL = abs(st.TranscriptURL)
+	st.PageURL = abs(st.PageURL)
+	return st
+}
+
+func (s *server) createArticle(c *gin.Context) {
+	var sub synth.Submission
+	if err := s.bindJSON(c, &sub); err != nil {
+		respondErr(c, err)
+		return
+	}
+	st, created, err := s.Articles.Create(c.Request.Context(), sub)
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusAccepted
+	}
+	c.Header("Location", "/api/v1/articles/"+st.ID)
+	c.JSON(status, s.articleJSON(c, st))
+}
+
+func (s *server) updateArticle(c *gin.Context) {
+	var sub synth.Submission
+	if err := s.bindJSON(c, &sub); err != nil {
+		respondErr(c, err)
+		return
+	}
+	st, _, err := s.Articles.Update(c.Request.Context(), c.Param("id"), sub)
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, s.articleJSON(c, st))
+}
+
+func (s *server) getArticle(c *gin.Context) {
+	st, err := s.Articles.Get(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.articleJSON(c, st))
+}
+
+func (s *server) deleteArticle(c *gin.Context) {
+	if err := s.Articles.Delete(c.Request.Context(), c.Param("id")); err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *server) resynthesize(c *gin.Context) {
+	st, err := s.Articles.Resynthesize(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, s.articleJSON(c, st))
+}
+
+func (s *server) listArticles(c *gin.Context) {
+	f := synth.ListFilter{Status: synth.Status(c.Query("status")), Feed: c.Query("feed"), Query: c.Query("q")}
+	var err error
+	if f.Offset, err = intParam(c, "offset"); err != nil {
+		respondErr(c, err)
+		return
+	}
+	if f.Limit, err = intParam(c, "limit"); err != nil {
+		respondErr(c, err)
+		return
+	}
+	if f.Since, err = timeParam(c, "since"); err != nil {
+		respondErr(c, err)
+		return
+	}
+	if f.Until, err = timeParam(c, "until"); err != nil {
+		respondErr(c, err)
+		return
+	}
+	res, err := s.Articles.List(c.Request.Context(), f)
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	resp := gin.H{"articles": res.Articles, "total": res.Total, "offset": res.Offset, "limit": res.Limit}
+	if next := res.Offset + len(res.Articles); next < res.Total {
+		q := c.Request.URL.Query()
+		q.Set("offset", strconv.Itoa(next))
+		resp["next"] = "/api/v1/articles?" + q.Encode()
+	}
+	c.JSON(http.StatusOK, resp)
+}
+
+func intParam(c *gin.Context, name string) (int, error) {
+	v := c.Query(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: %s must be a non-negative integer", synth.ErrInvalidInput, name)
+	}
+	return n, nil
+}
+
+func timeParam(c *gin.Context, name string) (time.Time, error) {
+	v := c.Query(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%w: %s must be a date (2006-01-02) or RFC 3339 time", synth.ErrInvalidInput, name)
+}
+
+func (s *server) preview(c *gin.Context) {
+	var sub synth.Submission
+	if err := s.bindJSON(c, &sub); err != nil {
+		respondErr(c, err)
+		return
+	}
+	res, err := s.Articles.Preview(c.Request.Context(), sub)
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}
+
+func (s *server) previewArticle(c *gin.Context) {
+	res, err := s.Articles.Preview(c.Request.Context(), synth.Submission{ID: c.Param("id")})
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}
+
+func (s *server) listens(c *gin.Context) {
+	if _, err := s.Articles.Get(c.Request.Context(), c.Param("id")); err != nil {
+		respondErr(c, err)
+		return
+	}
+	counts, err := s.Articles.Listens(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"id": c.Param("id"), "events": counts})
+}
+
+func (s *server) voices(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"voices": s.Articles.Voices(c.Request.Context())})
+}
+
+func (s *server) getLexicon(c *gin.Context) {
+	lx, err := s.Articles.Lexicon(c.Request.Context(), c.Query("feed"))
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, lx)
+}
+
+func (s *server) addRule(c *gin.Context) {
+	var r text.Rule
+	if err := s.bindJSON(c, &r); err != nil {
+		respondErr(c, err)
+		return
+	}
+	rule, lx, err := s.Articles.AddRule(c.Request.Context(), r)
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"rule": rule, "version": lx.Version})
+}
+
+func (s *server) updateRule(c *gin.Context) {
+	var r text.Rule
+	if err := s.bindJSON(c, &r); err != nil {
+		respondErr(c, err)
+		return
+	}
+	rule, lx, err := s.Articles.UpdateRule(c.Request.Context(), c.Param("rule"), r)
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"rule": rule, "version": lx.Version})
+}
+
+func (s *server) deleteRule(c *gin.Context) {
+	if _, err := s.Articles.DeleteRule(c.Request.Context(), c.Param("rule")); err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *server) ruleTouches(c *gin.Context) {
+	var r text.Rule
+	if err := s.bindJSON(c, &r); err != nil {
+		respondErr(c, err)
+		return
+	}
+	touches, err := s.Articles.RuleTouches(c.Request.Context(), r, 100)
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"sentences": touches})
+}
+
+// playerEvent counts anonymous player events sent with navigator.sendBeacon,
+// which posts text/plain; the body is small JSON either way.
+func (s *server) playerEvent(c *gin.Context) {
+	body, err := io.ReadAll(io.LimitReader(c.Request.Body, 1025))
+	if err != nil || len(body) > 1024 {
+		respondErr(c, fmt.Errorf("%w: event body must be at most 1 KB", errBodyTooLarge))
+		return
+	}
+	var ev struct {
+		Article string `json:"article"`
+		Event   string `json:"event"`
+	}
+	if err := json.Unmarshal(body, &ev); err != nil {
+		respondErr(c, fmt.Errorf("%w: malformed event JSON: %v", synth.ErrInvalidInput, err))
+		return
+	}
+	if err := s.Articles.ListenEvent(c.Request.Context(), ev.Article, ev.Event); err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

@@ -1,0 +1,216 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/synth"
+)
+
+// audio serves /audio/{id}.mp3: the article's current version, or, with
+// ?progressive=1 while it is being made, the sentences done so far followed
+// by the rest as they finish.
+func (s *server) audio(c *gin.Context) {
+	id, ok := strings.CutSuffix(c.Param("id"), ".mp3")
+	if !ok {
+		respondErr(c, fmt.Errorf("%w: audio URLs end in .mp3", synth.ErrNotFound))
+		return
+	}
+	m, err := s.Articles.Manifest(c.Request.Context(), id)
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	building := m.Status == synth.StatusQueued || m.Status == synth.StatusSynthesizing
+	if c.Query("progressive") == "1" && building && c.Request.Method == http.MethodGet {
+		s.progressive(c, id)
+		return
+	}
+	if m.Current == nil {
+		switch m.Status {
+		case synth.StatusFailed:
+			respondErr(c, fmt.Errorf("%w: audio of %q failed: %s", synth.ErrNotFound, id, m.Error))
+		default:
+			respondErr(c, fmt.Errorf("%w: audio of %q is not ready yet (status %s)", synth.ErrNotFound, id, m.Status))
+		}
+		return
+	}
+	// The stable URL changes content when a new version is published, so
+	// caches must revalidate; the ETag makes that a cheap 304.
+	c.Header("Cache-Control", "public, max-age=60, must-revalidate")
+	s.serveObject(c, m.Current.AudioKey, `"`+m.Current.ID+`"`, m.Current.PublishedAt, "audio/mpeg")
+}
+
+// versioned serves immutable objects of one version:
+// /audio/{id}/{version}.mp3|.json|.vtt|.chapters.json
+func (s *server) versioned(c *gin.Context) {
+	id, file := c.Param("id"), c.Param("file")
+	if err := synth.ValidateID(id); err != nil {
+		respondErr(c, err)
+		return
+	}
+	version, ext, ok := strings.Cut(file, ".")
+	types := map[string]string{
+		"mp3":           "audio/mpeg",
+		"json":          "application/json",
+		"vtt":           "text/vtt; charset=utf-8",
+		"chapters.json": "application/json+chapters",
+	}
+	ctype, known := types[ext]
+	if !ok || !known || len(version) == 0 || len(version) > 64 || strings.Trim(version, "0123456789abcdef") != "" {
+		respondErr(c, fmt.Errorf("%w: %s", synth.ErrNotFound, c.Request.URL.Path))
+		return
+	}
+	key := "audio/" + id + "/" + file
+	if s.Presign > 0 && ext == "mp3" {
+		if signer, ok := s.Articles.Store().(storage.URLSigner); ok {
+			u, err := signer.SignedURL(c.Request.Context(), key, s.Presign)
+			if err != nil {
+				respondErr(c, err)
+				return
+			}
+			c.Header("Cache-Control", fmt.Sprintf("private, max-age=%d", int(s.Presign.Seconds()/2)))
+			c.Redirect(http.StatusFound, u)
+			return
+		}
+	}
+	c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	s.serveObject(c, key, `"`+version+`"`, time.Time{}, ctype)
+}
+
+// serveObject answers GET/HEAD with Range, ETag, If-None-Match and
+// Last-Modified from either store without loading the object in memory.
+func (s *server) serveObject(c *gin.Context, key, etag string, modTime time.Time, ctype string) {
+	obj, err := storage.OpenSeeker(c.Request.Context(), s.Articles.Store(), key)
+	if err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			respondErr(c, fmt.Errorf("%w: %s", synth.ErrNotFound, c.Request.URL.Path))
+			return
+		}
+		respondErr(c, err)
+		return
+	}
+	defer obj.Close()
+	if modTime.IsZero() {
+		modTime = obj.Info().ModTime
+	}
+	c.Header("ETag", etag)
+	c.Header("Content-Type", ctype)
+	c.Header("Accept-Ranges", "bytes")
+	c.Header("Access-Control-Expose-Headers", "Content-Length, Content-Range, Accept-Ranges, ETag")
+	http.ServeContent(c.Writer, c.Request, "", modTime, obj)
+}
+
+// progressive streams the planned parts of an article in order, waiting
+// for each segment to be stored. The stream has no length: players treat it
+// like a live stream until the finished file replaces it.
+func (s *server) progressive(c *gin.Context, id string) {
+	ctx := c.Request.Context()
+	plan, err := s.waitPlan(ctx, id)
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.Header("Content-Type", "audio/mpeg")
+	c.Header("Cache-Control", "no-store")
+	c.Header("X-Loa-Progressive", "1")
+	c.Status(http.StatusOK)
+	flusher, _ := c.Writer.(http.Flusher)
+	store := s.Articles.Store()
+	const idle = 3 * time.Minute
+	for _, part := range plan.Parts {
+		if part.Segment == "" {
+			b, err := s.Articles.Silence(time.Duration(part.SilenceMS) * time.Millisecond)
+			if err != nil {
+				return
+			}
+			if _, err := c.Writer.Write(b); err != nil {
+				return
+			}
+			continue
+		}
+		deadline := time.Now().Add(idle)
+		for {
+			ready, err := s.Articles.SegmentReady(ctx, part.Segment)
+			if err != nil || ctx.Err() != nil {
+				return
+			}
+			if ready {
+				break
+			}
+			if time.Now().After(deadline) {
+				return
+			}
+			if flusher != nil {
+				flusher.Flush()
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(150 * time.Millisecond):
+			}
+		}
+		rc, _, err := store.Get(ctx, synth.SegmentKey(part.Segment), nil)
+		if err != nil {
+			return
+		}
+		_, err = io.Copy(c.Writer, rc)
+		rc.Close()
+		if err != nil {
+			return
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+	}
+}
+
+// waitPlan waits briefly for a queued article's plan: it is written as soon
+// as a worker has normalized the text, typically well under a second.
+func (s *server) waitPlan(ctx context.Context, id string) (synth.Plan, error) {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		plan, err := s.Articles.Plan(ctx, id)
+		if err == nil {
+			return plan, nil
+		}
+		if !errors.Is(err, synth.ErrNotFound) || time.Now().After(deadline) {
+			return synth.Plan{}, err
+		}
+		select {
+		case <-ctx.Done():
+			return synth.Plan{}, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// cors lets the configured player origins (any, when none are configured)
+// read public resources: audio, timings, transcripts, feeds.
+func (s *server) cors(c *gin.Context) {
+	origin := c.GetHeader("Origin")
+	switch {
+	case len(s.CORSOrigins) == 0:
+		c.Header("Access-Control-Allow-Origin", "*")
+	case origin != "" && slices.Contains(s.CORSOrigins, origin):
+		c.Header("Access-Control-Allow-Origin", origin)
+		c.Header("Vary", "Origin")
+	}
+	c.Next()
+}
+
+func (s *server) preflightCORS(c *gin.Context) {
+	c.Header("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
+	c.Header("Access-Control-Allow-Headers", "Range, Content-Type, If-None-Match")
+	c.Header("Access-Control-Max-Age", "86400")
+	c.Status(http.StatusNoContent)
+}

@@ -1,0 +1,244 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/synth"
+)
+
+// Tokens checks Bearer tokens. The editor and admin tokens from the
+// configuration are compared in constant time; tokens an admin creates are
+// stored by their SHA-256 only, so the store never holds a usable secret.
+type Tokens struct {
+	store  storage.Store
+	editor []byte // SHA-256 of the configured editor token (nil = none)
+	admin  []byte
+	mu     sync.Mutex
+	cache  map[string]cachedToken
+	now    func() time.Time
+}
+
+type cachedToken struct {
+	valid bool
+	until time.Time
+}
+
+// TokenRecord is a stored editor token (without the secret).
+type TokenRecord struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// NewTokens configures authentication; empty tokens are disabled.
+func NewTokens(store storage.Store, editorToken, adminToken string) *Tokens {
+	t := &Tokens{store: store, cache: map[string]cachedToken{}, now: time.Now}
+	if editorToken != "" {
+		t.editor = digest(editorToken)
+	}
+	if adminToken != "" {
+		t.admin = digest(adminToken)
+	}
+	return t
+}
+
+func digest(s string) []byte {
+	sum := sha256.Sum256([]byte(s))
+	return sum[:]
+}
+
+func tokenKey(hash []byte) string { return "tokens/" + hex.EncodeToString(hash) + ".json" }
+
+func (t *Tokens) isAdmin(token string) bool {
+	return t.admin != nil && subtle.ConstantTimeCompare(digest(token), t.admin) == 1
+}
+
+func (t *Tokens) isEditor(ctx context.Context, token string) (bool, error) {
+	d := digest(token)
+	if t.isAdmin(token) || (t.editor != nil && subtle.ConstantTimeCompare(d, t.editor) == 1) {
+		return true, nil
+	}
+	if t.store == nil {
+		return false, nil
+	}
+	key := tokenKey(d)
+	t.mu.Lock()
+	c, ok := t.cache[key]
+	t.mu.Unlock()
+	if ok && t.now().Before(c.until) {
+		return c.valid, nil
+	}
+	_, err := t.store.Stat(ctx, key)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return false, fmt.Errorf("check token: %w", err)
+	}
+	valid := err == nil
+	t.mu.Lock()
+	if len(t.cache) > 10000 {
+		t.cache = map[string]cachedToken{}
+	}
+	// Revocations reach other nodes within this time.
+	t.cache[key] = cachedToken{valid: valid, until: t.now().Add(10 * time.Second)}
+	t.mu.Unlock()
+	return valid, nil
+}
+
+// Create makes a new editor token and returns its secret once.
+func (t *Tokens) Create(ctx context.Context, name string) (string, TokenRecord, error) {
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", TokenRecord{}, err
+	}
+	secret := "loa_" + hex.EncodeToString(b[:])
+	d := digest(secret)
+	rec := TokenRecord{ID: hex.EncodeToString(d)[:16], Name: name, CreatedAt: t.now().UTC()}
+	if _, err := storage.PutJSON(ctx, t.store, tokenKey(d), rec, storage.PutOptions{ContentType: "application/json", IfNoneMatch: true}); err != nil {
+		return "", TokenRecord{}, fmt.Errorf("store token: %w", err)
+	}
+	return secret, rec, nil
+}
+
+// List returns stored editor tokens.
+func (t *Tokens) List(ctx context.Context) ([]TokenRecord, error) {
+	infos, err := storage.ListAll(ctx, t.store, "tokens/")
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	out := []TokenRecord{}
+	for _, info := range infos {
+		var rec TokenRecord
+		if _, err := storage.GetJSON(ctx, t.store, info.Key, &rec); err == nil {
+			out = append(out, rec)
+		}
+	}
+	return out, nil
+}
+
+// Revoke deletes the stored token with this id.
+func (t *Tokens) Revoke(ctx context.Context, id string) error {
+	if len(id) != 16 || strings.Trim(id, "0123456789abcdef") != "" {
+		return fmt.Errorf("%w: token id must be 16 hex digits", synth.ErrInvalidInput)
+	}
+	infos, err := storage.ListAll(ctx, t.store, "tokens/"+id)
+	if err != nil {
+		return fmt.Errorf("find token: %w", err)
+	}
+	if len(infos) == 0 {
+		return fmt.Errorf("%w: token %s", synth.ErrNotFound, id)
+	}
+	for _, info := range infos {
+		if err := t.store.Delete(ctx, info.Key); err != nil {
+			return fmt.Errorf("revoke token: %w", err)
+		}
+		t.mu.Lock()
+		delete(t.cache, info.Key)
+		t.mu.Unlock()
+	}
+	return nil
+}
+
+func bearer(c *gin.Context) string {
+	h := c.GetHeader("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+func (s *server) requireEditor(c *gin.Context) {
+	s.checkEditor(c, bearer(c))
+}
+
+// requireEditorOrQueryToken also accepts ?access_token=, because a browser
+// EventSource cannot send an Authorization header.
+func (s *server) requireEditorOrQueryToken(c *gin.Context) {
+	tok := bearer(c)
+	if tok == "" {
+		tok = c.Query("access_token")
+	}
+	s.checkEditor(c, tok)
+}
+
+func (s *server) checkEditor(c *gin.Context, tok string) {
+	if tok == "" {
+		c.Header("WWW-Authenticate", `Bearer realm="loa"`)
+		respondErr(c, fmt.Errorf("%w: missing Authorization: Bearer token", errUnauthorized))
+		return
+	}
+	ok, err := s.Tokens.isEditor(c.Request.Context(), tok)
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	if !ok {
+		c.Header("WWW-Authenticate", `Bearer realm="loa", error="invalid_token"`)
+		respondErr(c, fmt.Errorf("%w: invalid token", errUnauthorized))
+		return
+	}
+	c.Next()
+}
+
+func (s *server) requireAdmin(c *gin.Context) {
+	tok := bearer(c)
+	switch {
+	case tok == "":
+		c.Header("WWW-Authenticate", `Bearer realm="loa"`)
+		respondErr(c, fmt.Errorf("%w: missing Authorization: Bearer token", errUnauthorized))
+	case s.Tokens.admin == nil:
+		respondErr(c, fmt.Errorf("%w: no admin token is configured on this server (LOA_ADMIN_TOKEN)", errForbidden))
+	case !s.Tokens.isAdmin(tok):
+		respondErr(c, fmt.Errorf("%w: admin token required", errForbidden))
+	default:
+		c.Next()
+	}
+}
+
+func (s *server) listTokens(c *gin.Context) {
+	list, err := s.Tokens.List(c.Request.Context())
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"tokens": list})
+}
+
+func (s *server) createToken(c *gin.Context) {
+	var req struct {
+		Name string `json:"name"`
+	}
+	if err := s.bindJSON(c, &req); err != nil {
+		respondErr(c, err)
+		return
+	}
+	if strings.TrimSpace(req.Name) == "" || len(req.Name) > 100 {
+		respondErr(c, fmt.Errorf("%w: token name must be 1 to 100 characters", synth.ErrInvalidInput))
+		return
+	}
+	secret, rec, err := s.Tokens.Create(c.Request.Context(), req.Name)
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"token": secret, "id": rec.ID, "name": rec.Name, "created_at": rec.CreatedAt})
+}
+
+func (s *server) revokeToken(c *gin.Context) {
+	if err := s.Tokens.Revoke(c.Request.Context(), c.Param("token")); err != nil {
+		respondErr(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

@@ -1,0 +1,81 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/loa-audio/loa/synth"
+)
+
+// articleEvents streams an article's state as Server-Sent Events: one
+// "state" event at once, then one per change. Changes made by other nodes
+// arrive through a once-a-second re-read of the manifest.
+func (s *server) articleEvents(c *gin.Context) {
+	id := c.Param("id")
+	ctx := c.Request.Context()
+	st, err := s.Articles.Get(ctx, id)
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	updates, cancel := s.Articles.Subscribe(id)
+	defer cancel()
+	c.Header("Content-Type", "text/event-stream")
+	c.Header("Cache-Control", "no-store")
+	c.Header("X-Accel-Buffering", "no")
+	c.Status(http.StatusOK)
+	last := ""
+	send := func(st synth.State) bool {
+		b, _ := json.Marshal(s.articleJSON(c, st))
+		if string(b) == last {
+			return true
+		}
+		last = string(b)
+		if _, err := fmt.Fprintf(c.Writer, "event: state\ndata: %s\n\n", b); err != nil {
+			return false
+		}
+		c.Writer.Flush()
+		return true
+	}
+	if !send(st) {
+		return
+	}
+	poll := time.NewTicker(time.Second)
+	defer poll.Stop()
+	keepalive := time.NewTicker(15 * time.Second)
+	defer keepalive.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-updates:
+			if m.Status == "deleted" {
+				fmt.Fprintf(c.Writer, "event: deleted\ndata: {\"id\":%q}\n\n", id)
+				c.Writer.Flush()
+				return
+			}
+			if st, err := s.Articles.Get(ctx, id); err == nil && !send(st) {
+				return
+			}
+		case <-poll.C:
+			st, err := s.Articles.Get(ctx, id)
+			if err != nil {
+				fmt.Fprintf(c.Writer, "event: deleted\ndata: {\"id\":%q}\n\n", id)
+				c.Writer.Flush()
+				return
+			}
+			if !send(st) {
+				return
+			}
+		case <-keepalive.C:
+			if _, err := fmt.Fprint(c.Writer, ": keep-alive\n\n"); err != nil {
+				return
+			}
+			c.Writer.Flush()
+		}
+	}
+}

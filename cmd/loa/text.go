@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/loa-audio/loa/synth/text"
+)
+
+const maxStdin = 16 << 20
+
+func readArticle(e env, html bool) (text.Document, error) {
+	data, err := io.ReadAll(io.LimitReader(e.stdin, maxStdin+1))
+	if err != nil {
+		return text.Document{}, fmt.Errorf("read stdin: %w", err)
+	}
+	if len(data) > maxStdin {
+		return text.Document{}, fmt.Errorf("input is larger than %d bytes", maxStdin)
+	}
+	if html {
+		return text.ExtractHTML(strings.NewReader(string(data)), text.ExtractOptions{})
+	}
+	return text.ExtractText(string(data))
+}
+
+func declareSegment(fs *flagSet) func(context.Context, env, []string) error {
+	var html, asJSON bool
+	fs.Bool(&html, "html", "", false, "read HTML and extract the article first")
+	fs.Bool(&asJSON, "json", "", false, "print one JSON object per sentence (text, block, offsets)")
+	return func(_ context.Context, e env, args []string) error {
+		if len(args) > 0 {
+			return usageError{"segment reads stdin and takes no arguments"}
+		}
+		doc, err := readArticle(e, html)
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriter(e.stdout)
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		for _, s := range text.Segment(doc) {
+			if asJSON {
+				kind := ""
+				if s.Block < len(doc.Blocks) {
+					kind = string(doc.Blocks[s.Block].Kind)
+				}
+				if err := enc.Encode(struct {
+					text.Sentence
+					Kind string `json:"kind"`
+				}{s, kind}); err != nil {
+					return err
+				}
+				continue
+			}
+			fmt.Fprintln(w, oneLine(s.Text))
+		}
+		return w.Flush()
+	}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func normalizeFlags(fs *flagSet) *text.NormalizeOptions {
+	var o text.NormalizeOptions
+	declareVariants(fs, &o)
+	return &o
+}
+
+func declareNormalize(fs *flagSet) func(context.Context, env, []string) error {
+	opts := normalizeFlags(fs)
+	return func(_ context.Context, e env, args []string) error {
+		if len(args) > 0 {
+			return usageError{"normalize reads lines on stdin and takes no arguments"}
+		}
+		norm := text.NewNormalizer(*opts)
+		sc := bufio.NewScanner(e.stdin)
+		sc.Buffer(make([]byte, 64<<10), maxStdin)
+		w := bufio.NewWriter(e.stdout)
+		for sc.Scan() {
+			fmt.Fprintln(w, oneLine(norm.Normalize(sc.Text()).Text))
+		}
+		if err := sc.Err(); err != nil {
+			return fmt.Errorf("read stdin: %w", err)
+		}
+		return w.Flush()
+	}
+}
+
+func declarePreview(fs *flagSet) func(context.Context, env, []string) error {
+	var html bool
+	fs.Bool(&html, "html", "", false, "read HTML and extract the article first")
+	opts := normalizeFlags(fs)
+	return func(_ context.Context, e env, args []string) error {
+		doc, err := readArticle(e, html)
+		if err != nil {
+			return err
+		}
+		norm := text.NewNormalizer(*opts)
+		w := bufio.NewWriter(e.stdout)
+		for _, s := range text.Segment(doc) {
+			sp := norm.Normalize(s.Text)
+			fmt.Fprintf(w, "[%d] %s\n  → %s\n", s.Index+1, oneLine(s.Text), oneLine(sp.Text))
+			for _, c := range sp.Changes {
+				fmt.Fprintf(w, "    %-14s %q → %q\n", c.Rule, c.Original, c.Spoken)
+			}
+		}
+		return w.Flush()
+	}
+}

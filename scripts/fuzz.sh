@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every fuzz target (func FuzzXxx in *_test.go) for FUZZTIME each.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fuzztime="${FUZZTIME:-30s}"
+found=0
+while IFS= read -r file; do
+  pkg="./$(dirname "$file")"
+  for target in $(grep -oE '^func (Fuzz[A-Za-z0-9_]+)' "$file" | awk '{print $2}'); do
+    found=$((found+1))
+    echo "fuzz $pkg $target for $fuzztime"
+    go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" "$pkg"
+  done
+done < <(git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go')
+echo "$found fuzz targets ran for $fuzztime each"
+[ "$found" -gt 0 ]

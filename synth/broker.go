@@ -1,0 +1,47 @@
+package synth
+
+import "sync"
+
+// broker fans manifest changes out to local subscribers (Server-Sent
+// Events). Other nodes' changes reach subscribers through the store, which
+// the HTTP layer polls as well.
+type broker struct {
+	mu   sync.Mutex
+	subs map[string]map[chan Manifest]struct{}
+}
+
+func newBroker() *broker { return &broker{subs: map[string]map[chan Manifest]struct{}{}} }
+
+func (b *broker) subscribe(id string) (<-chan Manifest, func()) {
+	ch := make(chan Manifest, 16)
+	b.mu.Lock()
+	if b.subs[id] == nil {
+		b.subs[id] = map[chan Manifest]struct{}{}
+	}
+	b.subs[id][ch] = struct{}{}
+	b.mu.Unlock()
+	return ch, func() {
+		b.mu.Lock()
+		delete(b.subs[id], ch)
+		if len(b.subs[id]) == 0 {
+			delete(b.subs, id)
+		}
+		b.mu.Unlock()
+	}
+}
+
+// publish never blocks: a slow subscriber misses intermediate states, not
+// the latest one, because it re-reads the manifest on its next tick.
+// Subscribers of "" receive every article's changes.
+func (b *broker) publish(id string, m Manifest) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, key := range []string{id, ""} {
+		for ch := range b.subs[key] {
+			select {
+			case ch <- m:
+			default:
+			}
+		}
+	}
+}

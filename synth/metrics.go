@@ -1,0 +1,32 @@
+package synth
+
+import "github.com/prometheus/client_golang/prometheus"
+
+type serviceMetrics struct {
+	jobs         *prometheus.CounterVec
+	synthSeconds prometheus.Histogram
+	queueDepth   prometheus.Gauge
+}
+
+func newServiceMetrics() *serviceMetrics {
+	return &serviceMetrics{
+		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "loa_jobs_total",
+			Help: "Synthesis jobs by outcome (started, ready, failed, retry, requeued, superseded, lease_lost, cancelled).",
+		}, []string{"state"}),
+		synthSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "loa_synthesis_seconds",
+			Help:    "Wall time of successful article syntheses.",
+			Buckets: prometheus.ExponentialBuckets(0.25, 2, 12),
+		}),
+		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "loa_queue_depth",
+			Help: "Jobs waiting or in work, as last seen by this node.",
+		}),
+	}
+}
+
+// Collectors returns the service's metrics for registration.
+func (s *Service) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{s.metrics.jobs, s.metrics.synthSeconds, s.metrics.queueDepth}
+}

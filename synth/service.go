@@ -1,0 +1,661 @@
+package synth
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/synth/audio"
+	"github.com/loa-audio/loa/synth/text"
+	"github.com/loa-audio/loa/synth/tts"
+)
+
+// VoiceCatalog is what the service needs to know about voices.
+type VoiceCatalog interface {
+	Speaker
+	Voices(ctx context.Context) []tts.VoiceStatus
+}
+
+// Notifier receives article lifecycle events (webhooks).
+type Notifier interface {
+	Notify(ctx context.Context, ev Event)
+}
+
+// Event is an article lifecycle event: audio.ready, audio.failed, audio.deleted.
+type Event struct {
+	Type       string    `json:"type"`
+	ArticleID  string    `json:"article_id"`
+	Feed       string    `json:"feed,omitempty"`
+	Revision   int       `json:"revision"`
+	Version    string    `json:"version,omitempty"`
+	AudioURL   string    `json:"audio_url,omitempty"`
+	DurationMS int64     `json:"duration_ms,omitempty"`
+	Bytes      int64     `json:"bytes,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+// ServiceConfig wires the article service. Zero values mean the defaults
+// given in the comments.
+type ServiceConfig struct {
+	Store    storage.Store
+	Pipeline *Pipeline
+	Voices   VoiceCatalog
+	Fetcher  *Fetcher // nil: URL submissions are refused
+	Notifier Notifier // nil: no webhooks
+	// NodeID names this process in job leases; a restarted node with the
+	// same ID resumes its own jobs at once instead of waiting for the lease.
+	NodeID       string        // default: hostname
+	Workers      int           // articles synthesized at once on this node; default 1
+	Lease        time.Duration // default 30s
+	PollInterval time.Duration // how often idle nodes look for jobs; default 2s
+	MaxAttempts  int           // retries of transient failures; default 5
+	GCGrace      time.Duration // how long replaced audio stays playable; default 24h
+	MaxArticle   int           // bytes of source text/HTML accepted; default 2 MB
+	Publisher    string        // ID3 artist
+	BaseURL      string        // for links in events; may be empty
+	DefaultVoice string
+	Logger       *slog.Logger
+	Now          func() time.Time
+}
+
+// Service is Loa's article service: it accepts submissions, keeps their state
+// in the store, runs synthesis jobs and publishes versions atomically.
+type Service struct {
+	cfg      ServiceConfig
+	store    storage.Store
+	pipeline *Pipeline
+	voices   VoiceCatalog
+	queue    *queue
+	index    *index
+	lexicon  *lexiconStore
+	broker   *broker
+	stats    *listenStats
+	log      *slog.Logger
+	now      func() time.Time
+
+	wake      chan struct{}
+	mu        sync.Mutex
+	running   map[string]context.CancelCauseFunc // article → cancel of in-flight job
+	draining  bool
+	jobsDone  chan struct{}
+	inFlight  sync.WaitGroup
+	metrics   *serviceMetrics
+	readyOnce sync.Once
+}
+
+// NewService checks the configuration and fills in defaults.
+func NewService(cfg ServiceConfig) (*Service, error) {
+	if cfg.Store == nil || cfg.Pipeline == nil || cfg.Voices == nil {
+		return nil, errors.New("synth: service needs a store, a pipeline and voices")
+	}
+	if cfg.NodeID == "" {
+		h, _ := os.Hostname()
+		cfg.NodeID = h
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 30 * time.Second
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 2 * time.Second
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.GCGrace <= 0 {
+		cfg.GCGrace = 24 * time.Hour
+	}
+	if cfg.MaxArticle <= 0 {
+		cfg.MaxArticle = 2 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Service{
+		cfg:      cfg,
+		store:    cfg.Store,
+		pipeline: cfg.Pipeline,
+		voices:   cfg.Voices,
+		queue:    &queue{store: cfg.Store, node: cfg.NodeID, lease: cfg.Lease, now: cfg.Now},
+		index:    &index{store: cfg.Store},
+		lexicon:  &lexiconStore{store: cfg.Store, now: cfg.Now},
+		broker:   newBroker(),
+		log:      cfg.Logger,
+		now:      cfg.Now,
+		wake:     make(chan struct{}, 1),
+		running:  map[string]context.CancelCauseFunc{},
+		metrics:  newServiceMetrics(),
+	}
+	s.stats = &listenStats{store: cfg.Store, pending: map[string]map[string]int{}}
+	return s, nil
+}
+
+// Store exposes the service's store to the HTTP layer for serving objects.
+func (s *Service) Store() storage.Store { return s.store }
+
+// Submission is an editor's create or update request.
+type Submission struct {
+	ID          string     `json:"id,omitempty"`
+	SourceID    string     `json:"source_id,omitempty"`
+	Title       string     `json:"title,omitempty"`
+	HTML        string     `json:"html,omitempty"`
+	Text        string     `json:"text,omitempty"`
+	URL         string     `json:"url,omitempty"`
+	Voice       string     `json:"voice,omitempty"`
+	Feed        string     `json:"feed,omitempty"`
+	Link        string     `json:"link,omitempty"`
+	PublishedAt *time.Time `json:"published_at,omitempty"`
+}
+
+var (
+	idPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	feedPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+)
+
+// ValidateID reports why id cannot name an article.
+func ValidateID(id string) error {
+	switch {
+	case id == "":
+		return invalid("article id is empty")
+	case len(id) > 128:
+		return invalid(fmt.Sprintf("article id is %d bytes long; at most 128 allowed", len(id)))
+	case !utf8.ValidString(id) || strings.ContainsFunc(id, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return invalid("article id contains control characters or invalid UTF-8")
+	case strings.Contains(id, ".."):
+		return invalid(`article id must not contain ".."`)
+	case !idPattern.MatchString(id):
+		return invalid("article id may use only letters, digits, '.', '_' and '-', starting with a letter or digit")
+	}
+	return nil
+}
+
+// prepared is a validated submission with its extracted document.
+type prepared struct {
+	src Source
+	doc text.Document
+}
+
+func (s *Service) prepare(ctx context.Context, sub Submission) (prepared, error) {
+	given := 0
+	for _, v := range []string{sub.HTML, sub.Text, sub.URL} {
+		if strings.TrimSpace(v) != "" {
+			given++
+		}
+	}
+	switch {
+	case given == 0:
+		return prepared{}, invalid(`article is empty: give one of "html", "text" or "url"`)
+	case given > 1:
+		return prepared{}, invalid(`give only one of "html", "text" or "url"`)
+	}
+	if sub.ID != "" {
+		if err := ValidateID(sub.ID); err != nil {
+			return prepared{}, err
+		}
+	}
+	if len(sub.SourceID) > 256 {
+		return prepared{}, invalid("source_id is longer than 256 bytes")
+	}
+	if sub.Feed != "" && !feedPattern.MatchString(sub.Feed) {
+		return prepared{}, invalid("feed must be lowercase letters, digits and '-' (at most 64)")
+	}
+	if len(sub.Title) > 1000 || !utf8.ValidString(sub.Title) {
+		return prepared{}, invalid("title must be valid UTF-8 of at most 1000 bytes")
+	}
+	if n := len(sub.HTML) + len(sub.Text); n > s.cfg.MaxArticle {
+		return prepared{}, tooLarge(fmt.Sprintf("article is %d bytes; the limit is %d", n, s.cfg.MaxArticle))
+	}
+	if _, err := s.voices.Resolve(sub.Voice); err != nil {
+		if errors.Is(err, tts.ErrUnknownVoice) {
+			return prepared{}, invalid(fmt.Sprintf("unknown voice %q", sub.Voice))
+		}
+		return prepared{}, fmt.Errorf("resolve voice: %w", err)
+	}
+	src := Source{
+		SourceID: sub.SourceID,
+		Title:    strings.TrimSpace(sub.Title),
+		HTML:     sub.HTML,
+		Text:     sub.Text,
+		Voice:    sub.Voice,
+		Feed:     sub.Feed,
+		Link:     sub.Link,
+	}
+	if sub.URL != "" {
+		if s.cfg.Fetcher == nil {
+			return prepared{}, invalid("URL submissions are disabled on this server")
+		}
+		page, err := s.cfg.Fetcher.Fetch(ctx, sub.URL)
+		if err != nil {
+			return prepared{}, err
+		}
+		src.URL, src.HTML = page.URL, page.HTML
+		if src.Link == "" {
+			src.Link = page.URL
+		}
+	}
+	doc, err := extract(src)
+	if err != nil {
+		return prepared{}, err
+	}
+	if src.Title == "" {
+		src.Title = doc.Title
+	}
+	if sub.PublishedAt != nil {
+		src.PublishedAt = sub.PublishedAt.UTC()
+	}
+	return prepared{src: src, doc: doc}, nil
+}
+
+// extract turns a stored source into the document to speak. A title given
+// by the editor for a plain-text article becomes its first block.
+func extract(src Source) (text.Document, error) {
+	var (
+		doc text.Document
+		err error
+	)
+	if src.HTML != "" {
+		doc, err = text.ExtractHTML(strings.NewReader(src.HTML), text.ExtractOptions{URL: src.Link})
+	} else {
+		doc, err = text.ExtractText(src.Text)
+	}
+	if err != nil {
+		if errors.Is(err, text.ErrTooLarge) {
+			return text.Document{}, tooLarge("article: " + err.Error())
+		}
+		return text.Document{}, invalid("article: " + err.Error())
+	}
+	if src.Title != "" && doc.Title == "" {
+		doc.Title = src.Title
+		doc.Blocks = append([]text.Block{{Kind: text.KindTitle, Text: src.Title}}, doc.Blocks...)
+	}
+	if len(text.Segment(doc)) == 0 {
+		return text.Document{}, invalid("article has no text to speak")
+	}
+	return doc, nil
+}
+
+// contentHash identifies what an editor sent, to make repeated submissions
+// idempotent.
+func (src Source) contentHash() string {
+	return hashStrings(src.Title, src.HTML, src.Text, src.URL, src.Voice, src.Feed, src.Link, src.PublishedAt.String())
+}
+
+func idForSourceID(sourceID string) string {
+	sum := sha256.Sum256([]byte(sourceID))
+	return "src-" + hex.EncodeToString(sum[:10])
+}
+
+// Create stores a new article and queues its synthesis. Repeating a
+// submission with the same id or source_id returns the existing article;
+// a different article under a taken id is ErrConflict.
+func (s *Service) Create(ctx context.Context, sub Submission) (State, bool, error) {
+	p, err := s.prepare(ctx, sub)
+	if err != nil {
+		return State{}, false, err
+	}
+	id := sub.ID
+	switch {
+	case id == "" && sub.SourceID != "":
+		id = idForSourceID(sub.SourceID)
+	case id == "":
+		id = strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
+	}
+	now := s.now().UTC()
+	p.src.ID = id
+	p.src.GUID = uuid.NewString()
+	p.src.CreatedAt, p.src.UpdatedAt = now, now
+	if p.src.PublishedAt.IsZero() {
+		p.src.PublishedAt = now
+	}
+	_, err = storage.PutJSON(ctx, s.store, sourceKey(id), p.src, storage.PutOptions{ContentType: "application/json", IfNoneMatch: true})
+	if errors.Is(err, storage.ErrConflict) {
+		return s.existing(ctx, id, p.src)
+	}
+	if err != nil {
+		return State{}, false, fmt.Errorf("store source of %s: %w", id, err)
+	}
+	m := Manifest{
+		ID: id, Status: StatusQueued, Revision: 1,
+		Title: p.doc.Title, Lead: p.doc.Lead, Voice: p.src.Voice, Feed: p.src.Feed, Link: p.src.Link, GUID: p.src.GUID,
+		PublishedAt: p.src.PublishedAt, CreatedAt: now, UpdatedAt: now,
+	}
+	if _, err := storage.PutJSON(ctx, s.store, manifestKey(id), m, storage.PutOptions{ContentType: "application/json"}); err != nil {
+		return State{}, false, fmt.Errorf("store manifest of %s: %w", id, err)
+	}
+	if err := s.queue.enqueue(ctx, id, 1); err != nil {
+		return State{}, false, err
+	}
+	s.afterChange(ctx, m)
+	s.kick()
+	return s.state(m), true, nil
+}
+
+// existing answers a repeated create: same content → the current state;
+// different content → conflict.
+func (s *Service) existing(ctx context.Context, id string, want Source) (State, bool, error) {
+	var cur Source
+	if _, err := storage.GetJSON(ctx, s.store, sourceKey(id), &cur); err != nil {
+		return State{}, false, fmt.Errorf("read source of %s: %w", id, err)
+	}
+	want.PublishedAt, want.GUID = cur.PublishedAt, cur.GUID
+	if cur.contentHash() != want.contentHash() {
+		return State{}, false, fmt.Errorf("%w: article %q already exists with different content; use PUT /api/v1/articles/%s to update it", ErrConflict, id, id)
+	}
+	m, err := s.manifest(ctx, id)
+	if err != nil {
+		return State{}, false, err
+	}
+	// A crash between storing the source and queueing the job must not
+	// leave an article waiting forever.
+	if m.Status == StatusQueued || m.Status == StatusSynthesizing {
+		if err := s.queue.enqueue(ctx, id, m.Revision); err != nil {
+			return State{}, false, err
+		}
+		s.kick()
+	}
+	return s.state(m), false, nil
+}
+
+// Update replaces an article's content (or creates it) and queues a new
+// synthesis; unchanged sentences come from the segment cache.
+func (s *Service) Update(ctx context.Context, id string, sub Submission) (State, bool, error) {
+	if err := ValidateID(id); err != nil {
+		return State{}, false, err
+	}
+	if sub.ID != "" && sub.ID != id {
+		return State{}, false, invalid(fmt.Sprintf("body id %q does not match the URL's %q", sub.ID, id))
+	}
+	sub.ID = id
+	var cur Source
+	info, err := storage.GetJSON(ctx, s.store, sourceKey(id), &cur)
+	if errors.Is(err, storage.ErrNotFound) {
+		return s.Create(ctx, sub)
+	}
+	if err != nil {
+		return State{}, false, fmt.Errorf("read source of %s: %w", id, err)
+	}
+	p, err := s.prepare(ctx, sub)
+	if err != nil {
+		return State{}, false, err
+	}
+	now := s.now().UTC()
+	next := p.src
+	next.ID, next.GUID, next.CreatedAt, next.UpdatedAt = id, cur.GUID, cur.CreatedAt, now
+	if sub.SourceID == "" {
+		next.SourceID = cur.SourceID
+	}
+	if sub.PublishedAt == nil {
+		next.PublishedAt = cur.PublishedAt
+	}
+	if _, err := storage.PutJSON(ctx, s.store, sourceKey(id), next, storage.PutOptions{ContentType: "application/json", IfMatch: info.ETag}); err != nil {
+		if errors.Is(err, storage.ErrConflict) {
+			return State{}, false, fmt.Errorf("%w: article %q changed while updating; retry", ErrConflict, id)
+		}
+		return State{}, false, fmt.Errorf("store source of %s: %w", id, err)
+	}
+	m, err := s.requeue(ctx, id, func(m *Manifest) {
+		m.Title, m.Lead, m.Voice, m.Feed, m.Link, m.PublishedAt = p.doc.Title, p.doc.Lead, next.Voice, next.Feed, next.Link, next.PublishedAt
+	})
+	if err != nil {
+		return State{}, false, err
+	}
+	return s.state(m), false, nil
+}
+
+// Resynthesize queues a new synthesis of the stored content (after a
+// lexicon or voice change, or a failure).
+func (s *Service) Resynthesize(ctx context.Context, id string) (State, error) {
+	if err := ValidateID(id); err != nil {
+		return State{}, err
+	}
+	if _, err := s.manifest(ctx, id); err != nil {
+		return State{}, err
+	}
+	m, err := s.requeue(ctx, id, nil)
+	if err != nil {
+		return State{}, err
+	}
+	return s.state(m), nil
+}
+
+func (s *Service) requeue(ctx context.Context, id string, edit func(*Manifest)) (Manifest, error) {
+	m, err := s.updateManifest(ctx, id, func(m *Manifest) error {
+		m.Revision++
+		m.Status = StatusQueued
+		m.SentencesDone, m.SentencesTotal, m.Error = 0, 0, ""
+		if edit != nil {
+			edit(m)
+		}
+		return nil
+	})
+	if err != nil {
+		return Manifest{}, err
+	}
+	if err := s.queue.enqueue(ctx, id, m.Revision); err != nil {
+		return Manifest{}, err
+	}
+	s.mu.Lock()
+	cancel := s.running[id]
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel(errSuperseded)
+	}
+	s.afterChange(ctx, m)
+	s.kick()
+	return m, nil
+}
+
+var errSuperseded = errors.New("a newer revision was requested")
+
+// Get returns an article's state.
+func (s *Service) Get(ctx context.Context, id string) (State, error) {
+	if err := ValidateID(id); err != nil {
+		return State{}, err
+	}
+	m, err := s.manifest(ctx, id)
+	if err != nil {
+		return State{}, err
+	}
+	return s.state(m), nil
+}
+
+// Manifest returns the raw manifest (for serving audio and feeds).
+func (s *Service) Manifest(ctx context.Context, id string) (Manifest, error) {
+	if err := ValidateID(id); err != nil {
+		return Manifest{}, err
+	}
+	return s.manifest(ctx, id)
+}
+
+// Source returns what the editor sent.
+func (s *Service) Source(ctx context.Context, id string) (Source, error) {
+	if err := ValidateID(id); err != nil {
+		return Source{}, err
+	}
+	var src Source
+	if _, err := storage.GetJSON(ctx, s.store, sourceKey(id), &src); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return Source{}, fmt.Errorf("%w: article %q", ErrNotFound, id)
+		}
+		return Source{}, fmt.Errorf("read source of %s: %w", id, err)
+	}
+	return src, nil
+}
+
+// Document returns the extracted article as it will be spoken.
+func (s *Service) Document(ctx context.Context, id string) (text.Document, error) {
+	src, err := s.Source(ctx, id)
+	if err != nil {
+		return text.Document{}, err
+	}
+	return extract(src)
+}
+
+func (s *Service) manifest(ctx context.Context, id string) (Manifest, error) {
+	var m Manifest
+	if _, err := storage.GetJSON(ctx, s.store, manifestKey(id), &m); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return Manifest{}, fmt.Errorf("%w: article %q", ErrNotFound, id)
+		}
+		return Manifest{}, fmt.Errorf("read manifest of %s: %w", id, err)
+	}
+	return m, nil
+}
+
+// updateManifest applies fn with compare-and-swap, so concurrent editors,
+// workers and nodes never lose each other's changes.
+func (s *Service) updateManifest(ctx context.Context, id string, fn func(*Manifest) error) (Manifest, error) {
+	var out Manifest
+	_, err := updateJSON(ctx, s.store, manifestKey(id), func(m *Manifest, exists bool) error {
+		if !exists {
+			return fmt.Errorf("%w: article %q", ErrNotFound, id)
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+		m.UpdatedAt = s.now().UTC()
+		out = *m
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, ErrNotFound) || errors.Is(err, errStale) {
+			return Manifest{}, err
+		}
+		return Manifest{}, fmt.Errorf("update manifest of %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// Delete removes an article, its audio and its feed entry.
+func (s *Service) Delete(ctx context.Context, id string) error {
+	if err := ValidateID(id); err != nil {
+		return err
+	}
+	m, err := s.manifest(ctx, id)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	cancel := s.running[id]
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel(errors.New("article deleted"))
+	}
+	if err := s.queue.cancelAll(ctx, id); err != nil {
+		return err
+	}
+	if err := s.index.remove(ctx, id); err != nil {
+		return err
+	}
+	for _, prefix := range []string{audioPrefix(id), "articles/" + id + "/", "stats/" + id} {
+		infos, err := storage.ListAll(ctx, s.store, prefix)
+		if err != nil {
+			return fmt.Errorf("list objects of %s: %w", id, err)
+		}
+		for _, info := range infos {
+			if info.Key == sourceKey(id) || info.Key == manifestKey(id) {
+				continue
+			}
+			if err := s.store.Delete(ctx, info.Key); err != nil {
+				return fmt.Errorf("delete %s: %w", info.Key, err)
+			}
+		}
+	}
+	// The manifest goes last but one and the source last: until then a
+	// retried DELETE still finds the article and finishes the job.
+	if err := s.store.Delete(ctx, manifestKey(id)); err != nil {
+		return fmt.Errorf("delete manifest of %s: %w", id, err)
+	}
+	if err := s.store.Delete(ctx, sourceKey(id)); err != nil {
+		return fmt.Errorf("delete source of %s: %w", id, err)
+	}
+	s.broker.publish(id, Manifest{ID: id, Status: "deleted"})
+	s.notify(ctx, Event{Type: "audio.deleted", ArticleID: id, Feed: m.Feed, Revision: m.Revision})
+	return nil
+}
+
+func (s *Service) notify(ctx context.Context, ev Event) {
+	if s.cfg.Notifier == nil {
+		return
+	}
+	ev.At = s.now().UTC()
+	if ev.AudioURL == "" && ev.Type == "audio.ready" && s.cfg.BaseURL != "" {
+		ev.AudioURL = strings.TrimRight(s.cfg.BaseURL, "/") + "/audio/" + ev.ArticleID + ".mp3"
+	}
+	s.cfg.Notifier.Notify(context.WithoutCancel(ctx), ev)
+}
+
+// afterChange propagates a manifest change to listeners and the index.
+func (s *Service) afterChange(ctx context.Context, m Manifest) {
+	s.broker.publish(m.ID, m)
+	if err := s.index.put(ctx, summarize(m)); err != nil {
+		s.log.WarnContext(ctx, "article index not updated", "article", m.ID, "err", err)
+	}
+}
+
+func (s *Service) kick() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Subscribe streams manifest changes of one article until cancel is called.
+func (s *Service) Subscribe(id string) (<-chan Manifest, func()) {
+	return s.broker.subscribe(id)
+}
+
+// Plan returns the part list of the revision in work (progressive playback).
+func (s *Service) Plan(ctx context.Context, id string) (Plan, error) {
+	var p Plan
+	if _, err := storage.GetJSON(ctx, s.store, planKey(id), &p); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return Plan{}, fmt.Errorf("%w: no synthesis plan for %q yet", ErrNotFound, id)
+		}
+		return Plan{}, fmt.Errorf("read plan of %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// SegmentReady reports whether a planned segment is stored, with its size.
+func (s *Service) SegmentReady(ctx context.Context, hash string) (bool, error) {
+	ok, err := storage.Exists(ctx, s.store, segmentMetaKey(hash))
+	if err != nil {
+		return false, fmt.Errorf("check segment %s: %w", hash, err)
+	}
+	return ok, nil
+}
+
+// SegmentKey is where a planned segment's MP3 frames are stored.
+func SegmentKey(hash string) string { return segmentKey(hash) }
+
+// Silence returns the pre-encoded pause of a plan part.
+func (s *Service) Silence(d time.Duration) ([]byte, error) {
+	seg, err := s.pipeline.silence(d)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Clone(seg.MP3), nil
+}
+
+// Profile is the MP3 profile of every file this service makes.
+func (s *Service) Profile() audio.Profile { return s.pipeline.profile }

@@ -1,0 +1,701 @@
+package text
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+	"golang.org/x/net/html/charset"
+)
+
+// ExtractOptions configures ExtractHTML.
+type ExtractOptions struct {
+	// URL is the page's address. It only helps to tell the site's name
+	// apart from the headline in <title>; it may be empty.
+	URL string
+	// MaxBytes bounds the page; 0 means DefaultMaxBytes. A bigger page
+	// fails with an error wrapping ErrTooLarge.
+	MaxBytes int64
+}
+
+// ExtractHTML finds the article in a news page: the title, the lead (sapo)
+// and the body blocks in reading order. Navigation, scripts, the page's own
+// audio player, figures and captions, photo credits, tags, related-news and
+// "Xem thêm" boxes, comments and footers are left out.
+func ExtractHTML(r io.Reader, opts ExtractOptions) (Document, error) {
+	limit := opts.MaxBytes
+	if limit <= 0 {
+		limit = DefaultMaxBytes
+	}
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return Document{}, fmt.Errorf("extract html: read: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return Document{}, fmt.Errorf("extract html: page larger than %d bytes: %w", limit, ErrTooLarge)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return Document{}, fmt.Errorf("extract html: %w", ErrEmpty)
+	}
+	src := decodePage(data)
+	if looksBinary(src) {
+		return Document{}, fmt.Errorf("extract html: %w", ErrNotText)
+	}
+	root, err := html.Parse(strings.NewReader(src))
+	if err != nil {
+		// x/net/html refuses pages nested deeper than 512 elements.
+		return Document{}, fmt.Errorf("extract html: parse: %w: %w", ErrTooLarge, err)
+	}
+	x := newExtractor(root)
+	doc := x.document(opts)
+	if len(doc.Blocks) == 0 || len(doc.Blocks) == 1 && doc.Blocks[0].Kind == KindTitle && !x.titleFromBody {
+		return Document{}, fmt.Errorf("extract html: no article text found: %w", ErrEmpty)
+	}
+	return doc, nil
+}
+
+// decodePage turns the page into UTF-8 using its BOM or <meta charset>.
+func decodePage(data []byte) string {
+	if !utf8.Valid(data) {
+		if enc, name, _ := charset.DetermineEncoding(data, "text/html"); enc != nil && name != "utf-8" {
+			if d, err := enc.NewDecoder().Bytes(data); err == nil {
+				data = d
+			}
+		}
+	}
+	s := string(data)
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "")
+	}
+	return repairMojibake(s)
+}
+
+type extractor struct {
+	root    *html.Node
+	pruned  map[*html.Node]bool
+	meta    map[string]string
+	lang    string
+	docText int // letters of paragraph text in the whole page
+
+	titleFromBody bool // the title is an <h1> of the page, not only <title>
+}
+
+func newExtractor(root *html.Node) *extractor {
+	x := &extractor{root: root, pruned: map[*html.Node]bool{}, meta: map[string]string{}}
+	x.readHead()
+	x.docText = x.ownTextTotal(root)
+	x.prune(root, 0)
+	return x
+}
+
+// Elements that never hold article text.
+var dropTags = map[atom.Atom]bool{
+	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true, atom.Iframe: true,
+	atom.Svg: true, atom.Canvas: true, atom.Nav: true, atom.Footer: true, atom.Aside: true,
+	atom.Form: true, atom.Button: true, atom.Audio: true, atom.Video: true, atom.Figure: true,
+	atom.Figcaption: true, atom.Picture: true, atom.Img: true, atom.Object: true, atom.Embed: true,
+	atom.Select: true, atom.Input: true, atom.Textarea: true, atom.Map: true, atom.Dialog: true,
+	atom.Menu: true, atom.Head: true, atom.Math: true, atom.Source: true, atom.Track: true,
+}
+
+// Class and id words of boilerplate containers.
+var boilerplateWords = setOf("nav", "navbar", "navigation", "menu", "footer", "sidebar", "share", "sharing",
+	"social", "comment", "comments", "related", "relate", "tags", "tag", "keyword", "keywords",
+	"breadcrumb", "breadcrumbs", "banner", "ads", "ad", "advert", "advertisement", "adv", "qc",
+	"quangcao", "sponsor", "sponsored", "promo", "player", "audio", "video", "caption", "credit",
+	"credits", "meta", "byline", "author", "date", "time", "datetime", "timestamp", "category", "cate",
+	"newsletter", "subscribe", "popular", "mostread", "recommend", "recommended", "readmore", "print",
+	"toolbar", "rating", "poll", "modal", "popup", "cookie", "hidden", "lienquan", "tinlienquan",
+	"xemthem", "widget", "gallery", "slideshow", "photo", "image", "img", "thumb", "thumbnail",
+	"figure", "embed", "tool", "tools", "follow", "like", "header-top", "topbar", "login", "search")
+
+// Substrings that mark boilerplate even inside compound class names.
+var boilerplateParts = []string{"related", "lienquan", "xemthem", "xem-them", "breadcrumb", "comment",
+	"sidebar", "newsletter", "advert", "social", "share", "player", "caption", "banner", "footer",
+	"cungchuyenmuc", "tin-khac", "tinkhac", "most-read", "box-tag", "list-tag"}
+
+// Class and id words of the lead paragraph (sapo).
+var leadWords = setOf("sapo", "lead", "summary", "description", "desc", "chapeau", "excerpt", "intro",
+	"tomtat", "standfirst", "sapo-detail", "short_intro", "abstract", "dek", "subtitle", "deck")
+
+func attr(n *html.Node, name string) string {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func classWords(n *html.Node) []string {
+	s := strings.ToLower(attr(n, "class") + " " + attr(n, "id") + " " + attr(n, "role") + " " + attr(n, "itemprop"))
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	})
+}
+
+func isLeadNode(n *html.Node) bool {
+	for _, w := range classWords(n) {
+		if leadWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+func looksBoilerplate(n *html.Node) bool {
+	if isLeadNode(n) {
+		return false
+	}
+	for _, w := range classWords(n) {
+		if boilerplateWords[w] {
+			return true
+		}
+	}
+	raw := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
+	for _, part := range boilerplateParts {
+		if strings.Contains(raw, part) {
+			return true
+		}
+	}
+	switch strings.ToLower(attr(n, "role")) {
+	case "navigation", "banner", "contentinfo", "complementary", "search", "dialog":
+		return true
+	}
+	return false
+}
+
+func isHidden(n *html.Node) bool {
+	if _, ok := attrOK(n, "hidden"); ok || attr(n, "aria-hidden") == "true" {
+		return true
+	}
+	style := strings.ReplaceAll(strings.ToLower(attr(n, "style")), " ", "")
+	return strings.Contains(style, "display:none") || strings.Contains(style, "visibility:hidden")
+}
+
+func attrOK(n *html.Node, name string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+// prune marks the boilerplate subtrees. A container that holds most of the
+// page's text or the headline is never boilerplate, whatever its class
+// says ("content has-video").
+func (x *extractor) prune(n *html.Node, depth int) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.CommentNode {
+			x.pruned[c] = true
+			continue
+		}
+		if c.Type != html.ElementNode {
+			continue
+		}
+		switch {
+		case dropTags[c.DataAtom]:
+			x.pruned[c] = true
+			continue
+		case c.DataAtom == atom.Html || c.DataAtom == atom.Body || c.DataAtom == atom.Main || c.DataAtom == atom.Article:
+		case isHidden(c) || looksBoilerplate(c):
+			if !x.holdsArticle(c) {
+				x.pruned[c] = true
+				continue
+			}
+		}
+		x.prune(c, depth+1)
+	}
+}
+
+func (x *extractor) holdsArticle(n *html.Node) bool {
+	for d := range n.Descendants() {
+		if d.DataAtom == atom.H1 {
+			return true
+		}
+	}
+	own := x.ownTextTotal(n)
+	return x.docText > 0 && own*2 > x.docText
+}
+
+// ownTextTotal counts the letters of text under n outside scripts and styles.
+func (x *extractor) ownTextTotal(n *html.Node) int {
+	total := 0
+	for d := range n.Descendants() {
+		if d.Type == html.TextNode && d.Parent != nil && d.Parent.DataAtom != atom.Script && d.Parent.DataAtom != atom.Style {
+			total += len(strings.TrimSpace(d.Data))
+		}
+	}
+	return total
+}
+
+func (x *extractor) readHead() {
+	for n := range x.root.Descendants() {
+		if n.Type != html.ElementNode {
+			continue
+		}
+		switch n.DataAtom {
+		case atom.Html:
+			x.lang = attr(n, "lang")
+		case atom.Meta:
+			key := attr(n, "property")
+			if key == "" {
+				key = attr(n, "name")
+			}
+			if key == "" {
+				key = attr(n, "itemprop")
+			}
+			if key != "" {
+				if _, seen := x.meta[strings.ToLower(key)]; !seen {
+					x.meta[strings.ToLower(key)] = attr(n, "content")
+				}
+			}
+		case atom.Title:
+			if _, seen := x.meta["<title>"]; !seen && n.FirstChild != nil {
+				x.meta["<title>"] = n.FirstChild.Data
+			}
+		}
+	}
+}
+
+// Inline elements keep their text in the surrounding block.
+var inlineTags = map[atom.Atom]bool{
+	atom.A: true, atom.Abbr: true, atom.B: true, atom.Bdi: true, atom.Bdo: true, atom.Cite: true,
+	atom.Code: true, atom.Data: true, atom.Dfn: true, atom.Em: true, atom.Font: true, atom.I: true,
+	atom.Kbd: true, atom.Mark: true, atom.Q: true, atom.S: true, atom.Samp: true, atom.Small: true,
+	atom.Span: true, atom.Strong: true, atom.Sub: true, atom.Sup: true, atom.Time: true, atom.U: true,
+	atom.Var: true, atom.Wbr: true, atom.Big: true, atom.Strike: true, atom.Tt: true, atom.Ins: true, atom.Del: true,
+}
+
+// document assembles title, lead and body.
+func (x *extractor) document(opts ExtractOptions) Document {
+	body := x.articleRoot()
+	titleNode := x.findTitle(body)
+	leadNode := x.findLead(body, titleNode)
+	doc := Document{Language: x.lang}
+	switch {
+	case titleNode != nil:
+		doc.Title = blockText(x.plainText(titleNode))
+		x.titleFromBody = true
+	case x.meta["og:title"] != "":
+		doc.Title = blockText(x.meta["og:title"])
+	default:
+		doc.Title = siteTitle(blockText(x.meta["<title>"]))
+	}
+	if leadNode != nil {
+		doc.Lead = blockText(x.plainText(leadNode))
+	}
+	doc.PublishedAt = firstNonEmpty(x.meta["article:published_time"], x.meta["datepublished"], x.meta["pubdate"])
+	doc.Byline = firstNonEmpty(x.meta["author"], x.meta["article:author"])
+	var blocks []pendingBlock
+	if body != nil {
+		w := &blockWalker{x: x, skip: map[*html.Node]bool{}, waitFor: nil}
+		if titleNode != nil {
+			w.skip[titleNode] = true
+			if isAncestor(body, titleNode) {
+				w.waitFor = titleNode // what precedes the headline is kicker and breadcrumbs
+			}
+		}
+		if leadNode != nil {
+			w.skip[leadNode] = true
+		}
+		w.walk(body, KindParagraph)
+		w.flush()
+		blocks = w.blocks
+	}
+	// Without a marked lead, a first paragraph set entirely in bold, or
+	// equal to the page's description, is the lead.
+	if doc.Lead == "" && len(blocks) > 0 && blocks[0].Kind == KindParagraph && len(blocks) > 1 {
+		desc := blockText(firstNonEmpty(x.meta["og:description"], x.meta["description"]))
+		if blocks[0].bold || desc != "" && strings.EqualFold(desc, blocks[0].Text) {
+			doc.Lead = blocks[0].Text
+			blocks = blocks[1:]
+		}
+	}
+	var out []Block
+	if doc.Title != "" {
+		out = append(out, Block{Kind: KindTitle, Text: doc.Title})
+	}
+	if doc.Lead != "" {
+		out = append(out, Block{Kind: KindLead, Text: doc.Lead})
+	}
+	for _, b := range blocks {
+		if b.Text == doc.Title || b.Text == doc.Lead {
+			continue
+		}
+		out = append(out, Block{Kind: b.Kind, Text: b.Text})
+	}
+	doc.Blocks = out
+	return doc
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// siteTitle drops the site's name from a <title> ("Headline | Site").
+func siteTitle(t string) string {
+	if i := strings.Index(t, " | "); i > 0 {
+		return strings.TrimSpace(t[:i])
+	}
+	return t
+}
+
+func isAncestor(a, n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p == a {
+			return true
+		}
+	}
+	return false
+}
+
+// articleRoot scores containers by the paragraph text they hold (the
+// readability idea: a text block adds its length to its parent and half
+// of it to its grandparent) and returns the best one, widened to an
+// enclosing <article> when there is one.
+func (x *extractor) articleRoot() *html.Node {
+	scores := map[*html.Node]float64{}
+	var bodyNode *html.Node
+	for n := range x.root.Descendants() {
+		if n.Type != html.ElementNode || x.prunedAncestor(n) {
+			continue
+		}
+		if n.DataAtom == atom.Body {
+			bodyNode = n
+		}
+		if inlineTags[n.DataAtom] {
+			continue
+		}
+		own, links := x.ownText(n)
+		if own < 25 || links*2 > own {
+			continue
+		}
+		score := float64(own) + float64(strings.Count(x.ownString(n), ","))*10
+		if !isParagraphTag(n.DataAtom) {
+			scores[n] += score
+		}
+		if p := n.Parent; p != nil {
+			scores[p] += score
+			if g := p.Parent; g != nil {
+				scores[g] += score / 2
+			}
+		}
+	}
+	var best *html.Node
+	bestScore := 0.0
+	for n, s := range scores {
+		if isParagraphTag(n.DataAtom) || n.Type != html.ElementNode {
+			continue
+		}
+		if s > bestScore || s == bestScore && best != nil && depth(n) > depth(best) {
+			best, bestScore = n, s
+		}
+	}
+	if best == nil {
+		return bodyNode
+	}
+	// Prefer the deepest container that still holds most of the best score.
+	for n, s := range scores {
+		if isParagraphTag(n.DataAtom) || s < bestScore*0.8 || !isAncestor(best, n) {
+			continue
+		}
+		if depth(n) > depth(best) {
+			best = n
+		}
+	}
+	for p := best; p != nil; p = p.Parent {
+		if p.DataAtom == atom.Article || strings.EqualFold(attr(p, "itemprop"), "articleBody") {
+			return p
+		}
+	}
+	return best
+}
+
+func isParagraphTag(a atom.Atom) bool {
+	switch a {
+	case atom.P, atom.Li, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Blockquote, atom.Pre, atom.Dt, atom.Dd:
+		return true
+	}
+	return false
+}
+
+func depth(n *html.Node) int {
+	d := 0
+	for p := n.Parent; p != nil; p = p.Parent {
+		d++
+	}
+	return d
+}
+
+func (x *extractor) prunedAncestor(n *html.Node) bool {
+	for p := n; p != nil; p = p.Parent {
+		if x.pruned[p] {
+			return true
+		}
+	}
+	return false
+}
+
+// ownText measures the text of n that is not inside a nested block: its
+// length in bytes and how much of it sits in links.
+func (x *extractor) ownText(n *html.Node) (total, links int) {
+	var walk func(*html.Node, bool)
+	walk = func(c *html.Node, inLink bool) {
+		for d := c.FirstChild; d != nil; d = d.NextSibling {
+			switch {
+			case x.pruned[d]:
+			case d.Type == html.TextNode:
+				l := len(strings.TrimSpace(d.Data))
+				total += l
+				if inLink {
+					links += l
+				}
+			case d.Type == html.ElementNode && inlineTags[d.DataAtom]:
+				walk(d, inLink || d.DataAtom == atom.A)
+			}
+		}
+	}
+	walk(n, false)
+	return total, links
+}
+
+func (x *extractor) ownString(n *html.Node) string {
+	var b strings.Builder
+	for d := n.FirstChild; d != nil; d = d.NextSibling {
+		if d.Type == html.TextNode {
+			b.WriteString(d.Data)
+		}
+	}
+	return b.String()
+}
+
+// findTitle returns the headline: the first <h1> of the article, else the
+// <h1> closest before it.
+func (x *extractor) findTitle(body *html.Node) *html.Node {
+	if body != nil {
+		for n := range body.Descendants() {
+			if n.DataAtom == atom.H1 && !x.prunedAncestor(n) && blockText(x.plainText(n)) != "" {
+				return n
+			}
+		}
+	}
+	var last *html.Node
+	for n := range x.root.Descendants() {
+		if n == body {
+			break
+		}
+		if n.DataAtom == atom.H1 && !x.prunedAncestor(n) && blockText(x.plainText(n)) != "" {
+			last = n
+		}
+	}
+	if last == nil && body == nil {
+		return nil
+	}
+	return last
+}
+
+// findLead returns the element marked as the lead (sapo), after the title
+// and not deep inside a later part of the page.
+func (x *extractor) findLead(body, title *html.Node) *html.Node {
+	afterTitle := title == nil
+	for n := range x.root.Descendants() {
+		if n == title {
+			afterTitle = true
+			continue
+		}
+		if !afterTitle || n.Type != html.ElementNode || !isLeadNode(n) || x.prunedAncestor(n) {
+			continue
+		}
+		if n.DataAtom == atom.Meta || inlineTags[n.DataAtom] && n.DataAtom != atom.Span {
+			continue
+		}
+		if t := blockText(x.plainText(n)); utf8.RuneCountInString(t) >= 20 {
+			if body != nil && isAncestor(n, body) {
+				continue
+			}
+			return n
+		}
+	}
+	return nil
+}
+
+// plainText is the visible text of n, blocks separated by spaces.
+func (x *extractor) plainText(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(c *html.Node) {
+		for d := c.FirstChild; d != nil; d = d.NextSibling {
+			switch {
+			case x.pruned[d]:
+			case d.Type == html.TextNode:
+				b.WriteString(d.Data)
+			case d.Type == html.ElementNode:
+				if !inlineTags[d.DataAtom] {
+					b.WriteByte(' ')
+				}
+				walk(d)
+			}
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+// blockText cleans a block's text: entities (double-escaped too), Unicode
+// cleanup, collapsed spaces.
+func blockText(s string) string {
+	return collapseSpaces(cleanString(decodeEntities(s), false))
+}
+
+type pendingBlock struct {
+	Block
+	bold bool
+}
+
+// blockWalker turns the article subtree into blocks: block elements and
+// <br> are hard boundaries, inline elements add no spaces.
+type blockWalker struct {
+	x       *extractor
+	skip    map[*html.Node]bool
+	waitFor *html.Node // ignore everything before this node
+	blocks  []pendingBlock
+
+	buf       strings.Builder
+	kind      BlockKind
+	linkBytes int
+	boldBytes int
+	inLink    int
+	inBold    int
+	related   bool // inside a "Xem thêm" / related list
+}
+
+func (w *blockWalker) walk(n *html.Node, kind BlockKind) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if w.waitFor != nil {
+			if c == w.waitFor {
+				w.waitFor = nil
+				w.buf.Reset()
+				continue
+			}
+			if !isAncestor(c, w.waitFor) {
+				continue
+			}
+		}
+		if w.x.pruned[c] || w.skip[c] {
+			continue
+		}
+		switch c.Type {
+		case html.TextNode:
+			if w.buf.Len() == 0 {
+				if strings.TrimSpace(c.Data) == "" {
+					continue
+				}
+				w.kind = kind
+			}
+			w.buf.WriteString(c.Data)
+			l := len(strings.TrimSpace(c.Data))
+			if w.inLink > 0 {
+				w.linkBytes += l
+			}
+			if w.inBold > 0 {
+				w.boldBytes += l
+			}
+		case html.ElementNode:
+			w.element(c, kind)
+		}
+	}
+}
+
+func (w *blockWalker) element(c *html.Node, kind BlockKind) {
+	switch a := c.DataAtom; {
+	case a == atom.Br || a == atom.Hr:
+		w.flush()
+	case a == atom.A:
+		w.inLink++
+		w.walk(c, kind)
+		w.inLink--
+	case a == atom.B || a == atom.Strong:
+		w.inBold++
+		w.walk(c, kind)
+		w.inBold--
+	case inlineTags[a]:
+		w.walk(c, kind)
+	case a == atom.H1 || a == atom.H2 || a == atom.H3 || a == atom.H4 || a == atom.H5 || a == atom.H6:
+		w.flush()
+		w.walk(c, KindHeading)
+		w.flush()
+	case a == atom.Li || a == atom.Dt || a == atom.Dd:
+		w.flush()
+		w.walk(c, KindListItem)
+		w.flush()
+	case a == atom.Blockquote:
+		w.flush()
+		w.walk(c, KindQuote)
+		w.flush()
+	default:
+		w.flush()
+		w.walk(c, kind)
+		w.flush()
+	}
+}
+
+// Blocks that are page furniture, by their text.
+var (
+	relatedIntro = regexp.MustCompile(`(?i)^(>>\s*)?(xem thêm|đọc thêm|tin liên quan|bài liên quan|tin cùng chuyên mục|có thể bạn quan tâm|tin khác|bài viết liên quan|mời xem thêm|xem tiếp)\b`)
+	creditLine   = regexp.MustCompile(`(?i)^\(?\s*(ảnh|video|clip|đồ họa|đồ hoạ|infographic|nguồn ảnh|ảnh minh họa|ảnh minh hoạ|ảnh chụp màn hình)\s*(:|\)|\.?$)`)
+	tagsLine     = regexp.MustCompile(`(?i)^(từ khóa|từ khoá|tags?|chủ đề)\s*:`)
+	furniture    = regexp.MustCompile(`(?i)^(nghe bài viết|nghe đọc bài|đang tải|chia sẻ|bình luận|theo dõi .{0,40} trên google news|in bài|gửi bài|lưu bài|quay lại|trở về|đầu trang)\b`)
+	dateOnly     = regexp.MustCompile(`^(?i:(thứ\s+\S+|chủ nhật)\s*,?\s*)?\d{1,2}/\d{1,2}/\d{4}(\s*[-,|]?\s*\d{1,2}[:h]\d{2}\s*(\(?GMT[+-]\d+\)?)?)?$`)
+	// A photo credit closing a paragraph: "… nạn nhân (Ảnh: Reuters)." or
+	// "… hội nghị. Ảnh: Lâm Khánh/TTXVN."
+	trailingCredit = regexp.MustCompile(`\s*(\((?i:ảnh|video|nguồn ảnh)\s*:[^()]{1,80}\)|(^|[.!?…]\s+)(?i:ảnh|video)\s*:[^.]{1,80})\.?$`)
+)
+
+func (w *blockWalker) flush() {
+	raw := w.buf.String()
+	w.buf.Reset()
+	linkBytes, boldBytes := w.linkBytes, w.boldBytes
+	w.linkBytes, w.boldBytes = 0, 0
+	t := blockText(raw)
+	if t == "" {
+		return
+	}
+	size := len(strings.Join(strings.Fields(raw), ""))
+	linkDense := size > 0 && linkBytes*10 >= size*7
+	switch {
+	case relatedIntro.MatchString(t):
+		w.related = true
+		return
+	case w.related && (linkDense || w.kind == KindListItem && linkBytes > 0):
+		return
+	case playerTime.MatchString(t), creditLine.MatchString(t), tagsLine.MatchString(t), furniture.MatchString(t), dateOnly.MatchString(t):
+		return
+	case linkDense && !strings.HasPrefix(t, "Theo ") && !strings.HasPrefix(t, "Nguồn"):
+		return
+	}
+	w.related = false
+	if m := trailingCredit.FindStringIndex(t); m != nil && m[0] > 0 {
+		cut := strings.TrimSpace(t[:m[0]])
+		if sub := trailingCredit.FindStringSubmatch(t); sub != nil && sub[3] != "" {
+			cut = strings.TrimSpace(t[:m[0]] + sub[3])
+		} else if !strings.HasSuffix(cut, ".") && strings.HasSuffix(t, ".") {
+			cut += "."
+		}
+		if cut != "" {
+			t = cut
+		}
+	}
+	w.blocks = append(w.blocks, pendingBlock{Block: Block{Kind: w.kind, Text: t}, bold: size > 0 && boldBytes*10 >= size*9})
+}

@@ -1,0 +1,459 @@
+package text
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+var wordHandlers = [...]func(*pass, int) match{
+	(*pass).abbreviation,
+	(*pass).currencyWord,
+	(*pass).unit,
+	(*pass).roman,
+	(*pass).times,
+	(*pass).wordForm,
+}
+
+func (p *pass) atWord(i int) match {
+	for _, h := range wordHandlers {
+		if m := h(p, i); m.end > i {
+			return m
+		}
+	}
+	return match{}
+}
+
+// abbrevStarts holds the first word of every dictionary key, so most words
+// are rejected with one map lookup.
+var abbrevStarts = func() map[string]bool {
+	m := map[string]bool{}
+	for k := range abbreviations {
+		end := strings.IndexFunc(k, func(r rune) bool { return !unicode.IsLetter(r) })
+		if end < 0 {
+			end = len(k)
+		}
+		m[k[:end]] = true
+	}
+	for k := range titleReadings {
+		m[k] = true
+	}
+	for k := range adminLetters {
+		m[k] = true
+	}
+	for k := range beforeNumber {
+		m[k] = true
+	}
+	for _, k := range []string{"ĐH", "TS", "CN", "ĐT", "CP", "đ", "tr", "Tr", "US"} {
+		m[k] = true
+	}
+	return m
+}()
+
+// abbreviation expands dictionary abbreviations, longest key first, with the
+// context rules of §B.7 for the ambiguous ones.
+func (p *pass) abbreviation(i int) match {
+	w := p.toks[i].text
+	if !abbrevStarts[w] {
+		return match{}
+	}
+	if m := p.titleCompound(i); m.end > i {
+		return m
+	}
+	if m := p.contextAbbrev(i); m.end > i {
+		return m
+	}
+	best, bestKey := -1, ""
+	var key strings.Builder
+	spaces := 0
+	for j := i; j < len(p.toks) && j-i < 9 && !p.toks[j].fixed; j++ {
+		t := p.toks[j]
+		switch {
+		case t.kind == tkWord:
+		case t.kind == tkPunct && (t.text == "." || t.text == "&" || t.text == "-" || t.text == "/"):
+		case t.kind == tkSpace && t.text == " " && spaces < 2 && p.isWord(j+1):
+			spaces++
+		default:
+			j = len(p.toks)
+			continue
+		}
+		key.WriteString(t.text)
+		if t.kind == tkWord || t.text == "." {
+			if _, ok := abbreviations[key.String()]; ok {
+				best, bestKey = j+1, key.String()
+			}
+		}
+	}
+	if best < 0 {
+		return match{}
+	}
+	say := abbreviations[bestKey]
+	base := strings.TrimSuffix(bestKey, ".")
+	if p.isPunct(best, ".") && !strings.HasSuffix(bestKey, ".") && p.dotBelongs(best, prefixAbbrevKeys[base]) {
+		best++
+	}
+	return match{best, say, "abbreviation", 0}
+}
+
+// dotBelongs decides whether the dot at token j belongs to the
+// abbreviation before it: always for a title or place prefix followed by
+// more text, otherwise only when a lowercase word follows ("v.v. đều").
+func (p *pass) dotBelongs(j int, prefix bool) bool {
+	k := p.next(j)
+	if k >= len(p.toks) {
+		return false
+	}
+	t := p.toks[k]
+	if prefix {
+		return t.kind == tkWord || t.kind == tkNum
+	}
+	return t.kind == tkWord && !isCapitalized(t.text) || t.kind == tkPunct && (t.text == "," || t.text == ";")
+}
+
+// titleCompound reads dotted academic titles: "PGS.TS.", "ThS.BS", "GS.TSKH".
+func (p *pass) titleCompound(i int) match {
+	var parts []string
+	j := i
+	for p.isWord(j) {
+		r, ok := titleReadings[p.toks[j].text]
+		if !ok {
+			break
+		}
+		parts = append(parts, r)
+		if !p.isPunct(j+1, ".") || !p.isWord(j+2) {
+			j++
+			break
+		}
+		j += 2
+	}
+	if len(parts) < 2 {
+		return match{}
+	}
+	if p.isPunct(j, ".") && p.dotBelongs(j, true) {
+		j++
+	}
+	return match{j, strings.Join(parts, " "), "abbreviation", 0}
+}
+
+// contextAbbrev handles abbreviations whose reading depends on neighbours.
+func (p *pass) contextAbbrev(i int) match {
+	w := p.toks[i].text
+	nx := p.next(i)
+	nextText := p.text(nx)
+	prevW := p.prevWord(i)
+	// Single letters Q. P. H. X. before a number or a name, not after a
+	// name ("Nguyễn Văn H." is a person).
+	if r, ok := adminLetters[w]; ok && p.isPunct(i+1, ".") {
+		after := p.next(i + 1)
+		pj := p.prev(i)
+		afterName := p.isWord(pj) && isCapitalized(p.toks[pj].text)
+		if !afterName && (p.isNum(after) || p.isWord(after) && isCapitalized(p.toks[after].text)) {
+			return match{i + 2, r, "abbreviation", 0}
+		}
+		return match{}
+	}
+	switch w {
+	case "ĐH":
+		switch {
+		case nextText == "Đảng" || strings.ToLower(nextText) == "đại" || isRomanWord(nextText) || strings.ToLower(nextText) == "lần":
+			return match{i + 1, "Đại hội", "abbreviation", 0}
+		}
+		return match{i + 1, "Đại học", "abbreviation", 0}
+	case "TS":
+		m := match{i + 1, "tiến sĩ", "abbreviation", 0}
+		switch prevW {
+		case "các", "những", "nhiều", "mỗi", "mọi", "có", "số", "em":
+			m.say = "thí sinh"
+		}
+		if p.isNum(p.prev(i)) {
+			m.say = "thí sinh"
+		}
+		if p.isPunct(i+1, ".") && p.dotBelongs(i+1, true) {
+			m.end++
+		}
+		return m
+	case "CN":
+		if p.weekday || dateContext[prevW] || p.isNum(nx) {
+			return match{i + 1, "Chủ nhật", "abbreviation", 0}
+		}
+		return match{}
+	case "ĐT":
+		switch {
+		case nextText == ":" || p.isNum(nx):
+			return match{i + 1, "điện thoại", "abbreviation", 0}
+		case p.isWord(nx) && isCapitalized(nextText):
+			return match{i + 1, "đội tuyển", "abbreviation", 0}
+		}
+		return match{}
+	case "CP":
+		if prevW == "ty" {
+			return match{i + 1, "cổ phần", "abbreviation", 0}
+		}
+		return match{i + 1, "Chính phủ", "abbreviation", 0}
+	case "đ":
+		if p.isPunct(i+1, "/") && p.text(i+2) == "c" {
+			if p.isWord(p.next(i+2)) && isCapitalized(p.nextWord(i+2)) {
+				return match{i + 3, "đồng chí", "abbreviation", 0}
+			}
+			return match{i + 3, "địa chỉ", "abbreviation", 0}
+		}
+		return match{}
+	case "tr", "Tr":
+		m := match{end: i + 1, rule: "abbreviation"}
+		pj := p.prev(i)
+		switch {
+		case p.isNum(pj) || p.isWord(pj) && magnitudes[strings.ToLower(p.toks[pj].text)]:
+			m.say = "triệu"
+		case p.isPunct(i+1, ".") && p.isNum(p.next(i+1)):
+			m.say = "trang"
+		default:
+			return match{}
+		}
+		if p.isPunct(i+1, ".") && (p.dotBelongs(i+1, false) || p.isNum(p.next(i+1))) {
+			m.end++
+		}
+		return m
+	case "US":
+		if p.isPunct(i+1, "$") {
+			return p.currencyAfter(i+2, i, p.v.usd())
+		}
+		return match{}
+	}
+	if r, ok := beforeNumber[w]; ok {
+		if p.isNum(i+1) || p.isNum(nx) && nx == i+2 || p.isPunct(i+1, ".") && p.isNum(p.next(i+1)) {
+			end := i + 1
+			if p.isPunct(i+1, ".") {
+				end++
+			}
+			return match{end, r, "abbreviation", 0}
+		}
+	}
+	return match{}
+}
+
+// currencyAfter handles a currency symbol written before its amount
+// ("$5", "US$ 1,5 tỷ"): the amount starting at token j is read first, then
+// any magnitude words, then the currency (§B.5).
+func (p *pass) currencyAfter(j, start int, name string) match {
+	if p.isSpace(j) && p.isNum(j+1) {
+		j++
+	}
+	if !p.isNum(j) {
+		return match{}
+	}
+	n := p.parseNumber(j)
+	say := p.read(n)
+	end := n.end
+	for p.isSpace(end) && p.isWord(end+1) && magnitudes[p.toks[end+1].text] {
+		say += " " + p.toks[end+1].text
+		end += 2
+	}
+	return match{end, say + " " + name, "currency", 0}
+}
+
+// afterAmount reports whether token i follows a number, possibly through
+// magnitude words ("5 tỷ đ", "100.000đ").
+func (p *pass) afterAmount(i int) bool {
+	j := p.prev(i)
+	if j < i-2 {
+		return false
+	}
+	for p.isWord(j) && magnitudes[p.toks[j].text] {
+		j = p.prev(j)
+	}
+	return p.isNum(j) || p.isPunct(j, "%")
+}
+
+// currencyWord reads currency names after an amount and the per-unit
+// slash ("25.000 đồng/kg" → "… đồng một ki lô gam").
+func (p *pass) currencyWord(i int) match {
+	w := p.toks[i].text
+	var say string
+	switch {
+	case w == "USD":
+		say = p.v.usd()
+	case w == "k" || w == "K":
+		if !p.isNum(i - 1) {
+			return match{}
+		}
+		say = p.v.thousand()
+	case w == "đồng":
+		if !p.isPunct(i+1, "/") || !p.isWord(i+2) {
+			return match{}
+		}
+		say = w
+	default:
+		r, ok := currencies[w]
+		if !ok {
+			return match{}
+		}
+		if len(w) < 3 && !p.afterAmount(i) { // "đ" is only a currency after an amount
+			return match{}
+		}
+		say = r
+	}
+	end := i + 1
+	if p.isPunct(end, "/") && p.isWord(end+1) {
+		u := p.toks[end+1].text
+		if r, ok := units[u]; ok {
+			u = r
+		}
+		say += " một " + u
+		end += 2
+	}
+	return match{end, say, "currency", 0}
+}
+
+// unit reads measurement units right after a number (§B.5): "50 km",
+// "120 m2", "100 km/h".
+func (p *pass) unit(i int) match {
+	w := p.toks[i].text
+	say, ok := units[w]
+	if !ok || !p.afterAmount(i) {
+		return match{}
+	}
+	end := i + 1
+	switch {
+	case p.isNum(end) && (p.toks[end].text == "2" || p.toks[end].text == "3") || p.isPunct(end, "²") || p.isPunct(end, "³"):
+		if p.toks[end].text == "2" || p.toks[end].text == "²" {
+			say += " vuông"
+		} else {
+			say += " khối"
+		}
+		end++
+	}
+	if p.isPunct(end, "/") && p.isWord(end+1) {
+		if r, ok := units[p.toks[end+1].text]; ok {
+			say += " trên " + r
+			end += 2
+		}
+	}
+	if p.isWord(end) {
+		return match{}
+	}
+	return match{end, say, "unit", 0}
+}
+
+func isRomanWord(w string) bool {
+	_, ok := romanValue(w)
+	return ok
+}
+
+// roman reads Roman numerals after a keyword ("khóa XV", "thế kỷ XXI"),
+// ordinals after "thứ" ("lần thứ IV" → "tư") and regnal numbers after a
+// titled name ("Vua Charles III" → "đệ tam") (§B.6).
+func (p *pass) roman(i int) match {
+	w := p.toks[i].text
+	val, ok := romanValue(w)
+	if !ok || len(w) == 1 && w != "I" && w != "V" && w != "X" {
+		return match{}
+	}
+	ws := p.wordsBefore(i, 4)
+	if len(ws) == 0 {
+		return match{}
+	}
+	var say string
+	pj := p.prev(i)
+	switch {
+	case ws[0] == "thứ":
+		say = p.v.ordinal(itoa(val))
+	case romanKeywords[ws[0]] || ws[0] == "giới":
+		say = p.v.cardinalInt(val)
+	case isCapitalized(p.toks[pj].text) && !isAllCaps(p.toks[pj].text):
+		titled := false
+		for _, t := range ws[1:] {
+			if regnalTitles[t] {
+				titled = true
+			}
+		}
+		if !titled && len(w) < 2 {
+			return match{}
+		}
+		if val <= 4 {
+			say = regnalWords[val]
+		} else {
+			say = p.v.cardinalInt(val)
+		}
+	default:
+		return match{}
+	}
+	end := i + 1
+	if p.isPunct(end, "/") && p.isNum(end+1) && validYear(p.toks[end+1].text) {
+		say += " " + p.yearOf(p.toks[end+1].text)
+		end += 2
+	}
+	return match{end, say, "roman", 0}
+}
+
+// times reads "x" between two numbers as a product ("3 x 4").
+func (p *pass) times(i int) match {
+	if w := p.toks[i].text; w != "x" && w != "X" {
+		return match{}
+	}
+	if !p.isNum(p.prev(i)) || !p.isNum(p.next(i)) {
+		return match{}
+	}
+	return match{i + 1, "nhân", "math", 0}
+}
+
+// wordForm handles respelled foreign names, acronyms read as words,
+// letter-spelled acronyms and words written in capitals (§B.8, §A.1.6).
+func (p *pass) wordForm(i int) match {
+	w := p.toks[i].text
+	if r, ok := respellings[w]; ok {
+		return match{i + 1, r, "transliteration", 0}
+	}
+	if !unicode.IsUpper(firstRune(w)) {
+		return match{}
+	}
+	if r, ok := wordLikeAcronyms[strings.ToUpper(w)]; ok && (isAllCaps(w) || isTitleCase(w)) {
+		return match{i + 1, r, "acronym", 0}
+	}
+	if !isAllCaps(w) {
+		return match{}
+	}
+	if hasWordMarks(w) || p.shouting && hasVowel(w) {
+		low := strings.ToLower(w)
+		if i == p.firstWordIdx {
+			low = capitalize(low)
+		}
+		return match{i + 1, low, "case", 0}
+	}
+	return match{i + 1, spellLetters(w), "acronym", 0}
+}
+
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
+}
+
+func isTitleCase(w string) bool {
+	for k, r := range w {
+		if k == 0 && !unicode.IsUpper(r) || k > 0 && !unicode.IsLower(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func capitalize(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[size:]
+}
+
+// spellLetters reads a token letter by letter with the names used in
+// Vietnamese broadcasting ("GDP" → "gờ đê pê").
+func spellLetters(w string) string {
+	var b strings.Builder
+	for _, r := range w {
+		name, ok := letterNames[unicode.ToUpper(r)]
+		if !ok {
+			if !unicode.IsLetter(r) {
+				continue
+			}
+			name = string(unicode.ToLower(r))
+		}
+		word(&b, name)
+	}
+	return b.String()
+}
