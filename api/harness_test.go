@@ -18,9 +18,9 @@ import (
 	"github.com/loa-audio/loa/api"
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/testenv"
 	"github.com/loa-audio/loa/synth/tts"
 	_ "github.com/loa-audio/loa/synth/tts/all"
-	"github.com/loa-audio/loa/synth/testenv"
 	"github.com/loa-audio/loa/web"
 )
 
@@ -198,4 +198,3 @@ func sameSnapshot(a, b map[string]string) (string, bool) {
 	}
 	return "", true
 }
-

@@ -190,4 +190,3 @@ type RuleTouch struct {
 	Sentence  int    `json:"sentence"`
 	Text      string `json:"text"`
 }
-

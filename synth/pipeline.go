@@ -140,7 +140,7 @@ type segmentMeta struct {
 	Bytes          int64  `json:"bytes"`
 	SpeechOffsetUS int64  `json:"speech_offset_us"` // from the segment's start to its first spoken sample
 	SpeechUS       int64  `json:"speech_us"`        // length of the spoken content
-	Voice          string `json:"voice"` // the voice that really spoke
+	Voice          string `json:"voice"`            // the voice that really spoke
 	Chars          int    `json:"chars"`
 }
 

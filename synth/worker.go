@@ -581,4 +581,3 @@ func (s *Service) Listens(ctx context.Context, id string) (map[string]int, error
 
 // Voices lists the configured voices and their status.
 func (s *Service) Voices(ctx context.Context) []tts.VoiceStatus { return s.voices.Voices(ctx) }
-

@@ -163,4 +163,3 @@ func writeConfigTable(w io.Writer) {
 		fmt.Fprintf(w, "| %s | `--%s` | %s | %s (%s) |\n", env, o.flag, def, strings.ReplaceAll(o.usage, "|", `\|`), strings.Join(o.commands, ", "))
 	}
 }
-

@@ -115,4 +115,3 @@ func (c *client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	return json.Unmarshal(data, out)
 }
-
