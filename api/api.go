@@ -126,6 +126,7 @@ func New(d Deps) *gin.Engine {
 	ed.GET("/articles/:id/preview", s.previewArticle)
 	ed.GET("/articles/:id/listens", s.listens)
 	v1.GET("/articles/:id/events", s.requireEditorOrQueryToken, s.articleEvents)
+	v1.GET("/events", s.requireEditorOrQueryToken, s.allEvents)
 	ed.POST("/preview", s.preview)
 	ed.GET("/voices", s.voices)
 	ed.GET("/lexicon", s.getLexicon)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/synth"
 )
 
@@ -16,13 +17,13 @@ import (
 // status, that the JSON error names the problem, and that the store is
 // byte-for-byte what it was before.
 func TestBadInputChangesNothing(t *testing.T) {
-	h := newHarness(t, harnessOpts{})
-	if code := h.do("POST", "/api/v1/articles", map[string]string{"id": "kept", "text": "Giá xăng tăng mạnh. Người dân lo lắng."}, nil); code != http.StatusAccepted {
+	h := apitest.New(t, apitest.Options{})
+	if code := h.Do("POST", "/api/v1/articles", map[string]string{"id": "kept", "text": "Giá xăng tăng mạnh. Người dân lo lắng."}, nil); code != http.StatusAccepted {
 		t.Fatalf("seed article: %d", code)
 	}
-	h.waitStatus("kept", synth.StatusReady, 2*time.Minute)
+	h.WaitStatus("kept", synth.StatusReady, 2*time.Minute)
 	time.Sleep(300 * time.Millisecond) // let the finished job's last writes land
-	before := snapshot(t, h.store)
+	before := apitest.Snapshot(t, h.Store)
 
 	jsonBody := func(v any) []byte { b, _ := json.Marshal(v); return b }
 	huge := strings.Repeat("Một câu văn dài. ", 2<<20/20+1000)
@@ -36,41 +37,41 @@ func TestBadInputChangesNothing(t *testing.T) {
 		status   int
 		mentions string
 	}{
-		{"malformed JSON", "POST", "/api/v1/articles", "application/json", testToken, []byte(`{"text": "a`), 400, "malformed JSON"},
-		{"trailing garbage", "POST", "/api/v1/articles", "application/json", testToken, []byte(`{"text":"Câu một."} {}`), 400, "malformed JSON"},
-		{"unknown field", "POST", "/api/v1/articles", "application/json", testToken, jsonBody(map[string]string{"txt": "Câu."}), 400, "unknown field"},
-		{"wrong content type", "POST", "/api/v1/articles", "text/plain", testToken, jsonBody(map[string]string{"text": "Câu một."}), 415, "Content-Type"},
-		{"no content type", "POST", "/api/v1/articles", "", testToken, jsonBody(map[string]string{"text": "Câu một."}), 415, "Content-Type"},
-		{"body over the limit", "POST", "/api/v1/articles", "application/json", testToken, jsonBody(map[string]string{"text": huge}), 413, "limit"},
-		{"empty article", "POST", "/api/v1/articles", "application/json", testToken, jsonBody(map[string]string{"text": ""}), 400, "empty"},
-		{"whitespace article", "POST", "/api/v1/articles", "application/json", testToken, jsonBody(map[string]string{"text": " \n\t "}), 400, "empty"},
-		{"binary article", "POST", "/api/v1/articles", "application/json", testToken, jsonBody(map[string]string{"text": "\x00\x01\x02\x03\xff\xfe" + strings.Repeat("\x00", 200)}), 400, "article"},
-		{"two sources", "POST", "/api/v1/articles", "application/json", testToken, jsonBody(map[string]string{"text": "Câu.", "html": "<p>Câu.</p>"}), 400, "only one"},
-		{"unknown voice", "POST", "/api/v1/articles", "application/json", testToken, jsonBody(map[string]string{"text": "Câu một.", "voice": "klingon"}), 400, "klingon"},
-		{"id with ..", "POST", "/api/v1/articles", "application/json", testToken, jsonBody(map[string]string{"id": "../x", "text": "Câu một."}), 400, "id"},
-		{"id of 300 chars", "POST", "/api/v1/articles", "application/json", testToken, jsonBody(map[string]string{"id": strings.Repeat("a", 300), "text": "Câu một."}), 400, "id"},
-		{"id with control characters", "POST", "/api/v1/articles", "application/json", testToken, jsonBody(map[string]string{"id": "a\x01b", "text": "Câu một."}), 400, "control"},
-		{"URL path id of 300 chars", "GET", "/api/v1/articles/" + strings.Repeat("b", 300), "", testToken, nil, 400, "id"},
-		{"URL path id with control", "PUT", "/api/v1/articles/a%01b", "application/json", testToken, jsonBody(map[string]string{"text": "Câu."}), 400, "control"},
-		{"URL path id with ..", "GET", "/api/v1/articles/..x", "", testToken, nil, 400, ".."},
-		{"URL to a private address", "POST", "/api/v1/articles", "application/json", testToken, jsonBody(map[string]string{"url": h.url + "/healthz"}), 403, "private"},
-		{"URL to link-local metadata", "POST", "/api/v1/articles", "application/json", testToken, jsonBody(map[string]string{"url": "http://169.254.169.254/latest/meta-data/"}), 403, "link-local"},
-		{"URL with another scheme", "POST", "/api/v1/articles", "application/json", testToken, jsonBody(map[string]string{"url": "file:///etc/passwd"}), 400, "scheme"},
+		{"malformed JSON", "POST", "/api/v1/articles", "application/json", apitest.Token, []byte(`{"text": "a`), 400, "malformed JSON"},
+		{"trailing garbage", "POST", "/api/v1/articles", "application/json", apitest.Token, []byte(`{"text":"Câu một."} {}`), 400, "malformed JSON"},
+		{"unknown field", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"txt": "Câu."}), 400, "unknown field"},
+		{"wrong content type", "POST", "/api/v1/articles", "text/plain", apitest.Token, jsonBody(map[string]string{"text": "Câu một."}), 415, "Content-Type"},
+		{"no content type", "POST", "/api/v1/articles", "", apitest.Token, jsonBody(map[string]string{"text": "Câu một."}), 415, "Content-Type"},
+		{"body over the limit", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"text": huge}), 413, "limit"},
+		{"empty article", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"text": ""}), 400, "empty"},
+		{"whitespace article", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"text": " \n\t "}), 400, "empty"},
+		{"binary article", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"text": "\x00\x01\x02\x03\xff\xfe" + strings.Repeat("\x00", 200)}), 400, "article"},
+		{"two sources", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"text": "Câu.", "html": "<p>Câu.</p>"}), 400, "only one"},
+		{"unknown voice", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"text": "Câu một.", "voice": "klingon"}), 400, "klingon"},
+		{"id with ..", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"id": "../x", "text": "Câu một."}), 400, "id"},
+		{"id of 300 chars", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"id": strings.Repeat("a", 300), "text": "Câu một."}), 400, "id"},
+		{"id with control characters", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"id": "a\x01b", "text": "Câu một."}), 400, "control"},
+		{"URL path id of 300 chars", "GET", "/api/v1/articles/" + strings.Repeat("b", 300), "", apitest.Token, nil, 400, "id"},
+		{"URL path id with control", "PUT", "/api/v1/articles/a%01b", "application/json", apitest.Token, jsonBody(map[string]string{"text": "Câu."}), 400, "control"},
+		{"URL path id with ..", "GET", "/api/v1/articles/..x", "", apitest.Token, nil, 400, ".."},
+		{"URL to a private address", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"url": h.URL + "/healthz"}), 403, "private"},
+		{"URL to link-local metadata", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"url": "http://169.254.169.254/latest/meta-data/"}), 403, "link-local"},
+		{"URL with another scheme", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"url": "file:///etc/passwd"}), 400, "scheme"},
 		{"missing token", "POST", "/api/v1/articles", "application/json", "", jsonBody(map[string]string{"text": "Câu một."}), 401, "token"},
 		{"wrong token", "POST", "/api/v1/articles", "application/json", "nope", jsonBody(map[string]string{"text": "Câu một."}), 401, "token"},
 		{"wrong token on delete", "DELETE", "/api/v1/articles/kept", "", "nope", nil, 401, "token"},
-		{"unknown article", "GET", "/api/v1/articles/nosuch", "", testToken, nil, 404, "nosuch"},
-		{"delete unknown article", "DELETE", "/api/v1/articles/nosuch", "", testToken, nil, 404, "nosuch"},
-		{"resynthesize unknown article", "POST", "/api/v1/articles/nosuch/resynthesize", "", testToken, nil, 404, "nosuch"},
+		{"unknown article", "GET", "/api/v1/articles/nosuch", "", apitest.Token, nil, 404, "nosuch"},
+		{"delete unknown article", "DELETE", "/api/v1/articles/nosuch", "", apitest.Token, nil, 404, "nosuch"},
+		{"resynthesize unknown article", "POST", "/api/v1/articles/nosuch/resynthesize", "", apitest.Token, nil, 404, "nosuch"},
 		{"audio of unknown article", "GET", "/audio/nosuch.mp3", "", "", nil, 404, "nosuch"},
-		{"conflicting re-create", "POST", "/api/v1/articles", "application/json", testToken, jsonBody(map[string]string{"id": "kept", "text": "Nội dung khác."}), 409, "PUT"},
-		{"bad list filter", "GET", "/api/v1/articles?status=done", "", testToken, nil, 400, "status"},
-		{"bad lexicon rule", "POST", "/api/v1/lexicon", "application/json", testToken, jsonBody(map[string]any{"match": "", "say": "x"}), 400, "match"},
-		{"admin endpoint without admin token", "GET", "/api/v1/tokens", "", testToken, nil, 403, "admin"},
+		{"conflicting re-create", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"id": "kept", "text": "Nội dung khác."}), 409, "PUT"},
+		{"bad list filter", "GET", "/api/v1/articles?status=done", "", apitest.Token, nil, 400, "status"},
+		{"bad lexicon rule", "POST", "/api/v1/lexicon", "application/json", apitest.Token, jsonBody(map[string]any{"match": "", "say": "x"}), 400, "match"},
+		{"admin endpoint without admin token", "GET", "/api/v1/tokens", "", apitest.Token, nil, 403, "admin"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			req, err := http.NewRequest(tc.method, h.url+tc.path, bytes.NewReader(tc.body))
+			req, err := http.NewRequest(tc.method, h.URL+tc.path, bytes.NewReader(tc.body))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,7 +99,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			if !strings.Contains(strings.ToLower(body.Error), strings.ToLower(tc.mentions)) {
 				t.Fatalf("error %q does not mention %q", body.Error, tc.mentions)
 			}
-			if k, ok := sameSnapshot(before, snapshot(t, h.store)); !ok {
+			if k, ok := apitest.SameSnapshot(before, apitest.Snapshot(t, h.Store)); !ok {
 				t.Fatalf("store changed at %s", k)
 			}
 		})

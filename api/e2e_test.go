@@ -11,6 +11,7 @@ import (
 
 	"github.com/hajimehoshi/go-mp3"
 
+	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/s3test"
 	"github.com/loa-audio/loa/synth"
@@ -20,7 +21,7 @@ import (
 // for the audio, reads its first KiB with a Range request, decodes the
 // whole file and compares its length with the reported duration.
 func TestSampleArticleEndToEnd(t *testing.T) {
-	h := newHarness(t, harnessOpts{})
+	h := apitest.New(t, apitest.Options{})
 	checkSampleEndToEnd(t, h)
 }
 
@@ -32,21 +33,21 @@ func TestSampleArticleEndToEndMinIO(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, harnessOpts{store: store})
+	h := apitest.New(t, apitest.Options{Store: store})
 	checkSampleEndToEnd(t, h)
 }
 
-func checkSampleEndToEnd(t *testing.T, h *harness) {
+func checkSampleEndToEnd(t *testing.T, h *apitest.Server) {
 	var created synth.State
-	code := h.do("POST", "/api/v1/articles", map[string]string{"id": "sample", "html": sampleHTML(t)}, &created)
+	code := h.Do("POST", "/api/v1/articles", map[string]string{"id": "sample", "html": apitest.SampleHTML(t)}, &created)
 	if code != http.StatusAccepted || created.ID != "sample" || created.Status != synth.StatusQueued {
 		t.Fatalf("POST: %d %+v", code, created)
 	}
-	st := h.waitStatus("sample", synth.StatusReady, 3*time.Minute)
+	st := h.WaitStatus("sample", synth.StatusReady, 3*time.Minute)
 	if st.DurationMS <= 0 || st.Bytes <= 0 || st.AudioURL == "" || st.Error != "" || st.Progress != 1 {
 		t.Fatalf("ready article lacks audio facts: %+v", st)
 	}
-	if !strings.HasPrefix(st.AudioURL, h.url+"/audio/sample.mp3") {
+	if !strings.HasPrefix(st.AudioURL, h.URL+"/audio/sample.mp3") {
 		t.Fatalf("audio_url %q is not the server's absolute URL", st.AudioURL)
 	}
 
@@ -92,7 +93,7 @@ func checkSampleEndToEnd(t *testing.T, h *harness) {
 	t.Logf("sample article: %d ms, %d bytes, %d sentences synthesized, %d cached", st.DurationMS, st.Bytes, st.SentencesSynthesized, st.SentencesCached)
 
 	// The demo page carries the player above the headline.
-	resp, err = http.Get(h.url + "/articles/sample")
+	resp, err = http.Get(h.URL + "/articles/sample")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,3 +79,65 @@ func (s *server) articleEvents(c *gin.Context) {
 		}
 	}
 }
+
+// allEvents streams every article's changes ("state" events) for the
+// dashboard's live list. Other nodes' changes arrive through a re-read of
+// the article index every two seconds.
+func (s *server) allEvents(c *gin.Context) {
+	ctx := c.Request.Context()
+	updates, cancel := s.Articles.Subscribe("")
+	defer cancel()
+	c.Header("Content-Type", "text/event-stream")
+	c.Header("Cache-Control", "no-store")
+	c.Header("X-Accel-Buffering", "no")
+	c.Status(http.StatusOK)
+	seen := map[string]time.Time{}
+	if list, err := s.Articles.List(ctx, synth.ListFilter{Limit: 500}); err == nil {
+		for _, a := range list.Articles {
+			seen[a.ID] = a.UpdatedAt
+		}
+	}
+	fmt.Fprint(c.Writer, ": connected\n\n")
+	c.Writer.Flush()
+	send := func(id string) bool {
+		st, err := s.Articles.Get(ctx, id)
+		if err != nil {
+			_, err = fmt.Fprintf(c.Writer, "event: deleted\ndata: {\"id\":%q}\n\n", id)
+		} else {
+			b, _ := json.Marshal(s.articleJSON(c, st))
+			_, err = fmt.Fprintf(c.Writer, "event: state\ndata: %s\n\n", b)
+		}
+		c.Writer.Flush()
+		return err == nil
+	}
+	poll := time.NewTicker(2 * time.Second)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-updates:
+			seen[m.ID] = m.UpdatedAt
+			if !send(m.ID) {
+				return
+			}
+		case <-poll.C:
+			list, err := s.Articles.List(ctx, synth.ListFilter{Limit: 500})
+			if err != nil {
+				continue
+			}
+			for _, a := range list.Articles {
+				if !seen[a.ID].Equal(a.UpdatedAt) {
+					seen[a.ID] = a.UpdatedAt
+					if !send(a.ID) {
+						return
+					}
+				}
+			}
+			if _, err := fmt.Fprint(c.Writer, ": keep-alive\n\n"); err != nil {
+				return
+			}
+			c.Writer.Flush()
+		}
+	}
+}

@@ -18,29 +18,14 @@ import (
 
 	"github.com/loa-audio/loa/api"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/web/feed"
 )
 
 //go:embed assets templates
 var files embed.FS
 
 // FeedSettings is the podcast channel metadata from the configuration.
-type FeedSettings struct {
-	Title       string
-	Description string
-	Link        string
-	Language    string
-	Artwork     string
-	Category    string
-	Explicit    bool
-	Author      string
-	OwnerName   string
-	OwnerEmail  string
-	Copyright   string
-	Type        string
-	PageSize    int
-	Locked      bool
-	Publisher   string
-}
+type FeedSettings = feed.Settings
 
 // Config configures the pages.
 type Config struct {
@@ -51,6 +36,7 @@ type Config struct {
 // Site renders Loa's pages; it implements api.Pages.
 type Site struct {
 	cfg       Config
+	feeds     *feed.Feeds
 	tmpl      *template.Template
 	assets    map[string]asset
 	playerURL string
@@ -64,9 +50,13 @@ type asset struct {
 
 // New parses the templates and fingerprints the assets.
 func New(cfg Config) (*Site, error) {
-	s := &Site{cfg: cfg, assets: map[string]asset{}}
+	feeds, err := feed.New(cfg.Feeds)
+	if err != nil {
+		return nil, err
+	}
+	s := &Site{cfg: cfg, feeds: feeds, assets: map[string]asset{}}
 	types := map[string]string{".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png"}
-	err := fs.WalkDir(files, "assets", func(path string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(files, "assets", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -107,6 +97,7 @@ func (s *Site) Register(r gin.IRouter, h api.PageHelpers) {
 	r.GET("/articles/:id", h.CORS, func(c *gin.Context) { s.article(c, h) })
 	r.GET("/embed/:id", func(c *gin.Context) { s.embed(c, h) })
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/admin") })
+	s.feeds.Register(r, h)
 }
 
 // playerScript serves the stable URL host pages include; it is cached

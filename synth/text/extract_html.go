@@ -686,11 +686,13 @@ func (w *blockWalker) flush() {
 		return
 	}
 	w.related = false
-	if m := trailingCredit.FindStringIndex(t); m != nil && m[0] > 0 {
-		cut := strings.TrimSpace(t[:m[0]])
-		if sub := trailingCredit.FindStringSubmatch(t); sub != nil && sub[3] != "" {
-			cut = strings.TrimSpace(t[:m[0]] + sub[3])
-		} else if !strings.HasSuffix(cut, ".") && strings.HasSuffix(t, ".") {
+	if sub := trailingCredit.FindStringSubmatchIndex(t); sub != nil && sub[0] > 0 {
+		// Keep the stop that ended the sentence before the credit.
+		cut := strings.TrimSpace(t[:sub[0]])
+		if sub[4] >= 0 {
+			cut = strings.TrimSpace(t[:sub[0]] + t[sub[4]:sub[5]])
+		}
+		if !strings.HasSuffix(cut, ".") && strings.HasSuffix(t, ".") && sub[4] < 0 {
 			cut += "."
 		}
 		if cut != "" {

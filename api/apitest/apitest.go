@@ -1,4 +1,7 @@
-package api_test
+// Package apitest runs a complete Loa service for tests: a real store,
+// espeak-ng voices (or the caller's), the pipeline, workers, the API and the
+// pages, behind an httptest server.
+package apitest
 
 import (
 	"bytes"
@@ -10,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -24,28 +28,35 @@ import (
 	"github.com/loa-audio/loa/web"
 )
 
-const testToken = "editor-secret"
+// Token is the editor token of test servers.
+const Token = "editor-secret"
 
-// harness is a real Loa service (store, espeak-ng voices, pipeline,
-// workers) behind a real HTTP server.
-type harness struct {
-	t     *testing.T
-	url   string
-	store storage.Store
-	svc   *synth.Service
+// Server is a running test service.
+type Server struct {
+	t       testing.TB
+	URL     string
+	Store   storage.Store
+	Service *synth.Service
 }
 
-type harnessOpts struct {
-	store  storage.Store
-	voices synth.VoiceCatalog
-	admin  string
+// Options: zero values mean a local store in a temporary folder and the
+// default espeak-ng voices.
+type Options struct {
+	Store      storage.Store
+	Voices     synth.VoiceCatalog
+	AdminToken string
+	Pipeline   synth.PipelineConfig // Store and Voices are filled in
+	Service    synth.ServiceConfig  // Store, Pipeline, Voices are filled in
+	Feeds      web.FeedSettings
+	Notifier   synth.Notifier
 }
 
-func newHarness(t *testing.T, o harnessOpts) *harness {
+// New starts a service and stops it when the test ends.
+func New(t testing.TB, o Options) *Server {
 	t.Helper()
 	testenv.LookPath(t, "espeak-ng")
 	ctx, cancel := context.WithCancel(context.Background())
-	store := o.store
+	store := o.Store
 	if store == nil {
 		var err error
 		if store, err = storage.OpenLocal(t.TempDir()); err != nil {
@@ -56,7 +67,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	voices := o.voices
+	voices := o.Voices
 	if voices == nil {
 		catalog, err := tts.NewCatalog(ctx, tts.DefaultConfig(), tts.CatalogDeps{Usage: store, Logger: log})
 		if err != nil {
@@ -64,27 +75,38 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		}
 		voices = catalog
 	}
-	pipeline, err := synth.NewPipeline(synth.PipelineConfig{Store: store, Voices: voices, Logger: log})
+	pcfg := o.Pipeline
+	pcfg.Store, pcfg.Voices, pcfg.Logger = store, voices, log
+	pipeline, err := synth.NewPipeline(pcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := synth.NewService(synth.ServiceConfig{
-		Store: store, Pipeline: pipeline, Voices: voices, Logger: log,
-		Fetcher:      synth.NewFetcher(synth.FetchConfig{}),
-		NodeID:       "test",
-		PollInterval: 200 * time.Millisecond,
-	})
+	scfg := o.Service
+	scfg.Store, scfg.Pipeline, scfg.Voices, scfg.Logger = store, pipeline, voices, log
+	if scfg.Fetcher == nil {
+		scfg.Fetcher = synth.NewFetcher(synth.FetchConfig{})
+	}
+	if scfg.NodeID == "" {
+		scfg.NodeID = "test"
+	}
+	if scfg.PollInterval == 0 {
+		scfg.PollInterval = 200 * time.Millisecond
+	}
+	if scfg.Notifier == nil {
+		scfg.Notifier = o.Notifier
+	}
+	svc, err := synth.NewService(scfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pages, err := web.New(web.Config{})
+	pages, err := web.New(web.Config{Feeds: o.Feeds})
 	if err != nil {
 		t.Fatal(err)
 	}
 	handler := api.New(api.Deps{
 		Articles: svc,
 		Pages:    pages,
-		Tokens:   api.NewTokens(store, testToken, o.admin),
+		Tokens:   api.NewTokens(store, Token, o.AdminToken),
 		Registry: prometheus.NewRegistry(),
 		Logger:   log,
 	})
@@ -99,11 +121,12 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		cancel()
 		<-done
 	})
-	return &harness{t: t, url: srv.URL, store: store, svc: svc}
+	return &Server{t: t, URL: srv.URL, Store: store, Service: svc}
 }
 
-// do sends a request with the editor token and decodes a JSON answer.
-func (h *harness) do(method, path string, body any, out any) int {
+// Do sends a request with the editor token and decodes a JSON answer into
+// out (when not nil); it returns the status code.
+func (h *Server) Do(method, path string, body any, out any) int {
 	h.t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -113,14 +136,14 @@ func (h *harness) do(method, path string, body any, out any) int {
 		}
 		r = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, h.url+path, r)
+	req, err := http.NewRequest(method, h.URL+path, r)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Authorization", "Bearer "+Token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		h.t.Fatal(err)
@@ -135,13 +158,13 @@ func (h *harness) do(method, path string, body any, out any) int {
 	return resp.StatusCode
 }
 
-// waitStatus polls an article until it reaches want (or fails the test).
-func (h *harness) waitStatus(id string, want synth.Status, timeout time.Duration) synth.State {
+// WaitStatus polls an article until it reaches want (or fails the test).
+func (h *Server) WaitStatus(id string, want synth.Status, timeout time.Duration) synth.State {
 	h.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		var st synth.State
-		if code := h.do("GET", "/api/v1/articles/"+id, nil, &st); code != 200 {
+		if code := h.Do("GET", "/api/v1/articles/"+id, nil, &st); code != 200 {
 			h.t.Fatalf("GET article %s: status %d", id, code)
 		}
 		if st.Status == want {
@@ -157,18 +180,20 @@ func (h *harness) waitStatus(id string, want synth.Status, timeout time.Duration
 	}
 }
 
-func sampleHTML(t testing.TB) string {
+// SampleHTML is the sample news page from the repository's testdata.
+func SampleHTML(t testing.TB) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "samples", "ngaynay-trieu-tien-nga.html"))
+	_, file, _, _ := runtime.Caller(0)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "testdata", "samples", "ngaynay-trieu-tien-nga.html"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return string(b)
 }
 
-// snapshot returns every object in the store with its content, to prove
+// Snapshot returns every object in the store with its content, to prove
 // that a rejected request changed nothing.
-func snapshot(t *testing.T, s storage.Store) map[string]string {
+func Snapshot(t testing.TB, s storage.Store) map[string]string {
 	t.Helper()
 	infos, err := storage.ListAll(context.Background(), s, "")
 	if err != nil {
@@ -185,7 +210,8 @@ func snapshot(t *testing.T, s storage.Store) map[string]string {
 	return out
 }
 
-func sameSnapshot(a, b map[string]string) (string, bool) {
+// SameSnapshot reports the first key that differs between two snapshots.
+func SameSnapshot(a, b map[string]string) (string, bool) {
 	for k, v := range a {
 		if bv, ok := b[k]; !ok || bv != v {
 			return k, false
