@@ -114,6 +114,10 @@ func checkScheme(u *url.URL) error {
 	return nil
 }
 
+// Client is the guarded HTTP client, for other outbound requests editors
+// can aim (webhooks): the same address rules apply.
+func (f *Fetcher) Client() *http.Client { return f.client }
+
 // Fetch downloads one page.
 func (f *Fetcher) Fetch(ctx context.Context, raw string) (Page, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))

@@ -440,9 +440,11 @@ func (p *Pipeline) assemble(ctx context.Context, req RenderRequest, sentences []
 		return Version{}, Timings{}, fmt.Errorf("lay out audio: %w", err)
 	}
 
-	planJSON, _ := json.Marshal(plan)
+	// The version names the content: same parts, profile and tags → same
+	// file, whatever revision asked for it.
+	planJSON, _ := json.Marshal(plan.Parts)
 	tagJSON, _ := json.Marshal(tags)
-	versionID := hashStrings(string(planJSON), string(tagJSON))[:20]
+	versionID := hashStrings(plan.Profile, string(planJSON), string(tagJSON))[:20]
 	prefix := audioPrefix(req.ArticleID) + versionID
 	v := Version{
 		ID:          versionID,

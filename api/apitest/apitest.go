@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -25,6 +26,7 @@ import (
 	"github.com/loa-audio/loa/synth/testenv"
 	"github.com/loa-audio/loa/synth/tts"
 	_ "github.com/loa-audio/loa/synth/tts/all"
+	"github.com/loa-audio/loa/synth/webhook"
 	"github.com/loa-audio/loa/web"
 )
 
@@ -37,6 +39,7 @@ type Server struct {
 	URL     string
 	Store   storage.Store
 	Service *synth.Service
+	Hooks   *webhook.Dispatcher
 }
 
 // Options: zero values mean a local store in a temporary folder and the
@@ -92,7 +95,12 @@ func New(t testing.TB, o Options) *Server {
 	if scfg.PollInterval == 0 {
 		scfg.PollInterval = 200 * time.Millisecond
 	}
-	if scfg.Notifier == nil {
+	// Webhooks in tests go to loopback receivers, which the guard allows
+	// only when told to.
+	hookGuard := synth.NewFetcher(synth.FetchConfig{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	hooks := webhook.New(webhook.Config{Store: store, Logger: log, FirstDelay: 50 * time.Millisecond, Client: hookGuard.Client()})
+	scfg.Notifier = hooks
+	if o.Notifier != nil {
 		scfg.Notifier = o.Notifier
 	}
 	svc, err := synth.NewService(scfg)
@@ -108,6 +116,7 @@ func New(t testing.TB, o Options) *Server {
 		Pages:    pages,
 		Tokens:   api.NewTokens(store, Token, o.AdminToken),
 		Registry: prometheus.NewRegistry(),
+		Webhooks: hooks,
 		Logger:   log,
 	})
 	srv := httptest.NewServer(handler)
@@ -120,8 +129,9 @@ func New(t testing.TB, o Options) *Server {
 		srv.Close()
 		cancel()
 		<-done
+		hooks.Wait()
 	})
-	return &Server{t: t, URL: srv.URL, Store: store, Service: svc}
+	return &Server{t: t, URL: srv.URL, Store: store, Service: svc, Hooks: hooks}
 }
 
 // Do sends a request with the editor token and decodes a JSON answer into

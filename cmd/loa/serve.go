@@ -151,7 +151,7 @@ func declareServe(fs *flagSet) func(context.Context, env, []string) error {
 	fs.Duration(&o.gcGrace, "gc-grace", "LOA_GC_GRACE", 24*time.Hour, "how long replaced audio versions stay playable before deletion")
 	fs.Int64(&o.maxBody, "max-body", "LOA_MAX_BODY", 2<<20, "largest accepted request body in bytes")
 	fs.String(&o.corsOrigins, "cors-origins", "LOA_CORS_ORIGINS", "", "comma-separated origins whose pages may use the player and audio (default: any)")
-	fs.String(&o.fetchAllow, "fetch-allow", "LOA_FETCH_ALLOW", "", "comma-separated CIDRs that URL submissions may reach despite being private or loopback")
+	fs.String(&o.fetchAllow, "fetch-allow", "LOA_FETCH_ALLOW", "", "comma-separated CIDRs that URL submissions and webhooks may reach despite being private or loopback")
 	fs.Duration(&o.fetchTimeout, "fetch-timeout", "LOA_FETCH_TIMEOUT", 15*time.Second, "timeout for fetching a submitted URL")
 	fs.Int64(&o.fetchMax, "fetch-max-bytes", "LOA_FETCH_MAX_BYTES", 5<<20, "largest page fetched for a URL submission")
 	fs.String(&o.webhookURL, "webhook-url", "LOA_WEBHOOK_URL", "", "URL that receives every audio.ready/failed/deleted event")
@@ -219,12 +219,17 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 		host, _ := os.Hostname()
 		o.nodeID = host + "-" + o.addr
 	}
-	hooks := webhook.New(webhook.Config{Store: store, Global: webhook.Endpoint{URL: o.webhookURL, Secret: o.webhookKey}, Logger: log})
+	fetcher := synth.NewFetcher(synth.FetchConfig{Timeout: o.fetchTimeout, MaxBytes: o.fetchMax, Allow: allow})
+	// Webhook targets are chosen by editors too, so they pass the same
+	// private-address guard as URL submissions.
+	hookClient := *fetcher.Client()
+	hookClient.Timeout = 10 * time.Second
+	hooks := webhook.New(webhook.Config{Store: store, Global: webhook.Endpoint{URL: o.webhookURL, Secret: o.webhookKey}, Client: &hookClient, Logger: log})
 	svc, err := synth.NewService(synth.ServiceConfig{
 		Store:        store,
 		Pipeline:     pipeline,
 		Voices:       catalog,
-		Fetcher:      synth.NewFetcher(synth.FetchConfig{Timeout: o.fetchTimeout, MaxBytes: o.fetchMax, Allow: allow}),
+		Fetcher:      fetcher,
 		Notifier:     hooks,
 		NodeID:       o.nodeID,
 		Workers:      o.workers,

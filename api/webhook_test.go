@@ -1,0 +1,110 @@
+package api_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loa-audio/loa/api/apitest"
+	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/webhook"
+)
+
+// TestWebhooksSignedRetriedAndLogged registers a receiver that fails twice,
+// then checks that audio.ready and audio.deleted arrive signed, that the
+// failures were retried, and that the delivery log shows every attempt.
+func TestWebhooksSignedRetriedAndLogged(t *testing.T) {
+	type got struct {
+		event synth.Event
+		sig   string
+		body  []byte
+	}
+	var mu sync.Mutex
+	var received []got
+	failures := 2
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if failures > 0 {
+			failures--
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		var ev synth.Event
+		if err := json.Unmarshal(body, &ev); err != nil {
+			t.Errorf("webhook body %q: %v", body, err)
+		}
+		received = append(received, got{ev, r.Header.Get("X-Loa-Signature"), body})
+	}))
+	defer recv.Close()
+
+	h := apitest.New(t, apitest.Options{})
+	var ep webhook.Endpoint
+	if code := h.Do("POST", "/api/v1/webhooks", map[string]any{"url": recv.URL, "events": []string{"audio.ready", "audio.deleted"}}, &ep); code != http.StatusCreated || ep.Secret == "" || ep.ID == "" {
+		t.Fatalf("add webhook: %d %+v", code, ep)
+	}
+	var list struct{ Webhooks []webhook.Endpoint }
+	h.Do("GET", "/api/v1/webhooks", nil, &list)
+	if len(list.Webhooks) != 1 || list.Webhooks[0].Secret != "" {
+		t.Fatalf("listing must show the endpoint without its secret: %+v", list)
+	}
+	if code := h.Do("POST", "/api/v1/webhooks", map[string]any{"url": "ftp://x"}, nil); code != 400 {
+		t.Fatalf("bad webhook URL: %d", code)
+	}
+
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "hooked", "text": "Giá xăng tăng mạnh. Người dân lo lắng."}, nil)
+	h.WaitStatus("hooked", synth.StatusReady, time.Minute)
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(received) == 1 })
+	if code := h.Do("DELETE", "/api/v1/articles/hooked", nil, nil); code != http.StatusNoContent {
+		t.Fatalf("delete: %d", code)
+	}
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(received) == 2 })
+
+	mu.Lock()
+	defer mu.Unlock()
+	if received[0].event.Type != "audio.ready" || received[0].event.ArticleID != "hooked" || received[0].event.DurationMS <= 0 {
+		t.Fatalf("first event %+v", received[0].event)
+	}
+	if received[1].event.Type != "audio.deleted" {
+		t.Fatalf("second event %+v", received[1].event)
+	}
+	for _, r := range received {
+		unix, err := strconv.ParseInt(strings.TrimPrefix(strings.Split(r.sig, ",")[0], "t="), 10, 64)
+		if err != nil {
+			t.Fatalf("signature header %q: %v", r.sig, err)
+		}
+		if want := webhook.Sign(ep.Secret, time.Unix(unix, 0), r.body); r.sig != want {
+			t.Fatalf("signature %q, want %q", r.sig, want)
+		}
+	}
+	var log struct{ Deliveries []webhook.Delivery }
+	h.Do("GET", "/api/v1/webhooks/deliveries", nil, &log)
+	attempts := 0
+	for _, d := range log.Deliveries {
+		if !d.Delivered {
+			t.Fatalf("undelivered: %+v", d)
+		}
+		attempts += len(d.Attempts)
+	}
+	if len(log.Deliveries) != 2 || attempts != 4 {
+		t.Fatalf("delivery log: %d deliveries, %d attempts (want 2 and 4: two 503s were retried)", len(log.Deliveries), attempts)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 20s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
