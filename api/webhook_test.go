@@ -85,7 +85,11 @@ func TestWebhooksSignedRetriedAndLogged(t *testing.T) {
 		}
 	}
 	var log struct{ Deliveries []webhook.Delivery }
-	h.Do("GET", "/api/v1/webhooks/deliveries", nil, &log)
+	// The log is written right after each answer arrives.
+	waitFor(t, func() bool {
+		h.Do("GET", "/api/v1/webhooks/deliveries", nil, &log)
+		return len(log.Deliveries) == 2 && log.Deliveries[0].Delivered && log.Deliveries[1].Delivered
+	})
 	attempts := 0
 	for _, d := range log.Deliveries {
 		if !d.Delivered {

@@ -34,7 +34,7 @@ build() {
 	# interrupted build never leaves a half-written binary behind.
 	local scratch
 	scratch="$(mktemp -d "$tools_dir/.build-$name.XXXXXX")"
-	if ! GOBIN="$scratch" GOFLAGS=-mod=mod CGO_ENABLED=0 go install "$pkg"; then
+	if ! GOBIN="$scratch" go install "$pkg"; then
 		rm -rf "$scratch"
 		echo "tools: building $name failed" >&2
 		return 1

@@ -188,6 +188,10 @@ func ValidateID(id string) error {
 	return nil
 }
 
+// ValidFeedName reports whether name can name a feed: lowercase letters,
+// digits and '-', at most 64, the rule submissions are held to.
+func ValidFeedName(name string) bool { return feedPattern.MatchString(name) }
+
 // prepared is a validated submission with its extracted document.
 type prepared struct {
 	src Source

@@ -111,11 +111,15 @@ func New(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	reg := prometheus.NewRegistry()
+	for _, c := range svc.Collectors() {
+		reg.MustRegister(c)
+	}
 	handler := api.New(api.Deps{
 		Articles: svc,
 		Pages:    pages,
 		Tokens:   api.NewTokens(store, Token, o.AdminToken),
-		Registry: prometheus.NewRegistry(),
+		Registry: reg,
 		Webhooks: hooks,
 		Logger:   log,
 	})

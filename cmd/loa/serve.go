@@ -68,6 +68,9 @@ func (c *common) open(ctx context.Context, e env, log *slog.Logger, reg promethe
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("open store: %w", err)
 	}
+	// A restarting S3 server or a dropped connection should cost a retry,
+	// not a failed job.
+	store = storage.WithRetry(store, storage.RetryConfig{Logger: log})
 	tcfg, err := loadTTSConfig(c.ttsConfig, c.ttsJSON, c.voice, e.getenv)
 	if err != nil {
 		return nil, nil, nil, err

@@ -1,0 +1,431 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/storage/s3test"
+	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/testenv"
+)
+
+// These tests run the real binary as separate processes, because what they
+// check — a SIGKILL in the middle of a job, two nodes on one bucket, SIGTERM
+// — only exists between processes.
+
+var (
+	buildOnce sync.Once
+	loaBin    string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	s3test.StopShared()
+	if loaBin != "" {
+		os.RemoveAll(filepath.Dir(loaBin))
+	}
+	os.Exit(code)
+}
+
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "loa-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		loaBin = filepath.Join(dir, "loa")
+		out, err := exec.Command("go", "build", "-o", loaBin, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return loaBin
+}
+
+// countingVoice writes a TTS configuration whose only voice runs espeak-ng
+// through a wrapper that logs every text it is asked to speak (one line per
+// backend call) and takes delay per call, so tests can count calls across
+// processes and catch a job in the middle.
+func countingVoice(t *testing.T, delay time.Duration) (configJSON, logPath string) {
+	t.Helper()
+	espeak := testenv.LookPath(t, "espeak-ng")
+	dir := t.TempDir()
+	logPath = filepath.Join(dir, "calls.log")
+	script := filepath.Join(dir, "speak.sh")
+	body := fmt.Sprintf("#!/bin/sh\ntext=$(cat)\nprintf '%%s\\n' \"$text\" >> %q\nsleep %.3f\nprintf '%%s' \"$text\" | exec %q -v \"$1\" -b 1 --stdout\n", logPath, delay.Seconds(), espeak)
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := map[string]any{
+		"include_defaults": false,
+		"backends":         map[string]any{"counted": map[string]any{"type": "command", "command": []string{script, "{voice}"}, "format": "wav"}},
+		"voices":           []map[string]string{{"id": "vi", "backend": "counted", "name": "vi", "language": "vi-VN"}},
+		"default_voice":    "vi",
+	}
+	b, _ := json.Marshal(cfg)
+	return string(b), logPath
+}
+
+func calls(t *testing.T, logPath string) []string {
+	t.Helper()
+	b, err := os.ReadFile(logPath)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+}
+
+// node is one `loa serve` process.
+type node struct {
+	t    *testing.T
+	addr string
+	env  []string
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+	done chan error
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func startNode(t *testing.T, env ...string) *node {
+	t.Helper()
+	n := &node{t: t, addr: freeAddr(t), env: env}
+	n.start()
+	t.Cleanup(func() { n.kill() })
+	return n
+}
+
+func (n *node) start() {
+	n.t.Helper()
+	n.cmd = exec.Command(binary(n.t), "serve")
+	n.cmd.Env = append(os.Environ(), append([]string{
+		"LOA_ADDR=" + n.addr, "LOA_EDITOR_TOKEN=tok", "LOA_LOG_LEVEL=debug", "LOA_SYNTH_CONCURRENCY=1", "LOA_POLL=200ms",
+	}, n.env...)...)
+	n.out = &bytes.Buffer{}
+	n.cmd.Stdout, n.cmd.Stderr = n.out, n.out
+	if err := n.cmd.Start(); err != nil {
+		n.t.Fatal(err)
+	}
+	n.done = make(chan error, 1)
+	go func() { n.done <- n.cmd.Wait() }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + n.addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		select {
+		case err := <-n.done:
+			n.t.Fatalf("loa serve exited: %v\n%s", err, n.out)
+		default:
+		}
+		if time.Now().After(deadline) {
+			n.t.Fatalf("loa serve did not start\n%s", n.out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (n *node) kill() {
+	if n.cmd != nil && n.cmd.ProcessState == nil {
+		_ = n.cmd.Process.Kill()
+		<-n.done
+	}
+}
+
+func (n *node) signal(sig syscall.Signal) (time.Duration, error) {
+	start := time.Now()
+	_ = n.cmd.Process.Signal(sig)
+	select {
+	case err := <-n.done:
+		return time.Since(start), err
+	case <-time.After(30 * time.Second):
+		return 0, fmt.Errorf("no exit 30 s after %v", sig)
+	}
+}
+
+func (n *node) api(method, path string, body any, out any) int {
+	n.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, "http://"+n.addr+path, r)
+	req.Header.Set("Authorization", "Bearer tok")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		n.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		_ = json.NewDecoder(resp.Body).Decode(out)
+	}
+	return resp.StatusCode
+}
+
+func (n *node) state(id string) synth.State {
+	var st synth.State
+	n.api("GET", "/api/v1/articles/"+id, nil, &st)
+	return st
+}
+
+func (n *node) waitReady(id string, timeout time.Duration) synth.State {
+	n.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		st := n.state(id)
+		if st.Status == synth.StatusReady {
+			return st
+		}
+		if st.Status == synth.StatusFailed {
+			n.t.Fatalf("%s failed: %s", id, st.Error)
+		}
+		if time.Now().After(deadline) {
+			n.t.Fatalf("%s not ready after %v: %+v\n%s", id, timeout, st, n.out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// longArticle has n distinct sentences, so each backend call is traceable.
+func longArticle(tag string, n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "Đây là câu số %d của bài %s về giá cả thị trường. ", i+1, tag)
+		if i%4 == 3 {
+			b.WriteString("\n\n")
+		}
+	}
+	return b.String()
+}
+
+func waitCalls(t *testing.T, logPath string, n int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for len(calls(t, logPath)) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d backend calls after %v", len(calls(t, logPath)), timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// watchManifest checks, until stop is closed, that whenever the manifest
+// names a current version its audio object exists in the store.
+func watchManifest(t *testing.T, store storage.Store, id string, stop <-chan struct{}) *int {
+	checks := new(int)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var m synth.Manifest
+			if _, err := storage.GetJSON(context.Background(), store, "articles/"+id+"/manifest.json", &m); err == nil && m.Current != nil {
+				if _, err := store.Stat(context.Background(), m.Current.AudioKey); err != nil {
+					t.Errorf("manifest points at %s, which is missing: %v", m.Current.AudioKey, err)
+					return
+				}
+				*checks++
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	return checks
+}
+
+// TestCrashResumesWithoutRedoingSegments kills `loa serve` with SIGKILL in
+// the middle of a long article; after a restart the article completes, the
+// sentences stored before the kill are not synthesized again, and the
+// manifest never names missing audio.
+func TestCrashResumesWithoutRedoingSegments(t *testing.T) {
+	cfg, logPath := countingVoice(t, 60*time.Millisecond)
+	data := t.TempDir()
+	n := startNode(t, "LOA_DATA_DIR="+data, "LOA_TTS_CONFIG_JSON="+cfg)
+	store, err := storage.OpenLocal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const sentences = 40
+	if code := n.api("POST", "/api/v1/articles", map[string]string{"id": "long", "text": longArticle("crash", sentences)}, nil); code != 202 {
+		t.Fatalf("POST: %d", code)
+	}
+	// Also publish a first version, so the manifest has audio to point at
+	// while the second revision is made and killed.
+	stop := make(chan struct{})
+	checks := watchManifest(t, store, "long", stop)
+	n.waitReady("long", 2*time.Minute)
+	before := len(calls(t, logPath))
+	if before != sentences {
+		t.Fatalf("first version made %d calls for %d sentences", before, sentences)
+	}
+	var st synth.State
+	n.api("PUT", "/api/v1/articles/long", map[string]string{"text": longArticle("crash-v2", sentences)}, &st)
+	waitCalls(t, logPath, before+sentences/2, time.Minute)
+	if _, err := n.signal(syscall.SIGKILL); err == nil {
+		t.Fatal("SIGKILL did not kill")
+	}
+	atKill := len(calls(t, logPath))
+	stored := 0
+	infos, _ := storage.ListAll(context.Background(), store, "segments/")
+	for _, info := range infos {
+		if strings.HasSuffix(info.Key, ".json") {
+			stored++
+		}
+	}
+	storedNew := stored - sentences // segments of the second revision
+	if storedNew <= 0 || storedNew >= sentences {
+		t.Fatalf("killed too early or too late: %d of %d new segments stored", storedNew, sentences)
+	}
+
+	n.start() // same address, so the same node id: it resumes its own job at once
+	final := n.waitReady("long", 2*time.Minute)
+	close(stop)
+	if final.Revision != st.Revision {
+		t.Fatalf("finished revision %d, want %d", final.Revision, st.Revision)
+	}
+	after := len(calls(t, logPath)) - atKill
+	if after != sentences-storedNew {
+		t.Fatalf("after restart %d backend calls; %d sentences were stored before the kill, so %d remained", after, storedNew, sentences-storedNew)
+	}
+	if final.SentencesCached < storedNew {
+		t.Fatalf("reported %d cached, %d were stored before the kill", final.SentencesCached, storedNew)
+	}
+	if *checks == 0 {
+		t.Fatal("manifest watcher never saw a version")
+	}
+	t.Logf("killed after %d of %d new sentences; resumed with %d calls; %d manifest checks", storedNew, sentences, after, *checks)
+}
+
+// TestSIGTERMRequeuesAndExitsCleanly: SIGTERM stops a node promptly with
+// exit status 0; its job goes back to the queue and finishes after restart.
+func TestSIGTERMRequeuesAndExitsCleanly(t *testing.T) {
+	cfg, logPath := countingVoice(t, 80*time.Millisecond)
+	data := t.TempDir()
+	n := startNode(t, "LOA_DATA_DIR="+data, "LOA_TTS_CONFIG_JSON="+cfg)
+	n.api("POST", "/api/v1/articles", map[string]string{"id": "term", "text": longArticle("term", 40)}, nil)
+	waitCalls(t, logPath, 10, time.Minute)
+	took, err := n.signal(syscall.SIGTERM)
+	if err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, n.out)
+	}
+	if took > 10*time.Second {
+		t.Fatalf("SIGTERM took %v", took)
+	}
+	store, _ := storage.OpenLocal(data)
+	var m synth.Manifest
+	if _, err := storage.GetJSON(context.Background(), store, "articles/term/manifest.json", &m); err != nil || m.Status != synth.StatusQueued {
+		t.Fatalf("after SIGTERM the article is %q (%v), want queued", m.Status, err)
+	}
+	var job synth.Job
+	if _, err := storage.GetJSON(context.Background(), store, fmt.Sprintf("jobs/term/%d.json", m.Revision), &job); err != nil || job.Owner != "" {
+		t.Fatalf("job after SIGTERM: %+v (%v), want released", job, err)
+	}
+	n.start()
+	n.waitReady("term", 2*time.Minute)
+	if got := len(calls(t, logPath)); got > 41 {
+		t.Fatalf("%d backend calls for 40 sentences across a restart", got)
+	}
+	t.Logf("SIGTERM → exit in %v", took)
+}
+
+// TestTwoNodesShareOneBucket: two nodes on one MinIO bucket share 20
+// articles submitted alternately, every sentence is synthesized once, and a
+// job of a killed node is finished by the other when its lease expires.
+func TestTwoNodesShareOneBucket(t *testing.T) {
+	srv := s3test.SharedMinIO(t)
+	bucket := srv.NewBucket(t)
+	cfg, logPath := countingVoice(t, 20*time.Millisecond)
+	env := append(srv.Env(bucket), "LOA_TTS_CONFIG_JSON="+cfg, "LOA_LEASE=3s")
+	a := startNode(t, env...)
+	b := startNode(t, env...)
+	nodes := []*node{a, b}
+
+	const articles, perArticle = 20, 3
+	for i := range articles {
+		id := fmt.Sprintf("n%02d", i)
+		if code := nodes[i%2].api("POST", "/api/v1/articles", map[string]string{"id": id, "text": longArticle(id, perArticle)}, nil); code != 202 {
+			t.Fatalf("POST %s: %d", id, code)
+		}
+	}
+	for i := range articles {
+		nodes[(i+1)%2].waitReady(fmt.Sprintf("n%02d", i), 3*time.Minute)
+	}
+	got := calls(t, logPath)
+	seen := map[string]int{}
+	for _, c := range got {
+		seen[c]++
+	}
+	if len(got) != articles*perArticle || len(seen) != articles*perArticle {
+		t.Fatalf("%d backend calls, %d distinct, for %d sentences", len(got), len(seen), articles*perArticle)
+	}
+	workedA, workedB := strings.Count(a.out.String(), "article ready"), strings.Count(b.out.String(), "article ready")
+	if workedA == 0 || workedB == 0 {
+		t.Fatalf("one node did all the work: %d and %d articles", workedA, workedB)
+	}
+
+	// Kill the node holding a job; the other takes over after the lease.
+	a.api("POST", "/api/v1/articles", map[string]string{"id": "orphan", "text": longArticle("orphan", 30)}, nil)
+	waitCalls(t, logPath, len(got)+5, time.Minute)
+	store, err := storage.Open(context.Background(), srv.Config(bucket))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job synth.Job
+	if _, err := storage.GetJSON(context.Background(), store, "jobs/orphan/1.json", &job); err != nil {
+		t.Fatal(err)
+	}
+	owner, other := a, b
+	if !strings.Contains(job.Owner, b.addr) {
+		if !strings.Contains(job.Owner, a.addr) {
+			t.Fatalf("job owner %q is neither node", job.Owner)
+		}
+	} else {
+		owner, other = b, a
+	}
+	owner.signal(syscall.SIGKILL)
+	killed := time.Now()
+	st := other.waitReady("orphan", 2*time.Minute)
+	if took := time.Since(killed); took < 2*time.Second {
+		t.Fatalf("taken over after %v, before the 3 s lease could expire", took)
+	}
+	if st.SentencesCached == 0 {
+		t.Fatal("the surviving node redid the dead node's segments")
+	}
+	t.Logf("20 articles: node A finished %d, node B %d; orphan taken over %v after the kill (%d sentences reused)", workedA, workedB, time.Since(killed).Round(time.Millisecond), st.SentencesCached)
+}
