@@ -20,9 +20,10 @@ const (
 	FormatMP3 = "mp3" // MPEG Layer III, optional ID3 tags and Xing/Info frame
 )
 
-// maxClipSeconds bounds one decoded clip; backends cap a request far
-// below this, so anything longer is a broken or hostile body.
-const maxClipSeconds = 30 * 60
+// maxClipSeconds bounds one decoded clip (and so Prepare's working set);
+// backends cap a request at or below this (Azure: 10 minutes of audio), so
+// anything longer is a broken or hostile body.
+const maxClipSeconds = 10 * 60
 
 // Decode turns a backend clip into mono PCM at the clip's own rate.
 // sampleRate and channels describe raw PCM (channels 0 means 1) and are

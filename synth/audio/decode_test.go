@@ -362,6 +362,7 @@ func TestDecodeRejectsBrokenInput(t *testing.T) {
 		{"pcm odd length", FormatPCM, []byte{1, 2, 3}, 24000, 1},
 		{"pcm without rate", FormatPCM, []byte{1, 2}, 0, 1},
 		{"pcm empty", FormatPCM, nil, 24000, 1},
+		{"pcm over ten minutes", FormatPCM, make([]byte, 2*4000*601), 4000, 1},
 		{"mp3 empty", FormatMP3, nil, 0, 0},
 		{"mp3 garbage", FormatMP3, bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 100), 0, 0},
 		{"mp3 cut mid-frame", FormatMP3, mp3File[:len(mp3File)-50], 0, 0},

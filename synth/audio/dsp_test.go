@@ -244,3 +244,30 @@ func maxAbs(x []float32) float64 {
 	}
 	return m
 }
+
+// TestCoarseEstimateMatchesExactLoudness backs normalize's shortcut: the
+// coarse score of a gain (limiter included) is the loudness measured on
+// the fully filtered result.
+func TestCoarseEstimateMatchesExactLoudness(t *testing.T) {
+	p := trim(Resample(speechClip(t), 24000), PrepareOptions{}.withDefaults())
+	pad := contextPad(p.Rate)
+	padded := make([]float32, pad+len(p.Samples)+pad)
+	copy(padded[pad:], p.Samples)
+	c := newCoarseClip(kWeighted(padded, p.Rate), pad, p.Rate)
+	env := truePeakEnvelope(p.Samples, p.Rate, 0, truePeakRate/2)
+	c.setEnvelope(env)
+	lim := newLimiter(env, p.Rate)
+	ceiling := -2.0
+	for _, gainDB := range []float64{0, 6, 12} {
+		g := float32(math.Pow(10, gainDB/20))
+		curve := lim.gain(g, float32(math.Pow(10, ceiling/20)))
+		y := PCM{Samples: make([]float32, len(p.Samples)), Rate: p.Rate}
+		for i, v := range p.Samples {
+			y.Samples[i] = v * g * curve[i]
+		}
+		exact, est := loudnessInContext(y), c.loudness(gainDB, &ceiling)
+		if math.Abs(exact-est) > 0.05 {
+			t.Errorf("gain %v dB: coarse %.3f LUFS, exact %.3f", gainDB, est, exact)
+		}
+	}
+}

@@ -89,8 +89,6 @@ type FrameHeader struct {
 	SampleRate  int
 	Padding     bool
 	ChannelMode int // 0 stereo, 1 joint stereo, 2 dual channel, 3 mono
-
-	raw uint32
 }
 
 // errNoSync is returned for four bytes that are not a frame header.
@@ -106,7 +104,7 @@ func ParseFrameHeader(b []byte) (FrameHeader, error) {
 	if raw&0xFFE00000 != 0xFFE00000 {
 		return FrameHeader{}, errNoSync
 	}
-	h := FrameHeader{raw: raw}
+	var h FrameHeader
 	switch (raw >> 19) & 3 {
 	case 0:
 		h.Version = MPEG25

@@ -171,6 +171,36 @@ func newTruePeakInterpolator(rate, minRate int) truePeakInterpolator {
 	return ip
 }
 
+// peakAt is the largest magnitude of the interpolated signal strictly
+// between samples n and n+1.
+func (ip *truePeakInterpolator) peakAt(x []float32, n int) float32 {
+	const taps = 2 * truePeakHalfTaps
+	var peak float32
+	start := n - truePeakHalfTaps + 1
+	inside := start >= 0 && start+taps <= len(x)
+	for ph := 1; ph < len(ip.coef); ph++ {
+		c := &ip.coef[ph]
+		var acc float32
+		if inside {
+			w := x[start : start+taps]
+			for m := range taps {
+				acc += c[m] * w[m]
+			}
+		} else {
+			for m := range taps {
+				if k := start + m; k >= 0 && k < len(x) {
+					acc += c[m] * x[k]
+				}
+			}
+		}
+		if acc < 0 {
+			acc = -acc
+		}
+		peak = max(peak, acc)
+	}
+	return peak
+}
+
 // truePeakEnvelope gives, per sample n, the largest magnitude of the
 // oversampled signal on [n, n+1) wherever that can exceed floor; where a
 // bound from the neighbouring samples shows it cannot, it gives |x[n]|
@@ -183,41 +213,24 @@ func truePeakEnvelope(x []float32, rate int, floor float32, minRate int) []float
 	}
 	ip := newTruePeakInterpolator(rate, minRate)
 	const taps = 2 * truePeakHalfTaps
-	// Sliding maximum of |x| over each sample's filter window.
-	window := make([]float32, len(x))
+	// A bound on |x| over each sample's filter window, from maxima over
+	// aligned blocks as long as the window: a window meets two blocks.
 	abs := make([]float32, len(x))
+	blockMax := make([]float32, len(x)/taps+1)
 	for i, v := range x {
-		abs[i] = float32(math.Abs(float64(v)))
+		a := float32(math.Abs(float64(v)))
+		abs[i] = a
+		blockMax[i/taps] = max(blockMax[i/taps], a)
 	}
-	slidingMax(abs, truePeakHalfTaps-1, truePeakHalfTaps, window, nil)
+	windowBound := func(n int) float32 {
+		lo, hi := max(n-truePeakHalfTaps+1, 0)/taps, min(n+truePeakHalfTaps, len(x)-1)/taps
+		return max(blockMax[lo], blockMax[hi])
+	}
 	for n := range x {
-		peak := abs[n]
-		env[n] = peak
-		if window[n]*ip.gain <= floor {
-			continue
+		env[n] = abs[n]
+		if windowBound(n)*ip.gain > floor {
+			env[n] = max(abs[n], ip.peakAt(x, n))
 		}
-		start := n - truePeakHalfTaps + 1
-		for ph := 1; ph < len(ip.coef); ph++ {
-			c := &ip.coef[ph]
-			var acc float32
-			if start >= 0 && start+taps <= len(x) {
-				w := x[start : start+taps]
-				for m := range taps {
-					acc += c[m] * w[m]
-				}
-			} else {
-				for m := range taps {
-					if k := start + m; k >= 0 && k < len(x) {
-						acc += c[m] * x[k]
-					}
-				}
-			}
-			if acc < 0 {
-				acc = -acc
-			}
-			peak = max(peak, acc)
-		}
-		env[n] = peak
 	}
 	return env
 }

@@ -1,6 +1,9 @@
 package audio
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // Resampler settings: 16 zero crossings each side of the windowed sinc give
 // a stop band near -80 dB with a Kaiser β of 8, far under the 48 kbps
@@ -17,7 +20,7 @@ const (
 // Lead and Tail are scaled to the new rate.
 func Resample(p PCM, rate int) PCM {
 	if p.Rate == rate || p.Rate <= 0 || rate <= 0 || len(p.Samples) == 0 {
-		if p.Rate != rate && len(p.Samples) == 0 {
+		if rate > 0 && len(p.Samples) == 0 {
 			p.Rate = rate
 		}
 		return p
@@ -25,22 +28,8 @@ func Resample(p PCM, rate int) PCM {
 	g := gcd(p.Rate, rate)
 	up, down := rate/g, p.Rate/g // output sample n sits at input time n·down/up
 
-	// Normalised cutoff relative to the input rate's Nyquist frequency.
-	cut := resampleCutoff * math.Min(1, float64(up)/float64(down))
-	half := int(math.Ceil(resampleZeroCrossings / cut)) // taps each side, in input samples
-	taps := 2 * half
-	// Exact phases for the usual ratios (22.05→24 kHz has 160); odd rates
-	// share a bounded table, placing each output within 1/2048 sample.
-	phases := min(up, maxResamplePhases)
-	coef := make([]float32, phases*taps)
-	for phase := 0; phase < phases; phase++ {
-		frac := float64(phase) / float64(phases)
-		for m := 0; m < taps; m++ {
-			// Tap m multiplies input sample i-half+1+m for output time i+frac.
-			t := frac + float64(half-1-m)
-			coef[phase*taps+m] = float32(cut * sinc(cut*t) * kaiser(t/float64(half), resampleKaiserBeta))
-		}
-	}
+	f := resampleFilterFor(up, down)
+	half, taps, phases, coef := f.half, f.taps, f.phases, f.coef
 
 	in := p.Samples
 	n := int((int64(len(in))*int64(up) + int64(down) - 1) / int64(down))
@@ -59,7 +48,9 @@ func Resample(p PCM, rate int) PCM {
 		start := i - half + 1
 		var acc float32
 		if start >= 0 && start+taps <= len(in) {
-			for m, x := range in[start : start+taps] {
+			w := in[start : start+taps]
+			c = c[:len(w)] // one bounds check for the loop
+			for m, x := range w {
 				acc += c[m] * x
 			}
 		} else {
@@ -73,6 +64,53 @@ func Resample(p PCM, rate int) PCM {
 	}
 	scale := func(k int) int { return int(int64(k) * int64(up) / int64(down)) }
 	return PCM{Samples: out, Rate: rate, Lead: scale(p.Lead), Tail: scale(p.Tail)}
+}
+
+// resampleFilter is the polyphase table for one rational ratio.
+type resampleFilter struct {
+	half, taps, phases int
+	coef               []float32 // phases × taps
+}
+
+// resampleFilters memoises tables: Loa meets a handful of ratios (the
+// backends' rates to the profile's), and a table costs thousands of Bessel
+// evaluations.
+var resampleFilters = struct {
+	sync.Mutex
+	m map[[2]int]*resampleFilter
+}{m: map[[2]int]*resampleFilter{}}
+
+func resampleFilterFor(up, down int) *resampleFilter {
+	key := [2]int{up, down}
+	resampleFilters.Lock()
+	f, ok := resampleFilters.m[key]
+	resampleFilters.Unlock()
+	if ok {
+		return f
+	}
+	// Normalised cutoff relative to the input rate's Nyquist frequency.
+	cut := resampleCutoff * math.Min(1, float64(up)/float64(down))
+	half := int(math.Ceil(resampleZeroCrossings / cut)) // taps each side, in input samples
+	taps := 2 * half
+	// Exact phases for the usual ratios (22.05→24 kHz has 160); odd rates
+	// share a bounded table, placing each output within 1/2048 sample.
+	phases := min(up, maxResamplePhases)
+	coef := make([]float32, phases*taps)
+	for phase := 0; phase < phases; phase++ {
+		frac := float64(phase) / float64(phases)
+		for m := 0; m < taps; m++ {
+			// Tap m multiplies input sample i-half+1+m for output time i+frac.
+			t := frac + float64(half-1-m)
+			coef[phase*taps+m] = float32(cut * sinc(cut*t) * kaiser(t/float64(half), resampleKaiserBeta))
+		}
+	}
+	f = &resampleFilter{half: half, taps: taps, phases: phases, coef: coef}
+	resampleFilters.Lock()
+	if len(resampleFilters.m) < 32 {
+		resampleFilters.m[key] = f
+	}
+	resampleFilters.Unlock()
+	return f
 }
 
 func sinc(x float64) float64 {
