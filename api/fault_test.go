@@ -1,0 +1,182 @@
+package api_test
+
+import (
+	"context"
+	"crypto/rand"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loa-audio/loa/api/apitest"
+	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/storage/s3test"
+	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/testenv"
+	"github.com/loa-audio/loa/synth/tts"
+	"github.com/loa-audio/loa/synth/tts/ttstest"
+)
+
+// TestHangingBackendFreesTheWorker: a backend that never answers is cut
+// off by its timeout, the article fails with a clear error, and the single
+// worker goes on to the next article.
+func TestHangingBackendFreesTheWorker(t *testing.T) {
+	stuck, good := &ttstest.Fake{}, &ttstest.Fake{}
+	stuck.FailAlways(ttstest.Step{Hang: true})
+	cfg := tts.Config{
+		Backends: map[string]tts.BackendConfig{
+			"stuck": {Type: "fake-stuck", Timeout: 300 * time.Millisecond, MaxAttempts: 2, RetryBaseDelay: time.Millisecond},
+			"good":  {Type: "fake-good"},
+		},
+		Voices: []tts.VoiceConfig{
+			{ID: "stuck", Backend: "stuck", Name: "x", Language: "vi-VN"},
+			{ID: "vi", Backend: "good", Name: "vi", Language: "vi-VN"},
+		},
+		DefaultVoice: "vi",
+	}
+	voices, err := tts.NewCatalog(context.Background(), cfg, tts.CatalogDeps{Open: ttstest.Opener(map[string]tts.Backend{"fake-stuck": stuck, "fake-good": good})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := apitest.New(t, apitest.Options{Voices: voices, Service: synth.ServiceConfig{Workers: 1, MaxAttempts: 1}})
+	start := time.Now()
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "hang", "text": "Câu này không bao giờ được đọc.", "voice": "stuck"}, nil)
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "next", "text": "Câu này được đọc ngay sau đó."}, nil)
+	failed := h.WaitStatus("hang", synth.StatusFailed, 30*time.Second)
+	h.WaitStatus("next", synth.StatusReady, 30*time.Second)
+	if !strings.Contains(failed.Error, "unavailable") && !strings.Contains(failed.Error, "timeout") && !strings.Contains(failed.Error, "deadline") {
+		t.Fatalf("error %q does not say the backend timed out", failed.Error)
+	}
+	if took := time.Since(start); took > 15*time.Second {
+		t.Fatalf("hanging backend held the worker for %v", took)
+	}
+	if failed.AudioURL != "" || failed.Version != "" {
+		t.Fatalf("a failed article has audio: %+v", failed)
+	}
+}
+
+// garbage is a backend that answers with bytes that are not audio.
+type garbage struct{}
+
+func (garbage) Synthesize(ctx context.Context, text string, v tts.Voice) (tts.Clip, error) {
+	b := make([]byte, 4000)
+	_, _ = rand.Read(b)
+	copy(b, "RIFF\x00\x00\x00\x00WAVEfmt ")
+	return tts.Clip{Audio: b, Format: tts.FormatWAV, SampleRate: 22050}, nil
+}
+
+// TestGarbageAudioPublishesNothing: unusable audio from a backend fails the
+// article with a clear error and publishes no file.
+func TestGarbageAudioPublishesNothing(t *testing.T) {
+	cfg := tts.Config{
+		Backends:     map[string]tts.BackendConfig{"junk": {Type: "fake-junk"}},
+		Voices:       []tts.VoiceConfig{{ID: "vi", Backend: "junk", Name: "vi", Language: "vi-VN"}},
+		DefaultVoice: "vi",
+	}
+	voices, err := tts.NewCatalog(context.Background(), cfg, tts.CatalogDeps{Open: ttstest.Opener(map[string]tts.Backend{"fake-junk": garbage{}})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := apitest.New(t, apitest.Options{Voices: voices})
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "junk", "text": "Giá xăng tăng mạnh. Người dân lo lắng."}, nil)
+	st := h.WaitStatus("junk", synth.StatusFailed, 30*time.Second)
+	if !strings.Contains(st.Error, "audio") {
+		t.Fatalf("error %q does not name the audio problem", st.Error)
+	}
+	infos, _ := storage.ListAll(context.Background(), h.Store, "audio/")
+	segs, _ := storage.ListAll(context.Background(), h.Store, "segments/")
+	if len(infos) != 0 || len(segs) != 0 {
+		t.Fatalf("garbage left %d audio and %d segment objects", len(infos), len(segs))
+	}
+	if resp, _ := get(t, h.URL+"/audio/junk.mp3"); resp.StatusCode != 404 {
+		t.Fatalf("audio of a failed article: %d", resp.StatusCode)
+	}
+}
+
+// TestDiskFull runs the service on a tiny tmpfs: when the disk fills the
+// article fails, nothing half-written is visible, and what was published
+// before still plays.
+func TestDiskFull(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", dir).CombinedOutput(); err != nil {
+		testenv.Missing(t, "cannot mount a small tmpfs (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
+	store, err := storage.OpenLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := apitest.New(t, apitest.Options{Store: store, Service: synth.ServiceConfig{MaxAttempts: 1}})
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "small", "text": "Giá xăng tăng mạnh."}, nil)
+	small := h.WaitStatus("small", synth.StatusReady, time.Minute)
+	_, before := get(t, small.AudioURL)
+
+	var long strings.Builder
+	for range 60 {
+		long.WriteString("Thị trường chứng khoán biến động mạnh trong phiên giao dịch sáng nay với thanh khoản tăng cao. ")
+	}
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "big", "text": long.String()}, nil)
+	st := h.WaitStatus("big", synth.StatusFailed, 2*time.Minute)
+	if !strings.Contains(st.Error, "no space") {
+		t.Fatalf("error %q does not say the disk is full", st.Error)
+	}
+	// Every visible object is whole: JSON parses, MP3 segments scan.
+	infos, err := storage.ListAll(context.Background(), store, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, info := range infos {
+		b, got, err := storage.GetBytes(context.Background(), store, info.Key)
+		if err != nil || int64(len(b)) != got.Size {
+			t.Fatalf("%s unreadable: %v", info.Key, err)
+		}
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(dir, ".loa", "tmp", "*"))
+	if len(leftovers) != 0 {
+		t.Fatalf("temporary files left behind: %v", leftovers)
+	}
+	resp, after := get(t, small.AudioURL)
+	if resp.StatusCode != 200 || string(after) != string(before) {
+		t.Fatal("the article published before the disk filled no longer plays")
+	}
+}
+
+// TestS3RestartDuringJob stops the S3 server in the middle of a job; the
+// job resumes when the server is back and the article completes.
+func TestS3RestartDuringJob(t *testing.T) {
+	srv := s3test.StartMinIO(t)
+	bucket := srv.NewBucket(t)
+	raw, err := storage.Open(context.Background(), srv.Config(bucket))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := storage.WithRetry(raw, storage.RetryConfig{Attempts: 3, InitialBackoff: 50 * time.Millisecond})
+	fake := &ttstest.Fake{}
+	voices := fakeVoices(t, fake, &ttstest.Fake{}, tts.BackendConfig{})
+	h := apitest.New(t, apitest.Options{Store: store, Voices: voices,
+		Pipeline: synth.PipelineConfig{Concurrency: 1},
+		Service:  synth.ServiceConfig{Lease: 3 * time.Second, PollInterval: 200 * time.Millisecond}})
+	steps := make([]ttstest.Step, 40)
+	for i := range steps {
+		steps[i] = ttstest.Step{Delay: 60 * time.Millisecond}
+	}
+	fake.Push(steps...)
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "s3", "text": article(40, -1)}, nil)
+	for fake.Calls() < 10 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	st := h.WaitStatus("s3", synth.StatusReady, 2*time.Minute)
+	resp, body := get(t, st.AudioURL)
+	if resp.StatusCode != 200 || int64(len(body)) != st.Bytes {
+		t.Fatalf("audio after the restart: %d, %d bytes of %d", resp.StatusCode, len(body), st.Bytes)
+	}
+	t.Logf("backend calls: %d for 40 sentences across the S3 restart", fake.Calls())
+}
