@@ -16,13 +16,13 @@ func declareSubmit(fs *flagSet) func(context.Context, env, []string) error {
 	var wait time.Duration
 	fs.String(&server, "server", "LOA_SERVER", "http://127.0.0.1:8080", "Loa server to submit to")
 	fs.String(&token, "token", "LOA_EDITOR_TOKEN", "", "editor token")
-	fs.String(&file, "file", "", "", "article file (.html/.htm = HTML, otherwise plain text); - = stdin")
-	fs.String(&url, "url", "", "", "submit this article URL instead of a file")
-	fs.String(&id, "id", "", "", "article id (default: chosen by the server)")
-	fs.String(&title, "title", "", "", "title, for plain-text articles")
-	fs.String(&voice, "voice-id", "", "", "voice id (default: the server's default)")
-	fs.String(&feed, "feed", "", "", "podcast feed to publish in")
-	fs.Duration(&wait, "wait", "", 0, "wait this long for the audio to be ready, showing progress (0 = do not wait)")
+	fs.String(&file, "file", "LOA_SUBMIT_FILE", "", "article file (.html/.htm = HTML, otherwise plain text); - = stdin")
+	fs.String(&url, "url", "LOA_SUBMIT_URL", "", "submit this article URL instead of a file")
+	fs.String(&id, "id", "LOA_SUBMIT_ID", "", "article id (default: chosen by the server)")
+	fs.String(&title, "title", "LOA_TITLE", "", "title, for plain-text articles")
+	fs.String(&voice, "voice-id", "LOA_SUBMIT_VOICE", "", "voice id (default: the server's default)")
+	fs.String(&feed, "feed", "LOA_SUBMIT_FEED", "", "podcast feed to publish in")
+	fs.Duration(&wait, "wait", "LOA_SUBMIT_WAIT", 0, "wait this long for the audio to be ready, showing progress (0 = do not wait)")
 	return func(ctx context.Context, e env, args []string) error {
 		if (file == "") == (url == "") {
 			return usageError{"give exactly one of --file or --url"}

@@ -33,13 +33,13 @@ type synthOptions struct {
 func declareSynth(fs *flagSet) func(context.Context, env, []string) error {
 	o := &synthOptions{}
 	declareCommon(fs, &o.common)
-	fs.String(&o.in, "in", "", "", "article to read: a file (.html/.htm = HTML, otherwise detected) or an http(s) URL; - = stdin")
-	fs.String(&o.out, "out", "", "", "MP3 file to write")
-	fs.String(&o.timings, "timings", "", "", "also write sentence timings as JSON to this file")
-	fs.String(&o.vtt, "vtt", "", "", "also write the WebVTT transcript to this file")
-	fs.String(&o.title, "title", "", "", "title for a plain-text article")
+	fs.String(&o.in, "in", "LOA_SYNTH_IN", "", "article to read: a file (.html/.htm = HTML, otherwise detected) or an http(s) URL; - = stdin")
+	fs.String(&o.out, "out", "LOA_SYNTH_OUT", "", "MP3 file to write")
+	fs.String(&o.timings, "timings", "LOA_SYNTH_TIMINGS", "", "also write sentence timings as JSON to this file")
+	fs.String(&o.vtt, "vtt", "LOA_SYNTH_VTT", "", "also write the WebVTT transcript to this file")
+	fs.String(&o.title, "title", "LOA_TITLE", "", "title for a plain-text article")
 	fs.String(&o.cache, "cache", "LOA_SYNTH_CACHE", "", "folder for the segment cache, reused across runs (default: a temporary folder)")
-	fs.Bool(&o.quiet, "quiet", "", false, "print nothing on success")
+	fs.Bool(&o.quiet, "quiet", "LOA_QUIET", false, "print nothing on success")
 	return func(ctx context.Context, e env, args []string) error {
 		if len(args) > 0 {
 			return usageError{fmt.Sprintf("unexpected argument %q (use --in)", args[0])}

@@ -29,8 +29,8 @@ func readArticle(e env, html bool) (text.Document, error) {
 
 func declareSegment(fs *flagSet) func(context.Context, env, []string) error {
 	var html, asJSON bool
-	fs.Bool(&html, "html", "", false, "read HTML and extract the article first")
-	fs.Bool(&asJSON, "json", "", false, "print one JSON object per sentence (text, block, offsets)")
+	fs.Bool(&html, "html", "LOA_INPUT_HTML", false, "read HTML and extract the article first")
+	fs.Bool(&asJSON, "json", "LOA_OUTPUT_JSON", false, "print one JSON object per sentence (text, block, offsets)")
 	return func(_ context.Context, e env, args []string) error {
 		if len(args) > 0 {
 			return usageError{"segment reads stdin and takes no arguments"}
@@ -92,7 +92,7 @@ func declareNormalize(fs *flagSet) func(context.Context, env, []string) error {
 
 func declarePreview(fs *flagSet) func(context.Context, env, []string) error {
 	var html bool
-	fs.Bool(&html, "html", "", false, "read HTML and extract the article first")
+	fs.Bool(&html, "html", "LOA_INPUT_HTML", false, "read HTML and extract the article first")
 	opts := normalizeFlags(fs)
 	return func(_ context.Context, e env, args []string) error {
 		doc, err := readArticle(e, html)

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestREADMEListsEverySetting keeps the README's configuration table equal
+// to what `loa config` prints, so no flag goes undocumented.
+func TestREADMEListsEverySetting(t *testing.T) {
+	var out bytes.Buffer
+	if code := run(context.Background(), env{stdout: &out, stderr: &out, getenv: func(string) string { return "" }}, []string{"config"}); code != 0 {
+		t.Fatalf("loa config: exit %d: %s", code, out.String())
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(readme, out.Bytes()) {
+		t.Fatalf("README.md's configuration table differs from `loa config`; paste this:\n%s", out.String())
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n")[2:] {
+		if strings.HasPrefix(line, "| – |") {
+			t.Errorf("flag without an environment twin: %s", line)
+		}
+	}
+}
+
+// TestSegmentTwoSentences is the skeleton's contract with outside checks.
+func TestSegmentTwoSentences(t *testing.T) {
+	var out, errb bytes.Buffer
+	e := env{stdin: strings.NewReader("Giá xăng tăng mạnh. Người dân lo lắng."), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	if code := run(context.Background(), e, []string{"segment"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if got := out.String(); got != "Giá xăng tăng mạnh.\nNgười dân lo lắng.\n" {
+		t.Fatalf("segment printed %q", got)
+	}
+}
+
+// TestBadCommandLines exit with 2 and say what is wrong.
+func TestBadCommandLines(t *testing.T) {
+	for _, args := range [][]string{{"nosuch"}, {"synth"}, {"synth", "--in", "x"}, {"serve", "--lease", "soon"}, {"segment", "extra"}} {
+		var out, errb bytes.Buffer
+		e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+		if code := run(context.Background(), e, args); code != 2 || errb.Len() == 0 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errb.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	e := env{stdin: strings.NewReader("   \n "), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	if code := run(context.Background(), e, []string{"segment"}); code != 1 || errb.Len() == 0 {
+		t.Errorf("empty article: exit %d, stderr %q", code, errb.String())
+	}
+}
