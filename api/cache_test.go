@@ -16,7 +16,7 @@ import (
 
 // fakeVoices is a catalog whose "vi-cloud" voice runs on cloud and falls
 // back to "vi" on local.
-func fakeVoices(t *testing.T, cloud, local tts.Backend, primary tts.BackendConfig) *tts.Catalog {
+func fakeVoices(t testing.TB, cloud, local tts.Backend, primary tts.BackendConfig) *tts.Catalog {
 	t.Helper()
 	primary.Type = "fake-cloud"
 	cfg := tts.Config{
