@@ -65,7 +65,7 @@ func TestPublicAudioHTTP(t *testing.T) {
 	if resp.StatusCode != 206 || len(body) != 100 || resp.Header.Get("Content-Range") != fmt.Sprintf("bytes 100-199/%d", st.Bytes) {
 		t.Fatalf("Range: %d, %d bytes, %q", resp.StatusCode, len(body), resp.Header.Get("Content-Range"))
 	}
-	resp, body = get(t, st.AudioURL, "Range", fmt.Sprintf("bytes=%d-", st.Bytes+10))
+	resp, _ = get(t, st.AudioURL, "Range", fmt.Sprintf("bytes=%d-", st.Bytes+10))
 	if resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
 		t.Fatalf("unsatisfiable range: %d", resp.StatusCode)
 	}

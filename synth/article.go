@@ -94,7 +94,6 @@ func (m *Manifest) Progress() float64 {
 func sourceKey(id string) string   { return "articles/" + id + "/source.json" }
 func manifestKey(id string) string { return "articles/" + id + "/manifest.json" }
 func planKey(id string) string     { return "articles/" + id + "/plan.json" }
-func jobKey(id string) string      { return "jobs/" + id + ".json" }
 func audioPrefix(id string) string { return "audio/" + id + "/" }
 func segmentKey(hash string) string {
 	return "segments/" + hash[:2] + "/" + hash + ".mp3"

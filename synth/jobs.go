@@ -221,9 +221,3 @@ func (q *queue) cancelAll(ctx context.Context, id string) error {
 	}
 	return nil
 }
-
-// depth counts queued jobs (for metrics).
-func (q *queue) depth(ctx context.Context) (int, error) {
-	cur, _, err := q.pending(ctx)
-	return len(cur), err
-}

@@ -170,11 +170,13 @@ func (p *Pipeline) Render(ctx context.Context, req RenderRequest) (RenderResult,
 	var chunks []*chunkWork
 	perSentence := make([][]*chunkWork, len(sentences))
 	for i, s := range sentences {
-		spoken := norm.Normalize(s.Text)
+		spoken := norm.NormalizeBlock(req.Doc.Blocks[s.Block].Kind, s.Text)
 		if strings.TrimSpace(spoken.Text) == "" {
 			continue
 		}
-		rules := firedLexiconRules(spoken, req.Lexicon)
+		// Only the rules that fired enter the key, so editing a rule
+		// re-synthesizes just the sentences it touches.
+		rules := text.FiredLexiconDigest(spoken, req.Lexicon)
 		for _, c := range text.Chunk(spoken.Text, text.Limit{MaxRunes: voice.Limit.MaxRunes, MaxBytes: voice.Limit.MaxBytes}) {
 			w := &chunkWork{sentence: i, spoken: c, hash: hashStrings(segmentFormatVersion, profileID, identity, rules, c)}
 			chunks = append(chunks, w)
@@ -209,27 +211,6 @@ func (p *Pipeline) Render(ctx context.Context, req RenderRequest) (RenderResult,
 	}
 	res.Version, res.Timings = version, timings
 	return res, nil
-}
-
-// firedLexiconRules names the lexicon rules that changed this sentence, with
-// their content, so editing a rule invalidates only the sentences it touches.
-func firedLexiconRules(sp text.Spoken, rules []text.Rule) string {
-	fired := map[string]bool{}
-	for _, c := range sp.Changes {
-		if id, ok := strings.CutPrefix(c.Rule, "lexicon:"); ok {
-			fired[id] = true
-		}
-	}
-	if len(fired) == 0 {
-		return ""
-	}
-	var used []text.Rule
-	for _, r := range rules {
-		if fired[r.ID] {
-			used = append(used, r)
-		}
-	}
-	return text.LexiconDigest(used)
 }
 
 // profileID names an MP3 profile in cache keys and plans.

@@ -87,14 +87,10 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 
-	wake      chan struct{}
-	mu        sync.Mutex
-	running   map[string]context.CancelCauseFunc // article → cancel of in-flight job
-	draining  bool
-	jobsDone  chan struct{}
-	inFlight  sync.WaitGroup
-	metrics   *serviceMetrics
-	readyOnce sync.Once
+	wake    chan struct{}
+	mu      sync.Mutex
+	running map[string]context.CancelCauseFunc // article → cancel of in-flight job
+	metrics *serviceMetrics
 }
 
 // NewService checks the configuration and fills in defaults.

@@ -535,26 +535,14 @@ func (s *Service) Preview(ctx context.Context, sub Submission) (PreviewResult, e
 	opts := s.pipeline.normalize
 	opts.Lexicon = rules
 	norm := text.NewNormalizer(opts)
-	out := PreviewResult{Title: doc.Title, Blocks: doc.Blocks}
-	for _, sen := range text.Segment(doc) {
-		sp := norm.Normalize(sen.Text)
-		out.Sentences = append(out.Sentences, PreviewSentence{Sentence: sen, Spoken: sp.Text, Changes: sp.Changes})
-	}
-	return out, nil
+	return PreviewResult{Title: doc.Title, Blocks: doc.Blocks, Sentences: norm.Preview(doc)}, nil
 }
 
 // PreviewResult is the editor's "what will be spoken" view.
 type PreviewResult struct {
-	Title     string            `json:"title"`
-	Blocks    []text.Block      `json:"blocks"`
-	Sentences []PreviewSentence `json:"sentences"`
-}
-
-// PreviewSentence pairs a sentence with its spoken form.
-type PreviewSentence struct {
-	text.Sentence
-	Spoken  string        `json:"spoken"`
-	Changes []text.Change `json:"changes"`
+	Title     string                 `json:"title"`
+	Blocks    []text.Block           `json:"blocks"`
+	Sentences []text.PreviewSentence `json:"sentences"`
 }
 
 // ListenEvent counts an anonymous player event (load, play, 25/50/75/100%).

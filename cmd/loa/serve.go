@@ -312,7 +312,15 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 		return srv.Shutdown(sctx)
 	})
 	err = g.Wait()
-	hooks.Wait()
+	// Give webhook deliveries in flight a moment; their log says what was
+	// not delivered.
+	delivered := make(chan struct{})
+	go func() { hooks.Wait(); close(delivered) }()
+	select {
+	case <-delivered:
+	case <-time.After(5 * time.Second):
+		log.Warn("stopping with webhook deliveries still retrying")
+	}
 	log.Info("stopped")
 	return err
 }

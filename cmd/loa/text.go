@@ -101,10 +101,9 @@ func declarePreview(fs *flagSet) func(context.Context, env, []string) error {
 		}
 		norm := text.NewNormalizer(*opts)
 		w := bufio.NewWriter(e.stdout)
-		for _, s := range text.Segment(doc) {
-			sp := norm.Normalize(s.Text)
-			fmt.Fprintf(w, "[%d] %s\n  → %s\n", s.Index+1, oneLine(s.Text), oneLine(sp.Text))
-			for _, c := range sp.Changes {
+		for _, s := range norm.Preview(doc) {
+			fmt.Fprintf(w, "[%d] %s\n  → %s\n", s.Index+1, oneLine(s.Text), oneLine(s.Spoken))
+			for _, c := range s.Changes {
 				fmt.Fprintf(w, "    %-14s %q → %q\n", c.Rule, c.Original, c.Spoken)
 			}
 		}

@@ -247,16 +247,26 @@ func (p *pass) scanContext() {
 				case "hai", "ba", "tư", "năm", "sáu", "bảy":
 					p.weekday = true
 				}
+			case "cn":
+				if t.text == "CN" {
+					p.tdays++
+				}
 			case "chủ":
 				if strings.ToLower(p.nextWord(i)) == "nhật" {
 					p.weekday = true
 				}
 			}
 		case tkNum:
+			if p.text(i-1) == "T" && len(t.text) == 1 && t.text >= "2" && t.text <= "7" && !p.isWord(i+1) {
+				p.tdays++
+			}
 			// d/m/yyyy anywhere makes bare d/m dates too.
 			if p.isPunct(i+1, "/") && p.isNum(i+2) && p.isPunct(i+3, "/") && p.isNum(i+4) && len(p.toks[i+4].text) == 4 {
 				p.hasDate = true
 			}
 		}
+	}
+	if p.tdays >= 2 {
+		p.weekday = true
 	}
 }

@@ -73,11 +73,6 @@ var abbreviations = map[string]string{
 	"SEA Games": "Xi Ghêm", "SEA GAMES": "Xi Ghêm",
 }
 
-// prefixAbbrevKeys take the dot that follows them ("ThS. Lê", "TP. Huế"):
-// that dot is part of the abbreviation, never the end of the sentence.
-var prefixAbbrevKeys = setOf("TP", "Tp", "GS", "PGS", "TS", "ThS", "Ths", "Th.S", "BS", "KS", "KTS",
-	"TSKH", "NCS", "CKI", "CKII", "NSND", "NSƯT", "NGND", "NGƯT", "Gs", "Pgs", "Ts", "Bs", "LS", "TX", "KP")
-
 // Parts of dotted title compounds ("PGS.TS.", "ThS.BS") and their readings.
 var titleReadings = map[string]string{
 	"GS": "giáo sư", "PGS": "phó giáo sư", "TS": "tiến sĩ", "ThS": "thạc sĩ", "Ths": "thạc sĩ",
@@ -180,9 +175,6 @@ var addressContext = setOf("số", "ngõ", "hẻm", "ngách", "kiệt", "nhà", 
 // Words that announce a clock time ("lúc 21g").
 var timeContext = setOf("lúc", "từ", "đến", "tới", "sáng", "chiều", "tối", "trưa", "đêm", "khuya", "vào", "khoảng", "trước", "sau")
 
-// Words in front of a sports score ("tỷ số 2-1", "thắng 3-0").
-var scoreContext = setOf("số", "thắng", "thua", "hòa", "hoà", "gỡ", "dẫn", "cách", "biệt", "cuộc", "trận", "hiệp")
-
 // Keywords after which a Roman numeral is a number (§B.6), by last word,
 // lower case; two-word keywords are checked by their last word plus the
 // word before.
@@ -191,7 +183,7 @@ var romanKeywords = setOf("kỷ", "kỉ", "thứ", "chương", "phần", "mục"
 	"tập", "kỳ", "kì", "lần", "giai", "vòng", "cấp", "hạng", "quyển", "tiết")
 
 // Titles that make "Charles III" a regnal number ("đệ tam").
-var regnalTitles = setOf("vua", "hoàng", "giáo", "vương", "hoàng đế", "nữ", "quốc", "thân", "công", "tử")
+var regnalTitles = setOf("vua", "hoàng", "giáo", "vương", "nữ", "quốc", "thân", "công", "tử")
 
 var regnalWords = [5]string{"", "đệ nhất", "đệ nhị", "đệ tam", "đệ tứ"}
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/unicode/norm"
 )
 
 // ExtractOptions configures ExtractHTML.
@@ -157,7 +159,7 @@ func looksBoilerplate(n *html.Node) bool {
 			return true
 		}
 	}
-	raw := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
+	raw := strings.ToLower(attr(n, "class") + " " + attr(n, "id") + " " + attr(n, "type") + " " + attr(n, "data-type"))
 	for _, part := range boilerplateParts {
 		if strings.Contains(raw, part) {
 			return true
@@ -283,10 +285,8 @@ func (x *extractor) document(opts ExtractOptions) Document {
 	case titleNode != nil:
 		doc.Title = blockText(x.plainText(titleNode))
 		x.titleFromBody = true
-	case x.meta["og:title"] != "":
-		doc.Title = blockText(x.meta["og:title"])
 	default:
-		doc.Title = siteTitle(blockText(x.meta["<title>"]))
+		doc.Title = siteTitle(blockText(firstNonEmpty(x.meta["og:title"], x.meta["<title>"])), x.meta["og:site_name"], opts.URL)
 	}
 	if leadNode != nil {
 		doc.Lead = blockText(x.plainText(leadNode))
@@ -344,12 +344,43 @@ func firstNonEmpty(vs ...string) string {
 	return ""
 }
 
-// siteTitle drops the site's name from a <title> ("Headline | Site").
-func siteTitle(t string) string {
+// siteTitle drops the site's name from a <title>: "Headline | Site", or
+// "Headline - Site" when Site is the og:site_name or the page's host.
+func siteTitle(t, siteName, pageURL string) string {
 	if i := strings.Index(t, " | "); i > 0 {
 		return strings.TrimSpace(t[:i])
 	}
+	host := ""
+	if u, err := url.Parse(pageURL); err == nil {
+		host = foldASCII(u.Hostname())
+	}
+	for _, sep := range []string{" - ", " – ", " — "} {
+		i := strings.LastIndex(t, sep)
+		if i <= 0 {
+			continue
+		}
+		site := strings.TrimSpace(t[i+len(sep):])
+		f := foldASCII(site)
+		if strings.EqualFold(site, siteName) || f != "" && host != "" && strings.Contains(host, f) {
+			return strings.TrimSpace(t[:i])
+		}
+	}
 	return t
+}
+
+// foldASCII lowercases s and keeps only ASCII letters and digits, with
+// Vietnamese letters stripped of their marks ("Báo Mẫu" → "baomau").
+func foldASCII(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(strings.ToLower(s)) {
+		switch {
+		case r == 'đ':
+			b.WriteByte('d')
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 func isAncestor(a, n *html.Node) bool {

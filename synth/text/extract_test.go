@@ -149,6 +149,52 @@ func TestExtractHTMLEntitiesAndInlineTags(t *testing.T) {
 	}
 }
 
+func TestExtractHTMLInlineRelatedBoxes(t *testing.T) {
+	page := `<html><body><h1>Tiêu đề bài viết</h1><h2 class="detail-sapo">Sapo của bài viết đủ dài để làm lead.</h2>
+<div class="detail-content"><p>Đoạn một của bài viết.</p>
+<div class="VCSortableInPreviewMode" type="RelatedOneNews"><a href="/a">Tin cũ</a><p>Tóm tắt tin cũ không được đọc.</p></div>
+<p>&gt;&gt; Xem thêm: <a href="/b">Một bài khác</a></p>
+<p>Đoạn hai của bài viết.</p>
+<p><em>Ảnh minh họa</em></p>
+<p>Thủ tướng phát biểu tại hội nghị. Ảnh: Lâm Khánh/TTXVN.</p>
+<p>Lực lượng cứu hộ tìm kiếm nạn nhân (Ảnh: Reuters).</p>
+<p>Từ khóa: <a href="/t">giá vàng</a></p></div></body></html>`
+	doc, err := ExtractHTML(strings.NewReader(page), ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Block{
+		{KindTitle, "Tiêu đề bài viết"},
+		{KindLead, "Sapo của bài viết đủ dài để làm lead."},
+		{KindParagraph, "Đoạn một của bài viết."},
+		{KindParagraph, "Đoạn hai của bài viết."},
+		{KindParagraph, "Thủ tướng phát biểu tại hội nghị."},
+		{KindParagraph, "Lực lượng cứu hộ tìm kiếm nạn nhân."},
+	}
+	if !slices.Equal(doc.Blocks, want) {
+		t.Errorf("got %s\nwant %s", dumpBlocks(doc.Blocks), dumpBlocks(want))
+	}
+}
+
+func TestExtractHTMLTitleFallback(t *testing.T) {
+	tests := []struct{ head, url, want string }{
+		{"<title>Giá vàng tăng | Báo Mẫu</title>", "", "Giá vàng tăng"},
+		{"<title>Giá vàng tăng - Báo Mẫu</title>", "https://baomau.vn/gia-vang.html", "Giá vàng tăng"},
+		{`<title>Giá vàng tăng - Báo Mẫu</title><meta property="og:site_name" content="Báo Mẫu">`, "", "Giá vàng tăng"},
+		{"<title>Hà Nội - Hải Phòng thông tuyến</title>", "https://baomau.vn/x.html", "Hà Nội - Hải Phòng thông tuyến"},
+	}
+	for _, tc := range tests {
+		page := "<html><head>" + tc.head + "</head><body><div><p>Nội dung bài báo đủ dài để được đọc lên.</p></div></body></html>"
+		doc, err := ExtractHTML(strings.NewReader(page), ExtractOptions{URL: tc.url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if doc.Title != tc.want || doc.Blocks[0] != (Block{KindTitle, tc.want}) {
+			t.Errorf("%s: title %q, want %q", tc.head, doc.Title, tc.want)
+		}
+	}
+}
+
 func TestExtractHTMLBadInput(t *testing.T) {
 	deep := "<html><body>" + strings.Repeat("<div>", 100000) + "Nội dung" + strings.Repeat("</div>", 100000) + "</body></html>"
 	deepInline := "<html><body><p>" + strings.Repeat("<b><i>", 50000) + "Nội dung</p></body></html>"

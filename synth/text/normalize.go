@@ -78,7 +78,7 @@ func (n *Normalizer) NormalizeBlock(kind BlockKind, sentence string) Spoken {
 		return sp
 	}
 	last := []rune(t)[len([]rune(t))-1]
-	if !isTerminator(last) && last != '”' && last != '"' && last != ')' {
+	if !isTerminator(last) && !strings.ContainsRune(":;,”\"')»", last) {
 		end := len([]rune(sentence))
 		sp.Text = t + "."
 		sp.Changes = append(sp.Changes, Change{Start: end, End: end, Spoken: ".", Rule: "punctuation"})
@@ -135,6 +135,7 @@ type pass struct {
 	lunar    bool // "âm lịch" in the sentence: months 1 and 12 are giêng and chạp
 	hasDate  bool // the sentence has a full date, so a bare d/m is a date too
 	weekday  bool // the sentence names a weekday, so CN is Chủ nhật
+	tdays    int  // "T2"…"T7" and "CN" tokens: a schedule
 	// firstSolid is the index of the first token that is spoken: a word,
 	// a number or a symbol other than a quote or dash.
 	firstSolid   int

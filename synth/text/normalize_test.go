@@ -125,6 +125,16 @@ func TestNormalizeRules(t *testing.T) {
 		{"năm 2020-2021", "năm hai nghìn không trăm hai mươi đến hai nghìn không trăm hai mươi mốt"},
 		{"10h30-11h", "mười giờ ba mươi phút đến mười một giờ"},
 		{"Kim Sang-sik", "Kim Sang-sik"},
+		{"24.250 đồng/USD", "hai mươi tư nghìn hai trăm năm mươi đồng một đô la Mỹ"},
+		{"432/477 đại biểu", "bốn trăm ba mươi hai trên bốn trăm bảy mươi bảy đại biểu"},
+		{"10%-15%", "mười phần trăm đến mười lăm phần trăm"},
+		{"20/11 - 25/11", "ngày hai mươi tháng mười một đến hai mươi lăm tháng mười một"},
+		{"5km-10km", "năm ki lô mét đến mười ki lô mét"},
+		{"U.23 Việt Nam", "U hai mươi ba Việt Nam"},
+		{"Mở cửa T2-T6, nghỉ T7, CN.", "Mở cửa thứ hai đến thứ sáu, nghỉ thứ bảy, Chủ nhật."},
+		{"T2", "T hai"},
+		{"(-5 độ)", "âm năm độ"},
+		{"90+3′", "chín mươi cộng ba phút"},
 	}
 	n := NewNormalizer(NormalizeOptions{})
 	for _, tc := range tests {

@@ -182,12 +182,6 @@ func (v Variants) month(m int, lunar bool) string {
 	return v.cardinalInt(m)
 }
 
-// decimal reads an integer part and fraction digits joined by "phẩy",
-// fraction digits one by one.
-func (v Variants) decimal(intDigits, fracDigits string) string {
-	return v.cardinal(intDigits) + " phẩy " + spellDigits(fracDigits)
-}
-
 func itoa(n int) string {
 	if n == 0 {
 		return "0"

@@ -316,7 +316,7 @@ func (p *pass) slashPair(i, end int, a, b string) match {
 		return match{end, p.v.cardinal(a) + " trên " + p.v.cardinal(b), "idiom", 0}
 	case dm && (dateContext[prevW] || nextW == "năm" || nextW == "tới" || nextW == "này" || nextW == "vừa" || p.hasDate):
 		return match{end, p.dayPrefix(i) + p.dayMonth(a, b), "date", 0}
-	case x < y && y > 0 && y <= 1000:
+	case x < y && (y <= 20 || y == 100 || y == 1000):
 		return match{end, p.v.cardinal(a) + " phần " + p.denominator(b), "fraction", 0}
 	case dm:
 		return match{end, p.dayPrefix(i) + p.dayMonth(a, b), "date", 0}

@@ -1,5 +1,7 @@
 package text
 
+import "unicode/utf8"
+
 // Symbols read as words (§B.8).
 var symbolWords = map[string]string{
 	"&": "và", "+": "cộng", "=": "bằng", "~": "khoảng", "≈": "xấp xỉ", "±": "cộng trừ",
@@ -76,6 +78,8 @@ func (p *pass) atPunct(i int) match {
 		return p.silence(i)
 	case s == "-" || s == "–" || s == "—":
 		return p.dash(i)
+	case s == "." && p.isWord(i-1) && p.isNum(i+1) && utf8.RuneCountInString(p.toks[i-1].text) == 1:
+		return match{i + 1, "", "symbol", 0} // "U.23"
 	case s == "/":
 		if p.isWord(i-1) && p.isWord(i+1) {
 			return match{i + 1, "", "symbol", 0}
@@ -133,9 +137,11 @@ func (p *pass) openParen(i int) match {
 	return match{end: i + 1, say: ", ", rule: "punctuation", back: 1}
 }
 
-// sign reads "-7" as "âm bảy" when the dash is not between two numbers.
+// sign reads "-7" as "âm bảy" when the dash starts a number: after a
+// space, an opening bracket or nothing.
 func (p *pass) sign(i int) match {
-	if !p.isNum(i+1) || p.isNum(p.prev(i)) || p.isWord(i-1) || p.isNum(i-1) {
+	opener := i == 0 || p.isSpace(i-1) || p.isPunct(i-1, "(") || p.isPunct(i-1, "[") || p.isPunct(i-1, "“") || p.isPunct(i-1, "\"")
+	if !p.isNum(i+1) || p.isNum(p.prev(i)) || p.isPunct(p.prev(i), "%") || !opener {
 		if p.leading(i) {
 			return p.silence(i)
 		}
@@ -145,11 +151,18 @@ func (p *pass) sign(i int) match {
 	return match{n.end, "âm " + p.read(n), "number", 0}
 }
 
-// dash: a dialogue dash at the start is dropped, a spaced dash between
-// words is a pause.
+// dash: a dialogue dash at the start is dropped, a dash between two
+// amounts is "đến", a spaced dash between words is a pause.
 func (p *pass) dash(i int) match {
 	if p.leading(i) {
 		return p.silence(i)
+	}
+	if pj, nj := p.prev(i), p.next(i); p.isNum(nj) && (p.isNum(pj) || p.isPunct(pj, "%") || p.afterAmount(pj) && p.isWord(pj)) &&
+		p.isSpace(i-1) == p.isSpace(i+1) {
+		return match{i + 1, "đến", "range", 0}
+	}
+	if p.tdays >= 2 && p.text(i-2) == "T" && p.isNum(i-1) && p.text(i+1) == "T" && p.isNum(i+2) {
+		return match{i + 1, "đến", "range", 0} // "T2-T6"
 	}
 	if p.isWord(i-1) && p.isNum(i+1) || p.isNum(i-1) && p.isWord(i+1) {
 		return match{i + 1, "", "symbol", 0} // "COVID-19": the hyphen is not spoken

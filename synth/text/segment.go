@@ -44,7 +44,8 @@ func (d Document) Text() string {
 }
 
 // Abbreviations that precede a name or number and never end a sentence
-// (§A.4 class A). Matched case-sensitively, as written before the dot.
+// (§A.4 class A). Matched case-sensitively, as written before the dot. The
+// normalizer also reads the dot after them as part of the abbreviation.
 var prefixAbbrevs = setOf(
 	"TP", "Tp", "Q", "P", "H", "X", "TX", "TT", "KP", "Tx",
 	"GS", "PGS", "TS", "ThS", "Ths", "Th.S", "BS", "KS", "KTS", "TSKH", "NCS",

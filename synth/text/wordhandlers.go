@@ -8,6 +8,7 @@ import (
 
 var wordHandlers = [...]func(*pass, int) match{
 	(*pass).abbreviation,
+	(*pass).scheduleDay,
 	(*pass).currencyWord,
 	(*pass).unit,
 	(*pass).roman,
@@ -89,7 +90,7 @@ func (p *pass) abbreviation(i int) match {
 	}
 	say := abbreviations[bestKey]
 	base := strings.TrimSuffix(bestKey, ".")
-	if p.isPunct(best, ".") && !strings.HasSuffix(bestKey, ".") && p.dotBelongs(best, prefixAbbrevKeys[base]) {
+	if p.isPunct(best, ".") && !strings.HasSuffix(bestKey, ".") && p.dotBelongs(best, prefixAbbrevs[base]) {
 		best++
 	}
 	return match{best, say, "abbreviation", 0}
@@ -231,6 +232,19 @@ func (p *pass) contextAbbrev(i int) match {
 	return match{}
 }
 
+// scheduleDay reads "T2" … "T7" as weekdays in schedules ("T2-T6",
+// "T3, T5, CN"): only when the sentence has two of them or a "CN".
+func (p *pass) scheduleDay(i int) match {
+	if p.toks[i].text != "T" || !p.isNum(i+1) || p.isWord(i+2) || p.isNum(i+2) || p.tdays < 2 {
+		return match{}
+	}
+	d, _ := atoi(p.toks[i+1].text)
+	if d < 2 || d > 7 || len(p.toks[i+1].text) != 1 {
+		return match{}
+	}
+	return match{i + 2, "thứ " + p.v.cardinalInt(d), "weekday", 0}
+}
+
 // currencyAfter handles a currency symbol written before its amount
 // ("$5", "US$ 1,5 tỷ"): the amount starting at token j is read first, then
 // any magnitude words, then the currency (§B.5).
@@ -297,6 +311,10 @@ func (p *pass) currencyWord(i int) match {
 		u := p.toks[end+1].text
 		if r, ok := units[u]; ok {
 			u = r
+		} else if r, ok := currencies[u]; ok {
+			u = r
+		} else if u == "USD" {
+			u = p.v.usd()
 		}
 		say += " một " + u
 		end += 2

@@ -1,0 +1,57 @@
+package feed_test
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/loa-audio/loa/web/feed"
+)
+
+// BenchmarkRender5000 renders a 5,000-item page, the worst a feed
+// configured with a page size of 5,000 serves; the target is under 200 ms.
+func BenchmarkRender5000(b *testing.B) {
+	items := summaries(5000)
+	f := newFeeds(b, feed.Settings{PageSize: 5000, Category: "News/Daily News", OwnerEmail: "podcast@example.vn"})
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		buf.Reset()
+		info, err := f.Render(&buf, feed.Page{BaseURL: base}, items)
+		if err != nil || info.Items != 5000 {
+			b.Fatalf("render: %v (%d items)", err, info.Items)
+		}
+	}
+	b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(b.N), "ms/op")
+	b.ReportMetric(float64(buf.Len())/1e6, "MB/feed")
+}
+
+// TestRender5000Budget keeps the benchmark's promise in the ordinary test
+// run, with head room for a loaded machine.
+func TestRender5000Budget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing test")
+	}
+	items := summaries(5000)
+	f := newFeeds(t, feed.Settings{PageSize: 5000})
+	var buf bytes.Buffer
+	best := time.Hour
+	for range 3 {
+		buf.Reset()
+		start := time.Now()
+		if _, err := f.Render(&buf, feed.Page{BaseURL: base}, items); err != nil {
+			t.Fatal(err)
+		}
+		best = min(best, time.Since(start))
+	}
+	if best > 200*time.Millisecond && !raceEnabled {
+		t.Errorf("5,000 items render in %v; the budget is 200 ms", best)
+	}
+	p := parse(t, buf.Bytes())
+	if len(p.feed.Items) != 5000 {
+		t.Errorf("%d items parsed, want 5000", len(p.feed.Items))
+	}
+	t.Logf("5,000 items: %v, %.1f MB", best, float64(buf.Len())/1e6)
+}
