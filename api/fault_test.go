@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -179,4 +180,47 @@ func TestS3RestartDuringJob(t *testing.T) {
 		t.Fatalf("audio after the restart: %d, %d bytes of %d", resp.StatusCode, len(body), st.Bytes)
 	}
 	t.Logf("backend calls: %d for 40 sentences across the S3 restart", fake.Calls())
+}
+
+// lyingStore reports audio objects one byte longer than they are while
+// lie is set, as a store with a broken upload would.
+type lyingStore struct {
+	storage.Store
+	lie *atomic.Bool
+}
+
+func (s lyingStore) Stat(ctx context.Context, key string) (storage.Info, error) {
+	info, err := s.Store.Stat(ctx, key)
+	if err == nil && s.lie.Load() && strings.HasPrefix(key, "audio/") && strings.HasSuffix(key, ".mp3") {
+		info.Size++
+	}
+	return info, err
+}
+
+// TestFailedPreflightKeepsThePreviousVersion: when a new revision's audio
+// fails preflight, the article keeps its previous audio, in feeds too, and
+// editors see why the new one was refused.
+func TestFailedPreflightKeepsThePreviousVersion(t *testing.T) {
+	local, err := storage.OpenLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lie := &atomic.Bool{}
+	h := apitest.New(t, apitest.Options{Store: lyingStore{local, lie}})
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "keep", "text": "Giá xăng tăng mạnh."}, nil)
+	good := h.WaitStatus("keep", synth.StatusReady, time.Minute)
+	lie.Store(true)
+	var st synth.State
+	h.Do("PUT", "/api/v1/articles/keep", map[string]string{"text": "Giá xăng giảm mạnh."}, &st)
+	st = h.WaitStatus("keep", synth.StatusFailed, time.Minute)
+	lie.Store(false)
+	if st.Version != good.Version || !strings.Contains(st.Preflight, "bytes") || !strings.Contains(st.Error, "preflight") {
+		t.Fatalf("after a failed preflight: version %s (was %s), preflight %q, error %q", st.Version, good.Version, st.Preflight, st.Error)
+	}
+	if resp, body := get(t, h.URL+"/audio/keep.mp3"); resp.StatusCode != 200 || int64(len(body)) != good.Bytes {
+		t.Fatalf("previous audio no longer served: %d", resp.StatusCode)
+	}
+	if _, body := get(t, h.URL+"/feeds/all.xml"); !strings.Contains(string(body), "/audio/keep/"+good.Version+".mp3") {
+		t.Fatalf("the feed lost the previous version:\n%s", body)
+	}
 }

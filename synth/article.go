@@ -71,6 +71,7 @@ type Manifest struct {
 	SentencesSynthesized int       `json:"sentences_synthesized"`
 	SentencesCached      int       `json:"sentences_cached"`
 	Error                string    `json:"error,omitempty"`
+	Preflight            string    `json:"preflight,omitempty"` // why the latest audio was not published
 	Current              *Version  `json:"current,omitempty"`
 	Retired              []Version `json:"retired,omitempty"` // older versions awaiting garbage collection
 	PublishedAt          time.Time `json:"published_at"`

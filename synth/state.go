@@ -44,6 +44,7 @@ func (s *Service) state(m Manifest) State {
 		SentencesCached:      m.SentencesCached,
 		PageURL:              "/articles/" + m.ID,
 		Error:                m.Error,
+		Preflight:            m.Preflight,
 		Revision:             m.Revision,
 		Title:                m.Title,
 		Voice:                m.Voice,
@@ -52,7 +53,7 @@ func (s *Service) state(m Manifest) State {
 		UpdatedAt:            m.UpdatedAt,
 	}
 	if v := m.Current; v != nil {
-		st.DurationMS, st.Bytes, st.Version, st.Voices, st.Preflight = v.DurationMS, v.Bytes, v.ID, v.Voices, v.Preflight
+		st.DurationMS, st.Bytes, st.Version, st.Voices = v.DurationMS, v.Bytes, v.ID, v.Voices
 		st.AudioURL = "/audio/" + m.ID + ".mp3"
 		st.VersionAudioURL = "/" + v.AudioKey
 		st.TimingsURL = "/" + v.TimingsKey

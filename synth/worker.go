@@ -299,7 +299,8 @@ func (s *Service) process(ctx context.Context, c *claimed) error {
 }
 
 // preflight checks the stored audio the way podcast apps will: the object
-// exists, a byte range reads, and size and duration are real.
+// exists, byte ranges read, size and duration are real, and the file's own
+// header agrees with the manifest on both.
 func (s *Service) preflight(ctx context.Context, v Version) string {
 	info, err := s.store.Stat(ctx, v.AudioKey)
 	switch {
@@ -310,25 +311,41 @@ func (s *Service) preflight(ctx context.Context, v Version) string {
 	case v.Bytes == 0 || v.DurationMS == 0:
 		return "audio is empty"
 	}
-	rc, _, err := s.store.Get(ctx, v.AudioKey, &storage.Range{Offset: 0, Length: 2})
-	if err != nil {
-		return fmt.Sprintf("range read failed: %v", err)
-	}
-	defer rc.Close()
-	head, err := io.ReadAll(rc)
+	head, err := s.readRange(ctx, v.AudioKey, 0, 2)
 	if err != nil || len(head) != 2 {
-		return fmt.Sprintf("range read returned %d bytes (%v)", len(head), err)
+		return fmt.Sprintf("range bytes=0-1 returned %d bytes (%v)", len(head), err)
 	}
-	if string(head) != "ID" && !(head[0] == 0xFF && head[1]&0xE0 == 0xE0) {
-		return "audio does not start with an ID3 tag or MPEG frame"
+	if head, err = s.readRange(ctx, v.AudioKey, 0, min(v.Bytes, 8192)); err != nil {
+		return fmt.Sprintf("reading the file header failed: %v", err)
+	}
+	fi, err := audio.Inspect(head)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("file header: %v", err)
+	case fi.AudioOffset+fi.Bytes != info.Size:
+		return fmt.Sprintf("file header counts %d bytes, the object has %d", fi.AudioOffset+fi.Bytes, info.Size)
+	case fi.Duration.Milliseconds() != v.DurationMS:
+		return fmt.Sprintf("file header says %d ms, manifest says %d", fi.Duration.Milliseconds(), v.DurationMS)
 	}
 	return ""
+}
+
+func (s *Service) readRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
+	rc, _, err := s.store.Get(ctx, key, &storage.Range{Offset: off, Length: n})
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, n))
 }
 
 // publish flips the manifest to the new version. The audio is complete in
 // the store before this write, so listeners get the old or the new file,
 // never a partial one.
 func (s *Service) publish(ctx context.Context, c *claimed, res RenderResult) error {
+	if res.Version.Preflight != "" {
+		return s.rejectVersion(ctx, c, res)
+	}
 	now := s.now().UTC()
 	m, err := s.updateManifest(ctx, c.ArticleID, func(m *Manifest) error {
 		if m.Revision != c.Revision {
@@ -352,20 +369,38 @@ func (s *Service) publish(ctx context.Context, c *claimed, res RenderResult) err
 		m.Status = StatusReady
 		m.SentencesDone = m.SentencesTotal
 		m.SentencesSynthesized, m.SentencesCached = res.Synthesized, res.Cached
-		m.Error = ""
+		m.Error, m.Preflight = "", ""
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 	s.afterChange(ctx, m)
-	if m.Current.Preflight != "" {
-		s.notify(ctx, Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: m.Current.ID, Error: "preflight: " + m.Current.Preflight})
-	} else {
-		s.notify(ctx, Event{Type: "audio.ready", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: m.Current.ID, DurationMS: m.Current.DurationMS, Bytes: m.Current.Bytes})
-	}
+	s.notify(ctx, Event{Type: "audio.ready", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: m.Current.ID, DurationMS: m.Current.DurationMS, Bytes: m.Current.Bytes})
 	_ = s.store.Delete(ctx, planKey(c.ArticleID))
 	s.collect(ctx, c.ArticleID)
+	return nil
+}
+
+// rejectVersion records audio that failed preflight: the revision fails,
+// the previous version (if any) stays current and in feeds, and editors and
+// webhooks are told why.
+func (s *Service) rejectVersion(ctx context.Context, c *claimed, res RenderResult) error {
+	m, err := s.updateManifest(ctx, c.ArticleID, func(m *Manifest) error {
+		if m.Revision != c.Revision {
+			return errStale
+		}
+		m.Status = StatusFailed
+		m.Preflight = res.Version.Preflight
+		m.Error = "audio failed preflight: " + res.Version.Preflight
+		m.SentencesSynthesized, m.SentencesCached = res.Synthesized, res.Cached
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.afterChange(ctx, m)
+	s.notify(ctx, Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: res.Version.ID, Error: m.Error})
 	return nil
 }
 
