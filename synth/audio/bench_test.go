@@ -256,8 +256,7 @@ func BenchmarkClipPath(b *testing.B) {
 func BenchmarkSampleArticleVsNaive(b *testing.B) {
 	espeakPath := testenv.LookPath(b, "espeak-ng")
 	lamePath := testenv.LookPath(b, "lame")
-	// shared/ sits beside the repository.
-	text, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "samples", "ngaynay-trieu-tien-nga.txt"))
+	text, err := os.ReadFile(filepath.Join("..", "..", "testdata", "samples", "ngaynay-trieu-tien-nga.txt"))
 	if err != nil {
 		testenv.Missing(b, "sample article: %v", err)
 	}

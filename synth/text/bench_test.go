@@ -32,7 +32,7 @@ func BenchmarkFrontEnd(b *testing.B) {
 }
 
 func BenchmarkExtractHTML(b *testing.B) {
-	page, err := os.ReadFile("testdata/ngaynay-trieu-tien-nga.html")
+	page, err := os.ReadFile(samplePage)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -78,7 +78,7 @@ func TestExtractHTMLFixtures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			f, err := os.Open("testdata/" + tc.file)
+			f, err := os.Open(fixturePath(tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +114,7 @@ func dumpBlocks(bs []Block) string {
 }
 
 func TestExtractHTMLDropsPageFurniture(t *testing.T) {
-	data, err := os.ReadFile("testdata/ngaynay-trieu-tien-nga.html")
+	data, err := os.ReadFile(samplePage)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,19 @@ import (
 // The seed corpora run as ordinary tests with `go test`; `go test -fuzz`
 // explores from them.
 
+// samplePage is the repository's sample news page, shared with the other
+// packages' tests.
+const samplePage = "../../testdata/samples/ngaynay-trieu-tien-nga.html"
+
+// fixturePath finds an HTML fixture: the sample page, or one of this
+// package's own article shapes.
+func fixturePath(name string) string {
+	if "../../testdata/samples/"+name == samplePage {
+		return samplePage
+	}
+	return "testdata/" + name
+}
+
 var htmlFixtures = []string{"ngaynay-trieu-tien-nga.html", "article-semantic.html", "article-divsoup.html", "article-xemthem.html"}
 
 func addGoldenInputs(f *testing.F) {
@@ -27,7 +40,7 @@ func addGoldenInputs(f *testing.F) {
 
 func FuzzExtractHTML(f *testing.F) {
 	for _, name := range htmlFixtures {
-		data, err := os.ReadFile("testdata/" + name)
+		data, err := os.ReadFile(fixturePath(name))
 		if err != nil {
 			f.Fatal(err)
 		}
