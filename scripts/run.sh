@@ -15,14 +15,16 @@ if [ -z "${LOA_EDITOR_TOKEN:-}" ]; then
   export LOA_EDITOR_TOKEN
 fi
 
-bin/loa serve &
+log="$LOA_DATA_DIR/loa.log"
+mkdir -p "$LOA_DATA_DIR"
+bin/loa serve >>"$log" 2>&1 &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null' INT TERM EXIT
 
-bin/loa submit --server "http://$addr" --token "$LOA_EDITOR_TOKEN" \
-  --id sample-trieu-tien-nga --file testdata/samples/ngaynay-trieu-tien-nga.html --wait 5m
-echo
+echo "Loa is starting on http://$addr (log: $log)."
 echo "Editor dashboard: http://$addr/admin (token: $LOA_EDITOR_TOKEN)"
 echo "Podcast feed:     http://$addr/feeds/all.xml"
-echo "Serving until Ctrl-C."
+echo "Serving until Ctrl-C. The sample article's page:"
+bin/loa submit --server "http://$addr" --token "$LOA_EDITOR_TOKEN" \
+  --id sample-trieu-tien-nga --file testdata/samples/ngaynay-trieu-tien-nga.html --wait 5m
 wait $server

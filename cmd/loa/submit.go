@@ -41,6 +41,9 @@ func declareSubmit(fs *flagSet) func(context.Context, env, []string) error {
 			}
 		}
 		client := &client{base: strings.TrimRight(server, "/"), token: token}
+		if err := client.waitHealthy(ctx, 30*time.Second); err != nil {
+			return err
+		}
 		var st struct {
 			ID       string  `json:"id"`
 			Status   string  `json:"status"`
@@ -81,6 +84,32 @@ func declareSubmit(fs *flagSet) func(context.Context, env, []string) error {
 
 type client struct {
 	base, token string
+}
+
+// waitHealthy waits for a server that is still starting (as in make run).
+func (c *client) waitHealthy(ctx context.Context, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/healthz", nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("server %s not answering /healthz after %v: %v", c.base, limit, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 func (c *client) do(ctx context.Context, method, path string, in, out any) error {
