@@ -172,7 +172,9 @@ func (q *queue) renew(ctx context.Context, c *claimed) error {
 	if err != nil {
 		return fmt.Errorf("renew lease on %s: %w", c.key, err)
 	}
-	c.Job, c.etag = j, out.ETag
+	// Only the lease changes: the worker reads the job's other fields
+	// concurrently.
+	c.LeaseUntil, c.etag = j.LeaseUntil, out.ETag
 	return nil
 }
 

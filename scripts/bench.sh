@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# make bench: one table of Loa's performance figures, each next to a
+# baseline measured in the same run (medians of several runs). Flags go to
+# cmd/loabench: -quick (smoke run), -markdown, -json, -only GROUPS, -runs N.
+# Exits non-zero only when a figure could not be measured.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+exec go run ./cmd/loabench "$@"
