@@ -31,7 +31,7 @@ type Articles interface {
 	Document(ctx context.Context, id string) (text.Document, error)
 	List(ctx context.Context, f synth.ListFilter) (synth.ListResult, error)
 	Delete(ctx context.Context, id string) error
-	Resynthesize(ctx context.Context, id string) (synth.State, error)
+	Resynthesize(ctx context.Context, id, voice string) (synth.State, error)
 	Preview(ctx context.Context, sub synth.Submission) (synth.PreviewResult, error)
 	Subscribe(id string) (<-chan synth.Manifest, func())
 	Voices(ctx context.Context) []tts.VoiceStatus

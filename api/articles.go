@@ -114,8 +114,18 @@ func (s *server) deleteArticle(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
+// resynthesize takes an optional body {"voice": "..."} to change the voice.
 func (s *server) resynthesize(c *gin.Context) {
-	st, err := s.Articles.Resynthesize(c.Request.Context(), c.Param("id"))
+	var req struct {
+		Voice string `json:"voice"`
+	}
+	if c.Request.ContentLength != 0 {
+		if err := s.bindJSON(c, &req); err != nil {
+			respondErr(c, err)
+			return
+		}
+	}
+	st, err := s.Articles.Resynthesize(c.Request.Context(), c.Param("id"), req.Voice)
 	if err != nil {
 		respondErr(c, err)
 		return

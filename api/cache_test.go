@@ -155,3 +155,27 @@ func TestStuckBackendFallbackFinishesArticle(t *testing.T) {
 		}
 	}
 }
+
+// TestResynthesizeWithAnotherVoice keeps the stored article and speaks it
+// with the new voice.
+func TestResynthesizeWithAnotherVoice(t *testing.T) {
+	cloud, local := &ttstest.Fake{}, &ttstest.Fake{}
+	h := apitest.New(t, apitest.Options{Voices: fakeVoices(t, cloud, local, tts.BackendConfig{})})
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "voice", "html": "<article><h1>Tiêu đề</h1><p>Câu một. Câu hai.</p></article>", "link": "https://news.example.vn/a"}, nil)
+	h.WaitStatus("voice", synth.StatusReady, time.Minute)
+	if code := h.Do("POST", "/api/v1/articles/voice/resynthesize", map[string]string{"voice": "klingon"}, nil); code != 400 {
+		t.Fatalf("unknown voice: %d", code)
+	}
+	var st synth.State
+	if code := h.Do("POST", "/api/v1/articles/voice/resynthesize", map[string]string{"voice": "vi"}, &st); code != http.StatusAccepted {
+		t.Fatalf("resynthesize with a voice: %d", code)
+	}
+	st = waitRevision(t, h, "voice", st.Revision)
+	if st.Voice != "vi" || len(st.Voices) != 1 || st.Voices[0] != "vi" || local.Calls() != 3 {
+		t.Fatalf("after the voice change: voice %q, used %v, %d calls to the new voice", st.Voice, st.Voices, local.Calls())
+	}
+	src, err := h.Service.Source(context.Background(), "voice")
+	if err != nil || src.HTML == "" || src.Link != "https://news.example.vn/a" {
+		t.Fatalf("the stored article changed: %+v %v", src, err)
+	}
+}

@@ -422,15 +422,36 @@ func (s *Service) Update(ctx context.Context, id string, sub Submission) (State,
 }
 
 // Resynthesize queues a new synthesis of the stored content (after a
-// lexicon or voice change, or a failure).
-func (s *Service) Resynthesize(ctx context.Context, id string) (State, error) {
+// lexicon change or a failure), optionally with another voice; the stored
+// article itself is kept as sent.
+func (s *Service) Resynthesize(ctx context.Context, id, voice string) (State, error) {
 	if err := ValidateID(id); err != nil {
 		return State{}, err
 	}
 	if _, err := s.manifest(ctx, id); err != nil {
 		return State{}, err
 	}
-	m, err := s.requeue(ctx, id, nil)
+	var edit func(*Manifest)
+	if voice != "" {
+		if _, err := s.voices.Resolve(voice); err != nil {
+			if errors.Is(err, tts.ErrUnknownVoice) {
+				return State{}, invalid(fmt.Sprintf("unknown voice %q", voice))
+			}
+			return State{}, fmt.Errorf("resolve voice: %w", err)
+		}
+		_, err := updateJSON(ctx, s.store, sourceKey(id), func(src *Source, exists bool) error {
+			if !exists {
+				return fmt.Errorf("%w: article %q", ErrNotFound, id)
+			}
+			src.Voice, src.UpdatedAt = voice, s.now().UTC()
+			return nil
+		})
+		if err != nil {
+			return State{}, fmt.Errorf("change voice of %s: %w", id, err)
+		}
+		edit = func(m *Manifest) { m.Voice = voice }
+	}
+	m, err := s.requeue(ctx, id, edit)
 	if err != nil {
 		return State{}, err
 	}

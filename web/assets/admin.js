@@ -403,17 +403,8 @@
     fillVoices(select, voices);
     $("#resynth-form").addEventListener("submit", function (e) {
       e.preventDefault();
-      var voice = select.value, same = !voice || voice === state.voice, req;
-      if (same) req = api("POST", "/api/v1/articles/" + enc + "/resynthesize");
-      else {
-        if (!preview) return fail(msg, "Chưa tải được nội dung bài để đổi giọng.");
-        var blocks = preview.blocks || [], title = preview.title || "";
-        var rest = blocks.filter(function (b) { return b.kind !== "title"; }).map(function (b) { return b.text; });
-        var sub = { text: rest.join("\n\n"), voice: voice };
-        if (title) sub.title = title;
-        if (state.feed) sub.feed = state.feed;
-        req = api("PUT", "/api/v1/articles/" + enc, sub);
-      }
+      var voice = select.value, same = !voice || voice === state.voice;
+      var req = api("POST", "/api/v1/articles/" + enc + "/resynthesize", same ? undefined : { voice: voice });
       ok(msg, "Đang gửi…");
       req.then(function (a) { show(a); ok(msg, "Đã xếp hàng tạo lại" + (same ? "." : " với giọng " + voice + ".")); })
         .catch(function (err) { fail(msg, err); });
