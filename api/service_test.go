@@ -422,7 +422,7 @@ func TestObservability(t *testing.T) {
 		t.Fatalf("healthz %d", resp.StatusCode)
 	}
 	resp, body := get(t, h.URL+"/metrics")
-	for _, want := range []string{"loa_http_requests_total", "loa_jobs_total", "loa_synthesis_seconds", "loa_queue_depth"} {
+	for _, want := range []string{"loa_http_requests_total", `loa_articles{status="ready"} 1`, "loa_jobs_total", "loa_synthesis_seconds", "loa_queue_depth"} {
 		if !bytes.Contains(body, []byte(want)) {
 			t.Errorf("metrics lack %s", want)
 		}

@@ -3,6 +3,7 @@ package synth
 import "github.com/prometheus/client_golang/prometheus"
 
 type serviceMetrics struct {
+	articles     *prometheus.GaugeVec
 	jobs         *prometheus.CounterVec
 	synthSeconds prometheus.Histogram
 	queueDepth   prometheus.Gauge
@@ -10,6 +11,10 @@ type serviceMetrics struct {
 
 func newServiceMetrics() *serviceMetrics {
 	return &serviceMetrics{
+		articles: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "loa_articles",
+			Help: "Articles by status, as in the shared article index.",
+		}, []string{"status"}),
 		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "loa_jobs_total",
 			Help: "Synthesis jobs by outcome (started, ready, failed, retry, requeued, superseded, lease_lost, cancelled).",
@@ -28,5 +33,5 @@ func newServiceMetrics() *serviceMetrics {
 
 // Collectors returns the service's metrics for registration.
 func (s *Service) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{s.metrics.jobs, s.metrics.synthSeconds, s.metrics.queueDepth}
+	return []prometheus.Collector{s.metrics.articles, s.metrics.jobs, s.metrics.synthSeconds, s.metrics.queueDepth}
 }

@@ -630,6 +630,23 @@ func (s *Service) afterChange(ctx context.Context, m Manifest) {
 	s.broker.publish(m.ID, m)
 	if err := s.index.put(ctx, summarize(m)); err != nil {
 		s.log.WarnContext(ctx, "article index not updated", "article", m.ID, "err", err)
+		return
+	}
+	s.countArticles(ctx)
+}
+
+// countArticles refreshes the articles-by-status gauge from the index.
+func (s *Service) countArticles(ctx context.Context) {
+	d, err := s.index.snapshot(ctx)
+	if err != nil {
+		return
+	}
+	counts := map[Status]int{StatusQueued: 0, StatusSynthesizing: 0, StatusReady: 0, StatusFailed: 0}
+	for _, a := range d.Articles {
+		counts[a.Status]++
+	}
+	for st, n := range counts {
+		s.metrics.articles.WithLabelValues(string(st)).Set(float64(n))
 	}
 }
 
