@@ -223,12 +223,12 @@ func (f *Feeds) writeItem(xw xmlWriter, base string, a *synth.Summary, desc *str
 		link = base + "/articles/" + a.ID
 	}
 	xw.elem("link", link)
-	guid := a.GUID
+	guid := cleanLine(a.GUID)
 	if guid == "" {
-		guid = a.ID
+		guid = cleanLine(a.ID)
 	}
 	xw.WriteString(`<guid isPermaLink="false">`)
-	xw.escape(cleanLine(guid), false)
+	xw.escape(guid, false)
 	xw.WriteString("</guid>\n")
 	xw.elem("pubDate", rfc2822(published(a)))
 
