@@ -90,7 +90,7 @@ func (s *server) versioned(c *gin.Context) {
 // serveObject answers GET/HEAD with Range, ETag, If-None-Match and
 // Last-Modified from either store without loading the object in memory.
 func (s *server) serveObject(c *gin.Context, key, etag string, modTime time.Time, ctype string) {
-	obj, err := storage.OpenSeeker(c.Request.Context(), s.Articles.Store(), key)
+	obj, info, err := openObject(c.Request.Context(), s.Articles.Store(), key)
 	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			respondErr(c, fmt.Errorf("%w: %s", synth.ErrNotFound, c.Request.URL.Path))
@@ -101,13 +101,42 @@ func (s *server) serveObject(c *gin.Context, key, etag string, modTime time.Time
 	}
 	defer obj.Close()
 	if modTime.IsZero() {
-		modTime = obj.Info().ModTime
+		modTime = info.ModTime
 	}
 	c.Header("ETag", etag)
 	c.Header("Content-Type", ctype)
 	c.Header("Accept-Ranges", "bytes")
 	c.Header("Access-Control-Expose-Headers", "Content-Length, Content-Range, Accept-Ranges, ETag")
-	http.ServeContent(c.Writer, c.Request, "", modTime, obj)
+	http.ServeContent(readFromWriter{c.Writer}, c.Request, "", modTime, obj)
+}
+
+// readFromWriter passes io.ReaderFrom through gin's writer, so that
+// http.ServeContent copying an *os.File reaches the connection's sendfile.
+type readFromWriter struct{ gin.ResponseWriter }
+
+func (w readFromWriter) ReadFrom(r io.Reader) (int64, error) {
+	w.WriteHeaderNow()
+	inner, _ := w.ResponseWriter.(interface{ Unwrap() http.ResponseWriter })
+	if inner == nil {
+		return io.Copy(w.ResponseWriter, r)
+	}
+	if rf, ok := inner.Unwrap().(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(w.ResponseWriter, r)
+}
+
+// openObject gives a seekable view of an object: the file itself on a local
+// store (so the kernel sends it), ranged reads on S3.
+func openObject(ctx context.Context, store storage.Store, key string) (io.ReadSeekCloser, storage.Info, error) {
+	if fo, ok := store.(storage.FileOpener); ok {
+		return fo.OpenFile(ctx, key)
+	}
+	obj, err := storage.OpenSeeker(ctx, store, key)
+	if err != nil {
+		return nil, storage.Info{}, err
+	}
+	return obj, obj.Info(), nil
 }
 
 // progressive streams the planned parts of an article in order, waiting

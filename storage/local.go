@@ -306,6 +306,24 @@ func (s *LocalStore) Get(ctx context.Context, key string, rng *Range) (io.ReadCl
 	return sectionReadCloser{io.NewSectionReader(f, off, n), f}, info, nil
 }
 
+// OpenFile opens the object's data file for reading; the file stays valid
+// (the bytes it names never change) even if the key is replaced meanwhile.
+func (s *LocalStore) OpenFile(ctx context.Context, key string) (*os.File, Info, error) {
+	if err := ValidateKey(key); err != nil {
+		return nil, Info{}, fmt.Errorf("open: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, Info{}, fmt.Errorf("open %s: %w", key, err)
+	}
+	f, info, err := s.snapshot(key, true)
+	if err != nil {
+		return nil, Info{}, fmt.Errorf("open %s: %w", key, err)
+	}
+	return f, info, nil
+}
+
+var _ FileOpener = (*LocalStore)(nil)
+
 type sectionReadCloser struct {
 	*io.SectionReader
 	io.Closer

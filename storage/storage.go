@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"time"
 )
 
@@ -83,6 +84,13 @@ type Store interface {
 	List(ctx context.Context, prefix string, opts ListOptions) (ListPage, error)
 	// Delete removes key; deleting a missing key is not an error.
 	Delete(ctx context.Context, key string) error
+}
+
+// FileOpener is the optional capability of stores whose objects are local
+// files: serving an *os.File lets the kernel copy it to the socket
+// (sendfile) instead of reading it through user space.
+type FileOpener interface {
+	OpenFile(ctx context.Context, key string) (*os.File, Info, error)
 }
 
 // URLSigner is the optional capability of handing out a time-limited direct

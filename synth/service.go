@@ -91,6 +91,9 @@ type Service struct {
 	mu      sync.Mutex
 	running map[string]context.CancelCauseFunc // article → cancel of in-flight job
 	metrics *serviceMetrics
+
+	cacheMu sync.Mutex
+	cache   map[string]cachedManifest // listener-facing manifests
 }
 
 // NewService checks the configuration and fills in defaults.
@@ -139,6 +142,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		now:      cfg.Now,
 		wake:     make(chan struct{}, 1),
 		running:  map[string]context.CancelCauseFunc{},
+		cache:    map[string]cachedManifest{},
 		metrics:  newServiceMetrics(),
 	}
 	s.stats = &listenStats{store: cfg.Store, pending: map[string]map[string]int{}}
@@ -499,12 +503,49 @@ func (s *Service) Get(ctx context.Context, id string) (State, error) {
 	return s.state(m), nil
 }
 
-// Manifest returns the raw manifest (for serving audio and feeds).
+// Manifest returns the manifest for serving listeners (audio, player). It
+// may be up to manifestTTL old when another node changed it; this node's own
+// changes are seen at once. Editors' reads (Get) always go to the store.
 func (s *Service) Manifest(ctx context.Context, id string) (Manifest, error) {
 	if err := ValidateID(id); err != nil {
 		return Manifest{}, err
 	}
-	return s.manifest(ctx, id)
+	s.cacheMu.Lock()
+	e, ok := s.cache[id]
+	s.cacheMu.Unlock()
+	if ok && s.now().Sub(e.at) < manifestTTL {
+		return e.m, nil
+	}
+	m, err := s.manifest(ctx, id)
+	if err != nil {
+		return Manifest{}, err
+	}
+	s.remember(m)
+	return m, nil
+}
+
+// manifestTTL bounds how stale a listener-facing manifest can be; the
+// stable audio URL is cached by browsers and CDNs for a minute anyway.
+const manifestTTL = time.Second
+
+type cachedManifest struct {
+	m  Manifest
+	at time.Time
+}
+
+func (s *Service) remember(m Manifest) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if len(s.cache) >= 10000 {
+		clear(s.cache)
+	}
+	s.cache[m.ID] = cachedManifest{m: m, at: s.now()}
+}
+
+func (s *Service) forget(id string) {
+	s.cacheMu.Lock()
+	delete(s.cache, id)
+	s.cacheMu.Unlock()
 }
 
 // Source returns what the editor sent.
@@ -609,6 +650,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	if err := s.store.Delete(ctx, sourceKey(id)); err != nil {
 		return fmt.Errorf("delete source of %s: %w", id, err)
 	}
+	s.forget(id)
 	s.broker.publish(id, Manifest{ID: id, Status: "deleted"})
 	s.notify(ctx, Event{Type: "audio.deleted", ArticleID: id, Feed: m.Feed, Revision: m.Revision})
 	return nil
@@ -627,6 +669,7 @@ func (s *Service) notify(ctx context.Context, ev Event) {
 
 // afterChange propagates a manifest change to listeners and the index.
 func (s *Service) afterChange(ctx context.Context, m Manifest) {
+	s.remember(m)
 	s.broker.publish(m.ID, m)
 	if err := s.index.put(ctx, summarize(m)); err != nil {
 		s.log.WarnContext(ctx, "article index not updated", "article", m.ID, "err", err)

@@ -69,8 +69,11 @@ func (c *common) open(ctx context.Context, e env, log *slog.Logger, reg promethe
 		return nil, nil, nil, fmt.Errorf("open store: %w", err)
 	}
 	// A restarting S3 server or a dropped connection should cost a retry,
-	// not a failed job.
-	store = storage.WithRetry(store, storage.RetryConfig{Logger: log})
+	// not a failed job. A local folder has no such failures, and keeps its
+	// files servable with sendfile.
+	if _, local := store.(*storage.LocalStore); !local {
+		store = storage.WithRetry(store, storage.RetryConfig{Logger: log})
+	}
 	tcfg, err := loadTTSConfig(c.ttsConfig, c.ttsJSON, c.voice, e.getenv)
 	if err != nil {
 		return nil, nil, nil, err

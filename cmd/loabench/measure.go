@@ -116,7 +116,7 @@ func (b *bench) measureAll(ctx context.Context) []Row {
 	if cfg.wants("range") {
 		got["range"] = b.rangeLoad(ctx)
 	}
-	// The order of the issue that asked for the table.
+	// Rows follow an article's path: text, speech, audio, serving.
 	var rows []Row
 	for _, g := range []string{"frontend", "espeak", "synth", "reassemble", "rss", "range", "feed", "serve"} {
 		if cfg.wants(g) {
