@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 	"time"
+
+	"github.com/loa-audio/loa/api/client"
 )
 
 func declareSubmit(fs *flagSet) func(context.Context, env, []string) error {
@@ -40,8 +38,8 @@ func declareSubmit(fs *flagSet) func(context.Context, env, []string) error {
 				delete(body, k)
 			}
 		}
-		client := &client{base: strings.TrimRight(server, "/"), token: token}
-		if err := client.waitHealthy(ctx, 30*time.Second); err != nil {
+		api := client.New(server, token)
+		if err := api.WaitHealthy(ctx, 30*time.Second); err != nil {
 			return err
 		}
 		var st struct {
@@ -52,7 +50,7 @@ func declareSubmit(fs *flagSet) func(context.Context, env, []string) error {
 			AudioURL string  `json:"audio_url"`
 			Error    string  `json:"error"`
 		}
-		if err := client.do(ctx, http.MethodPost, "/api/v1/articles", body, &st); err != nil {
+		if err := api.Do(ctx, http.MethodPost, "/api/v1/articles", body, &st); err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stderr, "submitted %s (%s)\n", st.ID, st.Status)
@@ -66,7 +64,7 @@ func declareSubmit(fs *flagSet) func(context.Context, env, []string) error {
 				return ctx.Err()
 			case <-time.After(500 * time.Millisecond):
 			}
-			if err := client.do(ctx, http.MethodGet, "/api/v1/articles/"+st.ID, nil, &st); err != nil {
+			if err := api.Do(ctx, http.MethodGet, "/api/v1/articles/"+st.ID, nil, &st); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stderr, "\r%s: %s %3.0f%%", st.ID, st.Status, st.Progress*100)
@@ -80,67 +78,4 @@ func declareSubmit(fs *flagSet) func(context.Context, env, []string) error {
 		fmt.Fprintln(e.stdout, st.PageURL)
 		return nil
 	}
-}
-
-type client struct {
-	base, token string
-}
-
-// waitHealthy waits for a server that is still starting (as in make run).
-func (c *client) waitHealthy(ctx context.Context, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/healthz", nil)
-		if err != nil {
-			return err
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("server %s not answering /healthz after %v: %v", c.base, limit, err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
-func (c *client) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return err
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode/100 != 2 {
-		var e struct {
-			Error string `json:"error"`
-		}
-		_ = json.Unmarshal(data, &e)
-		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, e.Error)
-	}
-	return json.Unmarshal(data, out)
 }
