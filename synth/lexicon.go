@@ -93,7 +93,7 @@ func checkRule(r text.Rule) error {
 	if err := r.Validate(); err != nil {
 		return invalid("lexicon rule: " + err.Error())
 	}
-	if r.Feed != "" && !feedPattern.MatchString(r.Feed) {
+	if r.Feed != "" && !ValidFeedName(r.Feed) {
 		return invalid("lexicon rule: feed must be lowercase letters, digits and '-'")
 	}
 	return nil

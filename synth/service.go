@@ -189,8 +189,9 @@ func ValidateID(id string) error {
 }
 
 // ValidFeedName reports whether name can name a feed: lowercase letters,
-// digits and '-', at most 64, the rule submissions are held to.
-func ValidFeedName(name string) bool { return feedPattern.MatchString(name) }
+// digits and '-', at most 64, the rule submissions are held to; "all" is
+// taken by the feed of every article.
+func ValidFeedName(name string) bool { return feedPattern.MatchString(name) && name != "all" }
 
 // prepared is a validated submission with its extracted document.
 type prepared struct {
@@ -219,8 +220,8 @@ func (s *Service) prepare(ctx context.Context, sub Submission) (prepared, error)
 	if len(sub.SourceID) > 256 {
 		return prepared{}, invalid("source_id is longer than 256 bytes")
 	}
-	if sub.Feed != "" && !feedPattern.MatchString(sub.Feed) {
-		return prepared{}, invalid("feed must be lowercase letters, digits and '-' (at most 64)")
+	if sub.Feed != "" && !ValidFeedName(sub.Feed) {
+		return prepared{}, invalid(`feed must be lowercase letters, digits and '-' (at most 64), and not "all"`)
 	}
 	if len(sub.Title) > 1000 || !utf8.ValidString(sub.Title) {
 		return prepared{}, invalid("title must be valid UTF-8 of at most 1000 bytes")
@@ -628,7 +629,10 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	if err := s.index.remove(ctx, id); err != nil {
 		return err
 	}
-	for _, prefix := range []string{audioPrefix(id), "articles/" + id + "/", "stats/" + id} {
+	if err := s.store.Delete(ctx, statsKey(id)); err != nil {
+		return fmt.Errorf("delete listen counts of %s: %w", id, err)
+	}
+	for _, prefix := range []string{audioPrefix(id), "articles/" + id + "/"} {
 		infos, err := storage.ListAll(ctx, s.store, prefix)
 		if err != nil {
 			return fmt.Errorf("list objects of %s: %w", id, err)

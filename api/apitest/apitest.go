@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,7 +190,10 @@ func (h *Server) WaitStatus(id string, want synth.Status, timeout time.Duration)
 			h.t.Fatalf("article %s failed: %s", id, st.Error)
 		}
 		if time.Now().After(deadline) {
-			h.t.Fatalf("article %s still %s (%.0f%%) after %v", id, st.Status, st.Progress*100, timeout)
+			// A stuck article is a bug to find: show where every goroutine is.
+			var dump strings.Builder
+			_ = pprof.Lookup("goroutine").WriteTo(&dump, 1)
+			h.t.Fatalf("article %s still %s (%.0f%%) after %v; goroutines:\n%s", id, st.Status, st.Progress*100, timeout, dump.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
