@@ -292,7 +292,7 @@
       }).then(function (i) {
         var live = i && (i.status === "queued" || i.status === "synthesizing");
         if (i) info = i;
-        if (i && i.audio_url) { if (!key || progressive) ready(i); }
+        if (i && i.audio_url) { if (!key || progressive) ready(i); media(); }
         else if (live) building(i);
         else if (!progressive || audio.paused) return hide();
         if (live && !i.audio_url) poll = setTimeout(load, 2500);

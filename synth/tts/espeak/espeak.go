@@ -90,6 +90,12 @@ func New(cfg Config) (*Backend, error) {
 // InputLimit bounds one process's work, not espeak-ng itself.
 func (b *Backend) InputLimit() tts.Limit { return tts.Limit{MaxRunes: b.maxRunes} }
 
+// RequestTimeout tells the catalog how long one call may take: espeak-ng
+// speaks a sentence in tens of milliseconds and the longest accepted chunk
+// in a few seconds, so a call still running after this is stuck, and is
+// better killed and retried than waited on for a cloud engine's minute.
+func (b *Backend) RequestTimeout() time.Duration { return 20 * time.Second }
+
 // voiceNameRE keeps voice names to what espeak-ng voice ids look like, so a
 // name can never be read as an option.
 var voiceNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_+./-]{0,63}$`)
