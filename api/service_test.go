@@ -421,11 +421,26 @@ func TestObservability(t *testing.T) {
 	if resp, _ := get(t, h.URL+"/healthz"); resp.StatusCode != 200 {
 		t.Fatalf("healthz %d", resp.StatusCode)
 	}
-	resp, body := get(t, h.URL+"/metrics")
-	for _, want := range []string{"loa_http_requests_total", `loa_articles{status="ready"} 1`, "loa_jobs_total", "loa_synthesis_seconds", "loa_queue_depth"} {
-		if !bytes.Contains(body, []byte(want)) {
-			t.Errorf("metrics lack %s", want)
+	// The job's counters move right after the article turns ready.
+	wants := []string{"loa_http_requests_total", `loa_articles{status="ready"} 1`, `loa_jobs_total{state="ready"} 1`, "loa_synthesis_seconds_count 1", "loa_queue_depth"}
+	var resp *http.Response
+	var body []byte
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, body = get(t, h.URL+"/metrics")
+		missing := ""
+		for _, want := range wants {
+			if !bytes.Contains(body, []byte(want)) {
+				missing = want
+			}
 		}
+		if missing == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics lack %s:\n%s", missing, body)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	if resp.StatusCode != 200 || resp.Header.Get("X-Request-Id") == "" {
 		t.Fatalf("metrics: %d, request id %q", resp.StatusCode, resp.Header.Get("X-Request-Id"))
