@@ -33,11 +33,11 @@ type Fetcher struct {
 	client *http.Client
 }
 
-// Page is a fetched article.
+// Page is a fetched article: HTML, or Text when the site served plain text.
 type Page struct {
-	URL         string // after redirects
-	HTML        string
-	ContentType string
+	URL  string // after redirects
+	HTML string
+	Text string
 }
 
 // NewFetcher builds a Fetcher whose dialer checks every address it connects
@@ -166,9 +166,11 @@ func (f *Fetcher) Fetch(ctx context.Context, raw string) (Page, error) {
 	if int64(len(body)) > f.cfg.MaxBytes {
 		return Page{}, tooLarge(fmt.Sprintf("page at %s is larger than %d bytes", u.Redacted(), f.cfg.MaxBytes))
 	}
-	page := Page{URL: resp.Request.URL.String(), HTML: string(body), ContentType: mt}
+	page := Page{URL: resp.Request.URL.String()}
 	if mt == "text/plain" {
-		page.HTML = "<html><body>" + plainToHTML(string(body)) + "</body></html>"
+		page.Text = string(body)
+	} else {
+		page.HTML = string(body)
 	}
 	return page, nil
 }
@@ -183,18 +185,3 @@ func unwrapURLError(err error) error {
 	}
 	return err
 }
-
-func plainToHTML(s string) string {
-	var b strings.Builder
-	for _, para := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
-		if strings.TrimSpace(para) == "" {
-			continue
-		}
-		b.WriteString("<p>")
-		b.WriteString(htmlEscaper.Replace(para))
-		b.WriteString("</p>\n")
-	}
-	return b.String()
-}
-
-var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;")

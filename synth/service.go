@@ -252,7 +252,7 @@ func (s *Service) prepare(ctx context.Context, sub Submission) (prepared, error)
 		if err != nil {
 			return prepared{}, err
 		}
-		src.URL, src.HTML = page.URL, page.HTML
+		src.URL, src.HTML, src.Text = page.URL, page.HTML, page.Text
 		if src.Link == "" {
 			src.Link = page.URL
 		}

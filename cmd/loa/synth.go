@@ -135,7 +135,7 @@ func readSource(ctx context.Context, e env, in string) (articleSource, error) {
 		if err != nil {
 			return articleSource{}, err
 		}
-		return articleSource{html: page.HTML, url: page.URL}, nil
+		return articleSource{html: page.HTML, text: page.Text, url: page.URL}, nil
 	}
 	var data []byte
 	var err error
