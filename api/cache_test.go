@@ -71,7 +71,7 @@ func TestSegmentCacheCountsBackendCalls(t *testing.T) {
 	if code := h.Do("PUT", "/api/v1/articles/sixty", map[string]string{"text": article(60, -1)}, &st); code != http.StatusAccepted {
 		t.Fatalf("PUT: %d", code)
 	}
-	st = waitRevision(t, h, "sixty", st.Revision)
+	st = h.WaitRevision("sixty", st.Revision, time.Minute)
 	if cloud.Calls() != 60 || st.SentencesSynthesized != 0 || st.SentencesCached != 60 {
 		t.Fatalf("unchanged: %d backend calls in all, reported %d synthesized / %d cached", cloud.Calls(), st.SentencesSynthesized, st.SentencesCached)
 	}
@@ -83,7 +83,7 @@ func TestSegmentCacheCountsBackendCalls(t *testing.T) {
 	if code := h.Do("PUT", "/api/v1/articles/sixty", map[string]string{"text": article(60, 41)}, &st); code != http.StatusAccepted {
 		t.Fatalf("PUT: %d", code)
 	}
-	st = waitRevision(t, h, "sixty", st.Revision)
+	st = h.WaitRevision("sixty", st.Revision, time.Minute)
 	if cloud.Calls() != 61 || st.SentencesSynthesized != 1 || st.SentencesCached != 59 {
 		t.Fatalf("one edit: %d backend calls in all (want 61), reported %d synthesized / %d cached", cloud.Calls(), st.SentencesSynthesized, st.SentencesCached)
 	}
@@ -98,32 +98,12 @@ func TestSegmentCacheCountsBackendCalls(t *testing.T) {
 	if code := h.Do("POST", "/api/v1/articles/sixty/resynthesize", nil, &st); code != http.StatusAccepted {
 		t.Fatalf("resynthesize: %d", code)
 	}
-	st = waitRevision(t, h, "sixty", st.Revision)
+	st = h.WaitRevision("sixty", st.Revision, time.Minute)
 	if cloud.Calls() != 61 || st.SentencesSynthesized != 0 {
 		t.Fatalf("resynthesize: %d backend calls in all, %d reported", cloud.Calls(), st.SentencesSynthesized)
 	}
 	if local.Calls() != 0 {
 		t.Fatalf("fallback voice used %d times with a healthy primary", local.Calls())
-	}
-}
-
-// waitRevision waits until the given revision is ready.
-func waitRevision(t *testing.T, h *apitest.Server, id string, revision int) synth.State {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		var st synth.State
-		h.Do("GET", "/api/v1/articles/"+id, nil, &st)
-		if st.Revision == revision && st.Status == synth.StatusReady {
-			return st
-		}
-		if st.Status == synth.StatusFailed {
-			t.Fatalf("revision %d failed: %s", revision, st.Error)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("revision %d not ready: %+v", revision, st)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -170,7 +150,7 @@ func TestResynthesizeWithAnotherVoice(t *testing.T) {
 	if code := h.Do("POST", "/api/v1/articles/voice/resynthesize", map[string]string{"voice": "vi"}, &st); code != http.StatusAccepted {
 		t.Fatalf("resynthesize with a voice: %d", code)
 	}
-	st = waitRevision(t, h, "voice", st.Revision)
+	st = h.WaitRevision("voice", st.Revision, time.Minute)
 	if st.Voice != "vi" || len(st.Voices) != 1 || st.Voices[0] != "vi" || local.Calls() != 3 {
 		t.Fatalf("after the voice change: voice %q, used %v, %d calls to the new voice", st.Voice, st.Voices, local.Calls())
 	}

@@ -122,7 +122,7 @@ func TestPublishIsAtomicAndOldVersionsAreCollected(t *testing.T) {
 	if resp.StatusCode != 200 || int64(len(body)) != old.Bytes || resp.Header.Get("ETag") != `"`+old.Version+`"` {
 		t.Fatalf("old audio during synthesis: %d, %d bytes, etag %s", resp.StatusCode, len(body), resp.Header.Get("ETag"))
 	}
-	st = waitRevision(t, h, "atomic", st.Revision)
+	st = h.WaitRevision("atomic", st.Revision, time.Minute)
 	if st.Version == old.Version {
 		t.Fatal("no new version")
 	}
@@ -353,7 +353,7 @@ func TestLexiconChangeResynthesizesOnlyTouchedSentences(t *testing.T) {
 	}
 	var st synth.State
 	h.Do("POST", "/api/v1/articles/lex/resynthesize", nil, &st)
-	st = waitRevision(t, h, "lex", st.Revision)
+	st = h.WaitRevision("lex", st.Revision, time.Minute)
 	if fake.Calls()-calls != 2 || st.SentencesSynthesized != 2 || st.SentencesCached != 2 {
 		t.Fatalf("after the rule: %d calls, reported %d synthesized, %d cached (want 2, 2, 2)", fake.Calls()-calls, st.SentencesSynthesized, st.SentencesCached)
 	}

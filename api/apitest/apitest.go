@@ -177,25 +177,38 @@ func (h *Server) Do(method, path string, body any, out any) int {
 // WaitStatus polls an article until it reaches want (or fails the test).
 func (h *Server) WaitStatus(id string, want synth.Status, timeout time.Duration) synth.State {
 	h.t.Helper()
+	return h.wait(id, timeout, want == synth.StatusFailed, func(st synth.State) bool { return st.Status == want })
+}
+
+// WaitRevision polls an article until the given revision is ready.
+func (h *Server) WaitRevision(id string, revision int, timeout time.Duration) synth.State {
+	h.t.Helper()
+	return h.wait(id, timeout, false, func(st synth.State) bool {
+		return st.Revision == revision && st.Status == synth.StatusReady
+	})
+}
+
+func (h *Server) wait(id string, timeout time.Duration, failureExpected bool, done func(synth.State) bool) synth.State {
+	h.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		var st synth.State
 		if code := h.Do("GET", "/api/v1/articles/"+id, nil, &st); code != 200 {
 			h.t.Fatalf("GET article %s: status %d", id, code)
 		}
-		if st.Status == want {
+		if done(st) {
 			return st
 		}
-		if st.Status == synth.StatusFailed && want != synth.StatusFailed {
-			h.t.Fatalf("article %s failed: %s", id, st.Error)
+		if st.Status == synth.StatusFailed && !failureExpected {
+			h.t.Fatalf("article %s (revision %d) failed: %s", id, st.Revision, st.Error)
 		}
 		if time.Now().After(deadline) {
 			// A stuck article is a bug to find: show where every goroutine is.
 			var dump strings.Builder
 			_ = pprof.Lookup("goroutine").WriteTo(&dump, 1)
-			h.t.Fatalf("article %s still %s (%.0f%%) after %v; goroutines:\n%s", id, st.Status, st.Progress*100, timeout, dump.String())
+			h.t.Fatalf("article %s still %s (%.0f%%, revision %d) after %v; goroutines:\n%s", id, st.Status, st.Progress*100, st.Revision, timeout, dump.String())
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
