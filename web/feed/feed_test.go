@@ -164,6 +164,10 @@ func TestFeedsEndToEnd(t *testing.T) {
 		if !strings.Contains(st.Preflight, "bytes") {
 			t.Errorf("editor view of the broken article: preflight %q, want the size mismatch", st.Preflight)
 		}
+		// The event follows the state change that WaitStatus saw.
+		for deadline := time.Now().Add(10 * time.Second); !events.has("audio.failed", "broken") && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
 		if !events.has("audio.failed", "broken") || events.has("audio.ready", "broken") {
 			t.Error("no audio.failed event (or an audio.ready one) for the broken article")
 		}
