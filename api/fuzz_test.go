@@ -22,7 +22,7 @@ func FuzzAPIRequests(f *testing.F) {
 	} {
 		f.Add(seed, uint8(0))
 	}
-	h := apitest.New(f, apitest.Options{Voices: fakeVoices(f, &ttstest.Fake{}, &ttstest.Fake{}, tts.BackendConfig{})})
+	h := apitest.New(f, apitest.Options{Voices: fakeVoices(f, &ttstest.Fake{}, &ttstest.Fake{}, tts.BackendConfig{}), NoWorkers: true})
 	paths := []string{"/api/v1/articles", "/api/v1/preview", "/api/v1/lexicon", "/api/v1/lexicon/touches", "/api/v1/webhooks", "/api/v1/articles/fuzz"}
 	f.Fuzz(func(t *testing.T, body string, which uint8) {
 		path := paths[int(which)%len(paths)]

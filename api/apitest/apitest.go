@@ -54,6 +54,9 @@ type Options struct {
 	Service    synth.ServiceConfig  // Store, Pipeline, Voices are filled in
 	Feeds      web.FeedSettings
 	Notifier   synth.Notifier
+	// NoWorkers leaves submitted articles queued: for tests of the HTTP
+	// surface alone, such as fuzzing, where synthesis is only load.
+	NoWorkers bool
 }
 
 // New starts a service and stops it when the test ends.
@@ -129,7 +132,9 @@ func New(t testing.TB, o Options) *Server {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = svc.Run(ctx)
+		if !o.NoWorkers {
+			_ = svc.Run(ctx)
+		}
 	}()
 	t.Cleanup(func() {
 		srv.Close()
