@@ -94,6 +94,7 @@ type RenderRequest struct {
 	Doc       text.Document
 	Voice     string
 	Lexicon   []text.Rule
+	Feed      string // selects the feed-scoped rules of Lexicon that fire
 	Tags      audio.Tags
 	// OnPlan, when set, receives the ordered part list before any synthesis,
 	// which is what progressive playback follows.
@@ -160,7 +161,7 @@ func (p *Pipeline) Render(ctx context.Context, req RenderRequest) (RenderResult,
 		return RenderResult{}, fmt.Errorf("resolve voice %q: %w", req.Voice, err)
 	}
 	opts := p.normalize
-	opts.Lexicon = req.Lexicon
+	opts.Lexicon, opts.Feed = req.Lexicon, req.Feed
 	norm := text.NewNormalizer(opts)
 	identity := voice.CacheIdentity()
 	profileID := profileID(p.profile)

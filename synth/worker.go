@@ -265,6 +265,7 @@ func (s *Service) process(ctx context.Context, c *claimed) error {
 		Doc:       doc,
 		Voice:     src.Voice,
 		Lexicon:   rules,
+		Feed:      src.Feed,
 		Tags: audio.Tags{
 			Title:   doc.Title,
 			Artist:  s.cfg.Publisher,
@@ -568,7 +569,7 @@ func (s *Service) Preview(ctx context.Context, sub Submission) (PreviewResult, e
 		return PreviewResult{}, err
 	}
 	opts := s.pipeline.normalize
-	opts.Lexicon = rules
+	opts.Lexicon, opts.Feed = rules, sub.Feed
 	norm := text.NewNormalizer(opts)
 	return PreviewResult{Title: doc.Title, Blocks: doc.Blocks, Sentences: norm.Preview(doc)}, nil
 }
