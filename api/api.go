@@ -28,7 +28,7 @@ type Articles interface {
 	Update(ctx context.Context, id string, sub synth.Submission) (synth.State, bool, error)
 	Get(ctx context.Context, id string) (synth.State, error)
 	Manifest(ctx context.Context, id string) (synth.Manifest, error)
-	Document(ctx context.Context, id string) (text.Document, error)
+	ArticlePage(ctx context.Context, id string) (synth.ArticlePage, error)
 	List(ctx context.Context, f synth.ListFilter) (synth.ListResult, error)
 	Delete(ctx context.Context, id string) error
 	Resynthesize(ctx context.Context, id, voice string) (synth.State, error)

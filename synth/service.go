@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/synth/audio"
@@ -94,6 +95,8 @@ type Service struct {
 
 	cacheMu sync.Mutex
 	cache   map[string]cachedManifest // listener-facing manifests
+
+	pages singleflight.Group // page extractions in flight, by article and source version
 }
 
 // NewService checks the configuration and fills in defaults.
@@ -331,13 +334,14 @@ func (s *Service) Create(ctx context.Context, sub Submission) (State, bool, erro
 	if p.src.PublishedAt.IsZero() {
 		p.src.PublishedAt = now
 	}
-	_, err = storage.PutJSON(ctx, s.store, sourceKey(id), p.src, storage.PutOptions{ContentType: "application/json", IfNoneMatch: true})
+	srcInfo, err := storage.PutJSON(ctx, s.store, sourceKey(id), p.src, storage.PutOptions{ContentType: "application/json", IfNoneMatch: true})
 	if errors.Is(err, storage.ErrConflict) {
 		return s.existing(ctx, id, p.src)
 	}
 	if err != nil {
 		return State{}, false, fmt.Errorf("store source of %s: %w", id, err)
 	}
+	s.savePage(ctx, id, p.doc, srcInfo.ETag)
 	m := Manifest{
 		ID: id, Status: StatusQueued, Revision: 1,
 		Title: p.doc.Title, Lead: p.doc.Lead, Voice: p.src.Voice, Feed: p.src.Feed, Link: p.src.Link, GUID: p.src.GUID,
@@ -411,12 +415,14 @@ func (s *Service) Update(ctx context.Context, id string, sub Submission) (State,
 	if sub.PublishedAt == nil {
 		next.PublishedAt = cur.PublishedAt
 	}
-	if _, err := storage.PutJSON(ctx, s.store, sourceKey(id), next, storage.PutOptions{ContentType: "application/json", IfMatch: info.ETag}); err != nil {
+	srcInfo, err := storage.PutJSON(ctx, s.store, sourceKey(id), next, storage.PutOptions{ContentType: "application/json", IfMatch: info.ETag})
+	if err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return State{}, false, fmt.Errorf("%w: article %q changed while updating; retry", ErrConflict, id)
 		}
 		return State{}, false, fmt.Errorf("store source of %s: %w", id, err)
 	}
+	s.savePage(ctx, id, p.doc, srcInfo.ETag)
 	m, err := s.requeue(ctx, id, func(m *Manifest) {
 		m.Title, m.Lead, m.Voice, m.Feed, m.Link, m.PublishedAt = p.doc.Title, p.doc.Lead, next.Voice, next.Feed, next.Link, next.PublishedAt
 	})

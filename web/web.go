@@ -337,7 +337,7 @@ func (s *Site) article(c *gin.Context, h api.PageHelpers) {
 		s.errorPage(c, h, err)
 		return
 	}
-	doc, err := h.Articles.Document(c.Request.Context(), id)
+	page, err := h.Articles.ArticlePage(c.Request.Context(), id)
 	if err != nil {
 		s.errorPage(c, h, err)
 		return
@@ -345,7 +345,8 @@ func (s *Site) article(c *gin.Context, h api.PageHelpers) {
 	c.Header("Cache-Control", "no-cache")
 	s.render(c, http.StatusOK, "article.html", pageCSP, map[string]any{
 		"Manifest":  m,
-		"Doc":       doc,
+		"Doc":       page.Doc,
+		"Truncated": page.Truncated,
 		"Playable":  playable(m),
 		"Site":      s.cfg.SiteName,
 		"PlayerURL": s.playerURL,

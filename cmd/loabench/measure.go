@@ -82,7 +82,7 @@ func Measure(ctx context.Context, cfg Config, log *slog.Logger) (Table, error) {
 
 func (b *bench) measureAll(ctx context.Context) []Row {
 	cfg := b.cfg
-	needLoa := cfg.wants("espeak") || cfg.wants("synth") || cfg.wants("serve") || cfg.wants("range")
+	needLoa := cfg.wants("espeak") || cfg.wants("synth") || cfg.wants("serve") || cfg.wants("range") || cfg.wants("hostile")
 	var tools []string
 	if needLoa {
 		tools = append(tools, "espeak-ng")
@@ -116,9 +116,12 @@ func (b *bench) measureAll(ctx context.Context) []Row {
 	if cfg.wants("range") {
 		got["range"] = b.rangeLoad(ctx)
 	}
+	if cfg.wants("hostile") {
+		got["hostile"] = b.hostileLoad(ctx)
+	}
 	// Rows follow an article's path: text, speech, audio, serving.
 	var rows []Row
-	for _, g := range []string{"frontend", "espeak", "synth", "reassemble", "rss", "range", "feed", "serve"} {
+	for _, g := range []string{"frontend", "espeak", "synth", "reassemble", "rss", "range", "feed", "serve", "hostile"} {
 		if cfg.wants(g) {
 			rows = append(rows, got[g]...)
 		}

@@ -31,11 +31,12 @@ type server struct {
 	base    string // http://127.0.0.1:port
 	token   string
 	logPath string
+	pid     int
 	stop    func()
 }
 
 // startServe starts `loa serve` and returns once it listens.
-func (b *bench) startServe(ctx context.Context, name string) (*server, error) {
+func (b *bench) startServe(ctx context.Context, name string, extra ...string) (*server, error) {
 	dir := filepath.Join(b.work, name)
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
 		return nil, err
@@ -52,6 +53,7 @@ func (b *bench) startServe(ctx context.Context, name string) (*server, error) {
 	sctx, cancel := context.WithCancel(ctx)
 	cmd := exec.CommandContext(sctx, b.loa, "serve", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"),
 		"--log-format", "json", "--log-level", "info")
+	cmd.Args = append(cmd.Args, extra...)
 	cmd.Env = append(slices.Clone(b.env), "LOA_EDITOR_TOKEN="+srv.token)
 	watch := &addrWatcher{out: logFile, found: make(chan string, 1)}
 	cmd.Stdout, cmd.Stderr = logFile, watch
@@ -62,6 +64,7 @@ func (b *bench) startServe(ctx context.Context, name string) (*server, error) {
 		logFile.Close()
 		return nil, fmt.Errorf("start loa serve: %w", err)
 	}
+	srv.pid = cmd.Process.Pid
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	var once sync.Once

@@ -1,0 +1,88 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/loa-audio/loa/api/apitest"
+	"github.com/loa-audio/loa/storage"
+)
+
+// countingStore counts reads of article sources: the work an anonymous
+// page view must not repeat.
+type countingStore struct {
+	storage.Store
+	sourceReads atomic.Int64
+}
+
+func (s *countingStore) Get(ctx context.Context, key string, r *storage.Range) (io.ReadCloser, storage.Info, error) {
+	if strings.HasSuffix(key, "/source.json") {
+		s.sourceReads.Add(1)
+	}
+	return s.Store.Get(ctx, key, r)
+}
+
+// bigArticleHTML is an article of about n bytes of body text.
+func bigArticleHTML(n int) string {
+	var b strings.Builder
+	b.WriteString("<html><head><title>Bài rất dài</title></head><body><article><h1>Bài rất dài</h1>")
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, "<p>Đoạn %d: giá xăng tăng mạnh trong tuần qua, người dân lo lắng về chi phí đi lại hằng ngày.</p>", i)
+	}
+	b.WriteString("</article></body></html>")
+	return b.String()
+}
+
+// TestArticlePageCostIsBounded: the public page of a big article neither
+// re-reads nor re-extracts the stored HTML per request, and its size does
+// not grow with the article.
+func TestArticlePageCostIsBounded(t *testing.T) {
+	local, err := storage.OpenLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &countingStore{Store: local}
+	h := apitest.New(t, apitest.Options{Store: store, NoWorkers: true})
+	html := bigArticleHTML(1_500_000)
+	if code := h.Do("POST", "/api/v1/articles", map[string]string{"id": "big", "html": html}, nil); code != http.StatusAccepted {
+		t.Fatalf("create: %d", code)
+	}
+	before := store.sourceReads.Load()
+	var wg sync.WaitGroup
+	sizes := make([]int, 20)
+	for i := range sizes {
+		wg.Go(func() {
+			resp, body := get(t, h.URL+"/articles/big")
+			if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Đoạn 0:") {
+				t.Errorf("page: %d", resp.StatusCode)
+			}
+			sizes[i] = len(body)
+		})
+	}
+	wg.Wait()
+	if n := store.sourceReads.Load() - before; n != 0 {
+		t.Errorf("20 page views read the stored source %d times, want 0", n)
+	}
+	for _, n := range sizes {
+		if n > 300_000 {
+			t.Fatalf("page of a %d-byte article is %d bytes; the page must be capped", len(html), n)
+		}
+	}
+	// An update makes a new page at once.
+	if code := h.Do("PUT", "/api/v1/articles/big", map[string]string{"html": strings.Replace(html, "Đoạn 0:", "Mở đầu:", 1)}, nil); code != http.StatusAccepted {
+		t.Fatalf("update: %d", code)
+	}
+	before = store.sourceReads.Load()
+	if _, body := get(t, h.URL+"/articles/big"); !strings.Contains(string(body), "Mở đầu:") {
+		t.Fatal("page does not show the updated article")
+	}
+	if n := store.sourceReads.Load() - before; n != 0 {
+		t.Errorf("first view after an update read the source %d times, want 0", n)
+	}
+}

@@ -1,0 +1,105 @@
+package synth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/synth/text"
+)
+
+// ArticlePage is what an anonymous visitor's article page shows: the extracted
+// document, cut to a size that costs the same to serve whatever was sent.
+type ArticlePage struct {
+	Doc text.Document `json:"doc"`
+	// Truncated says that blocks were left out; the audio still reads them.
+	Truncated bool `json:"truncated,omitempty"`
+	// Source is the ETag of the source the page was extracted from, so a
+	// page left behind by a racing update is noticed and made again.
+	Source string `json:"source"`
+}
+
+// Limits of a public page. The audio has the whole article; the page is a
+// demo of it, and anyone may request it as often as they like.
+const (
+	pageMaxBlocks = 400
+	pageMaxBytes  = 128 << 10
+)
+
+func pageKey(id string) string { return "articles/" + id + "/page.json" }
+
+// newPage cuts doc to the page limits. Blocks keep their indexes, which the
+// player's follow-along highlighting refers to.
+func newPage(doc text.Document, sourceETag string) ArticlePage {
+	p := ArticlePage{Doc: doc, Source: sourceETag}
+	p.Doc.Lead = truncateUTF8(doc.Lead, 1000)
+	p.Doc.Title = truncateUTF8(doc.Title, 1000)
+	p.Doc.Byline = truncateUTF8(doc.Byline, 200)
+	size := 0
+	for i, b := range doc.Blocks {
+		size += len(b.Text)
+		if i >= pageMaxBlocks || size > pageMaxBytes {
+			p.Doc.Blocks, p.Truncated = doc.Blocks[:i:i], true
+			break
+		}
+	}
+	return p
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// savePage stores the page of a source version just written; a failure
+// only costs one extraction later.
+func (s *Service) savePage(ctx context.Context, id string, doc text.Document, sourceETag string) {
+	if _, err := storage.PutJSON(ctx, s.store, pageKey(id), newPage(doc, sourceETag), storage.PutOptions{ContentType: "application/json"}); err != nil {
+		s.log.WarnContext(ctx, "article page not stored", "article", id, "err", err)
+	}
+}
+
+// ArticlePage returns the article page, extracted once per source version: a
+// request reads one bounded object instead of parsing the stored HTML.
+func (s *Service) ArticlePage(ctx context.Context, id string) (ArticlePage, error) {
+	if err := ValidateID(id); err != nil {
+		return ArticlePage{}, err
+	}
+	info, err := s.store.Stat(ctx, sourceKey(id))
+	if err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return ArticlePage{}, fmt.Errorf("%w: article %q", ErrNotFound, id)
+		}
+		return ArticlePage{}, fmt.Errorf("read source of %s: %w", id, err)
+	}
+	var p ArticlePage
+	if _, err := storage.GetJSON(ctx, s.store, pageKey(id), &p); err == nil && p.Source == info.ETag {
+		return p, nil
+	}
+	// Articles stored before pages existed, or a page lost to a race:
+	// extract once, however many visitors ask at the same moment.
+	v, err, _ := s.pages.Do(id+"\x00"+info.ETag, func() (any, error) {
+		src, err := s.Source(ctx, id)
+		if err != nil {
+			return ArticlePage{}, err
+		}
+		doc, err := extract(src)
+		if err != nil {
+			return ArticlePage{}, err
+		}
+		s.savePage(ctx, id, doc, info.ETag)
+		return newPage(doc, info.ETag), nil
+	})
+	if err != nil {
+		return ArticlePage{}, err
+	}
+	return v.(ArticlePage), nil
+}
