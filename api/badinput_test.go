@@ -17,7 +17,7 @@ import (
 // status, that the JSON error names the problem, and that the store is
 // byte-for-byte what it was before.
 func TestBadInputChangesNothing(t *testing.T) {
-	h := apitest.New(t, apitest.Options{})
+	h := apitest.New(t, apitest.Options{AdminToken: "admin-secret"})
 	if code := h.Do("POST", "/api/v1/articles", map[string]string{"id": "kept", "text": "Giá xăng tăng mạnh. Người dân lo lắng."}, nil); code != http.StatusAccepted {
 		t.Fatalf("seed article: %d", code)
 	}
@@ -67,6 +67,13 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"conflicting re-create", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"id": "kept", "text": "Nội dung khác."}), 409, "PUT"},
 		{"bad list filter", "GET", "/api/v1/articles?status=done", "", apitest.Token, nil, 400, "status"},
 		{"bad lexicon rule", "POST", "/api/v1/lexicon", "application/json", apitest.Token, jsonBody(map[string]any{"match": "", "say": "x"}), 400, "match"},
+		{"link over the limit", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"text": "Câu một.", "link": "https://ngaynay.vn/" + strings.Repeat("a", 4100)}), 400, "link is 4119 bytes; the limit is 2048"},
+		{"URL over the limit", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"url": "https://ngaynay.vn/" + strings.Repeat("a", 4100)}), 400, "url is 4119 bytes; the limit is 2048"},
+		{"voice over the limit", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"text": "Câu một.", "voice": strings.Repeat("v", 300)}), 400, "voice is 300 bytes; the limit is 128"},
+		{"title over the limit", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"text": "Câu một.", "title": strings.Repeat("t", 1001)}), 400, "title is 1001 bytes; the limit is 1000"},
+		{"source_id over the limit", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"text": "Câu một.", "source_id": strings.Repeat("s", 257)}), 400, "source_id is 257 bytes; the limit is 256"},
+		{"link with control characters", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"text": "Câu một.", "link": "https://a/\x00b"}), 400, "link"},
+		{"token name over the limit", "POST", "/api/v1/tokens", "application/json", "admin-secret", jsonBody(map[string]string{"name": strings.Repeat("n", 101)}), 400, "100"},
 		{"admin endpoint without admin token", "GET", "/api/v1/tokens", "", apitest.Token, nil, 403, "admin"},
 	}
 	for _, tc := range cases {

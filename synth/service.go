@@ -203,6 +203,9 @@ type prepared struct {
 }
 
 func (s *Service) prepare(ctx context.Context, sub Submission) (prepared, error) {
+	if err := checkFieldLimits(sub); err != nil {
+		return prepared{}, err
+	}
 	given := 0
 	for _, v := range []string{sub.HTML, sub.Text, sub.URL} {
 		if strings.TrimSpace(v) != "" {
@@ -220,14 +223,8 @@ func (s *Service) prepare(ctx context.Context, sub Submission) (prepared, error)
 			return prepared{}, err
 		}
 	}
-	if len(sub.SourceID) > 256 {
-		return prepared{}, invalid("source_id is longer than 256 bytes")
-	}
 	if sub.Feed != "" && !ValidFeedName(sub.Feed) {
 		return prepared{}, invalid(`feed must be lowercase letters, digits and '-' (at most 64), and not "all"`)
-	}
-	if len(sub.Title) > 1000 || !utf8.ValidString(sub.Title) {
-		return prepared{}, invalid("title must be valid UTF-8 of at most 1000 bytes")
 	}
 	if n := len(sub.HTML) + len(sub.Text); n > s.cfg.MaxArticle {
 		return prepared{}, tooLarge(fmt.Sprintf("article is %d bytes; the limit is %d", n, s.cfg.MaxArticle))

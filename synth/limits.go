@@ -1,0 +1,59 @@
+package synth
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// fieldLimit bounds one free-text field of a submission. Every field is
+// copied into manifests, listings, feeds and ID3 tags, so none may be as
+// large as the request body.
+type fieldLimit struct {
+	name  string
+	max   int // bytes
+	value func(Submission) string
+}
+
+var submissionLimits = []fieldLimit{
+	{"id", 128, func(s Submission) string { return s.ID }},
+	{"source_id", 256, func(s Submission) string { return s.SourceID }},
+	{"title", 1000, func(s Submission) string { return s.Title }},
+	{"url", 2048, func(s Submission) string { return s.URL }},
+	{"link", 2048, func(s Submission) string { return s.Link }},
+	{"voice", 128, func(s Submission) string { return s.Voice }},
+	{"feed", 64, func(s Submission) string { return s.Feed }},
+}
+
+// checkFieldLimits refuses a submission whose short fields are too long or
+// not plain text, naming the field and its limit.
+func checkFieldLimits(sub Submission) error {
+	for _, f := range submissionLimits {
+		v := f.value(sub)
+		switch {
+		case len(v) > f.max:
+			return invalid(fmt.Sprintf("%s is %d bytes; the limit is %d", f.name, len(v), f.max))
+		case !utf8.ValidString(v):
+			return invalid(fmt.Sprintf("%s is not valid UTF-8", f.name))
+		case f.name != "title" && strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+			return invalid(fmt.Sprintf("%s contains control characters", f.name))
+		}
+	}
+	return nil
+}
+
+// asciiURL percent-encodes the bytes of a link that are not printable
+// ASCII (RFC 3987's mapping of an IRI to a URI), which is what the ID3 URL
+// frame holds.
+func asciiURL(link string) string {
+	var b strings.Builder
+	for i := 0; i < len(link); i++ {
+		c := link[i]
+		if c <= 0x20 || c >= 0x7f {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
