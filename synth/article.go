@@ -53,6 +53,17 @@ type Version struct {
 	Preflight string `json:"preflight,omitempty"`
 }
 
+// keys are the store objects of a version.
+func (v Version) keys() []string {
+	var out []string
+	for _, k := range []string{v.AudioKey, v.TimingsKey, v.VTTKey, v.ChaptersKey} {
+		if k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // Manifest is the current state of an article (articles/<id>/manifest.json).
 // Current names the audio listeners get; it changes only after a new
 // version's objects are completely written.

@@ -272,7 +272,7 @@ func (s *Service) process(ctx context.Context, c *claimed) error {
 			Album:   src.Feed,
 			Date:    src.PublishedAt.Format("2006-01-02"),
 			Comment: src.Link,
-			URL:     src.Link,
+			URL:     asciiURL(src.Link),
 		},
 		OnPlan: func(ctx context.Context, p Plan) error {
 			if _, err := storage.PutJSON(ctx, s.store, planKey(id), p, storage.PutOptions{ContentType: "application/json"}); err != nil {
@@ -312,11 +312,11 @@ func (s *Service) preflight(ctx context.Context, v Version) string {
 	case v.Bytes == 0 || v.DurationMS == 0:
 		return "audio is empty"
 	}
-	head, err := s.readRange(ctx, v.AudioKey, 0, 2)
-	if err != nil || len(head) != 2 {
-		return fmt.Sprintf("range bytes=0-1 returned %d bytes (%v)", len(head), err)
+	head, err := s.readRange(ctx, v.AudioKey, 0, min(v.Bytes, 10))
+	if err != nil || len(head) < 2 {
+		return fmt.Sprintf("range bytes=0-9 returned %d bytes (%v)", len(head), err)
 	}
-	if head, err = s.readRange(ctx, v.AudioKey, 0, min(v.Bytes, 8192)); err != nil {
+	if head, err = s.readRange(ctx, v.AudioKey, 0, min(v.Bytes, id3Size(head)+8192)); err != nil {
 		return fmt.Sprintf("reading the file header failed: %v", err)
 	}
 	fi, err := audio.Inspect(head)
@@ -329,6 +329,15 @@ func (s *Service) preflight(ctx context.Context, v Version) string {
 		return fmt.Sprintf("file header says %d ms, manifest says %d", fi.Duration.Milliseconds(), v.DurationMS)
 	}
 	return ""
+}
+
+// id3Size is the length of the ID3v2 tag a file starts with (0 without
+// one), so that the header check reads past a large chapter table.
+func id3Size(head []byte) int64 {
+	if len(head) < 10 || string(head[:3]) != "ID3" {
+		return 0
+	}
+	return 10 + (int64(head[6]&0x7f)<<21 | int64(head[7]&0x7f)<<14 | int64(head[8]&0x7f)<<7 | int64(head[9]&0x7f))
 }
 
 func (s *Service) readRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
@@ -401,8 +410,28 @@ func (s *Service) rejectVersion(ctx context.Context, c *claimed, res RenderResul
 		return err
 	}
 	s.afterChange(ctx, m)
+	s.discardVersion(ctx, m, res.Version)
 	s.notify(ctx, Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: res.Version.ID, Error: m.Error})
 	return nil
+}
+
+// discardVersion deletes the objects of a refused version, unless the
+// manifest still names it: versions are content hashes, so the refused one
+// can be the very version listeners are playing.
+func (s *Service) discardVersion(ctx context.Context, m Manifest, v Version) {
+	if m.Current != nil && m.Current.ID == v.ID {
+		return
+	}
+	for _, r := range m.Retired {
+		if r.ID == v.ID {
+			return
+		}
+	}
+	for _, key := range v.keys() {
+		if err := s.store.Delete(ctx, key); err != nil {
+			s.log.WarnContext(ctx, "refused audio not deleted", "key", key, "err", err)
+		}
+	}
 }
 
 // progressReporter writes progress to the manifest at most a few times a
@@ -515,10 +544,7 @@ func (s *Service) collect(ctx context.Context, id string) {
 	}
 	gone := map[string]bool{}
 	for _, v := range expired {
-		for _, key := range []string{v.AudioKey, v.TimingsKey, v.VTTKey, v.ChaptersKey} {
-			if key == "" {
-				continue
-			}
+		for _, key := range v.keys() {
 			if err := s.store.Delete(ctx, key); err != nil {
 				s.log.WarnContext(ctx, "retired audio not deleted", "key", key, "err", err)
 				return

@@ -132,7 +132,7 @@ func id3Tag(t Tags, duration time.Duration) ([]byte, error) {
 	var body bytes.Buffer
 	text := func(id, s string) {
 		if s != "" {
-			writeFrame(&body, id, encodeText(s, false))
+			writeFrame(&body, id, encodeText(cutRunes(s, maxTagRunes), false))
 		}
 	}
 	text("TIT2", t.Title)
@@ -147,7 +147,7 @@ func id3Tag(t Tags, duration time.Duration) ([]byte, error) {
 	text("TLEN", strconv.FormatInt(duration.Milliseconds(), 10))
 	if t.Comment != "" {
 		// Encoding, language, empty description, text.
-		enc := encodeText(t.Comment, false)
+		enc := encodeText(cutRunes(t.Comment, maxTagRunes), false)
 		desc := []byte{0} // empty description in the text's own encoding
 		if enc[0] == 1 {
 			desc = []byte{0xff, 0xfe, 0, 0}
@@ -156,7 +156,7 @@ func id3Tag(t Tags, duration time.Duration) ([]byte, error) {
 		b = append(append(b, desc...), enc[1:]...)
 		writeFrame(&body, "COMM", b)
 	}
-	if t.URL != "" {
+	if t.URL != "" && len(t.URL) <= maxTagURL {
 		// Encoding, empty description, then the URL, always Latin-1.
 		for _, r := range t.URL {
 			if r > 0x7e || r < 0x20 {
@@ -186,7 +186,7 @@ func id3Tag(t Tags, duration time.Duration) ([]byte, error) {
 			b = binary.BigEndian.AppendUint32(b, 0xFFFFFFFF)
 			var sub bytes.Buffer
 			if c.Title != "" {
-				writeFrame(&sub, "TIT2", encodeText(c.Title, false))
+				writeFrame(&sub, "TIT2", encodeText(cutRunes(c.Title, maxChapterRunes), false))
 			}
 			writeFrame(&body, "CHAP", append(b, sub.Bytes()...))
 		}
@@ -197,6 +197,29 @@ func id3Tag(t Tags, duration time.Duration) ([]byte, error) {
 	n := body.Len()
 	tag := []byte{'I', 'D', '3', 3, 0, 0, byte(n >> 21 & 0x7f), byte(n >> 14 & 0x7f), byte(n >> 7 & 0x7f), byte(n & 0x7f)}
 	return append(tag, body.Bytes()...), nil
+}
+
+// Tag fields are cut so that the tag stays a few kilobytes whatever an
+// editor typed: players and the preflight read the audio's first frame
+// right after it. A link is left out rather than cut, since a cut link
+// leads somewhere else.
+const (
+	maxTagRunes     = 300
+	maxChapterRunes = 100
+	maxTagURL       = 2048
+)
+
+// cutRunes keeps the first n characters of s; cutting by characters never
+// splits one, in UTF-8 or in the UTF-16 of the tag.
+func cutRunes(s string, n int) string {
+	i := 0
+	for pos := range s {
+		if i == n {
+			return s[:pos]
+		}
+		i++
+	}
+	return s
 }
 
 func writeFrame(w *bytes.Buffer, id string, payload []byte) {

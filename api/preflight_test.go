@@ -1,0 +1,82 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loa-audio/loa/api/apitest"
+	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/tts"
+	"github.com/loa-audio/loa/synth/tts/ttstest"
+)
+
+// TestFailedPreflightLeavesNothingBehind: the objects of a version refused
+// by preflight are deleted; the previous version's stay.
+func TestFailedPreflightLeavesNothingBehind(t *testing.T) {
+	local, err := storage.OpenLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lie := &atomic.Bool{}
+	h := apitest.New(t, apitest.Options{Store: lyingStore{local, lie}})
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "keep", "text": "Giá xăng tăng mạnh."}, nil)
+	good := h.WaitStatus("keep", synth.StatusReady, time.Minute)
+	lie.Store(true)
+	h.Do("PUT", "/api/v1/articles/keep", map[string]string{"text": "Giá xăng giảm mạnh."}, nil)
+	h.WaitStatus("keep", synth.StatusFailed, time.Minute)
+	lie.Store(false)
+	infos, err := storage.ListAll(context.Background(), local, "audio/keep/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(infos) == 0 {
+		t.Fatal("the previous version's objects are gone")
+	}
+	for _, info := range infos {
+		if !strings.HasPrefix(info.Key, "audio/keep/"+good.Version+".") {
+			t.Errorf("%s is left behind by the refused version", info.Key)
+		}
+	}
+}
+
+// TestManyChaptersPassPreflight: an article whose chapter table makes the
+// ID3 tag larger than the first read of the preflight is still published.
+func TestManyChaptersPassPreflight(t *testing.T) {
+	h := apitest.New(t, apitest.Options{Voices: fakeVoices(t, &ttstest.Fake{}, &ttstest.Fake{}, tts.BackendConfig{})})
+	var b strings.Builder
+	b.WriteString("<html><body><article><h1>Tin tổng hợp trong ngày</h1>")
+	for i := range 120 {
+		fmt.Fprintf(&b, "<h2>Phần %d: những diễn biến đáng chú ý của thị trường trong nước</h2><p>Giá xăng tăng mạnh lần %d.</p>", i, i)
+	}
+	b.WriteString("</article></body></html>")
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "chapters", "html": b.String()}, nil)
+	st := h.WaitStatus("chapters", synth.StatusReady, 2*time.Minute)
+	if st.Preflight != "" {
+		t.Fatalf("preflight refused the audio: %s", st.Preflight)
+	}
+}
+
+// TestLinksOfAnyAcceptedFormPublish: the longest accepted link, and one
+// with Vietnamese letters, still give published audio.
+func TestLinksOfAnyAcceptedFormPublish(t *testing.T) {
+	h := apitest.New(t, apitest.Options{Voices: fakeVoices(t, &ttstest.Fake{}, &ttstest.Fake{}, tts.BackendConfig{})})
+	links := map[string]string{
+		"long":   "https://ngaynay.vn/" + strings.Repeat("a", 2048-len("https://ngaynay.vn/")),
+		"accent": "https://ngaynay.vn/triều-tiên-nga",
+	}
+	for id, link := range links {
+		if code := h.Do("POST", "/api/v1/articles", map[string]string{"id": id, "text": "Giá xăng tăng mạnh.", "link": link}, nil); code != 202 {
+			t.Fatalf("%s: create %d", id, code)
+		}
+	}
+	for id := range links {
+		if st := h.WaitStatus(id, synth.StatusReady, time.Minute); st.Preflight != "" {
+			t.Errorf("%s: preflight %q", id, st.Preflight)
+		}
+	}
+}
