@@ -79,6 +79,9 @@ type Deps struct {
 	Registry    *prometheus.Registry
 	Webhooks    Webhooks // nil: no webhook endpoints
 	Logger      *slog.Logger
+	// Stop is closed when the server shuts down: event streams and
+	// progressive audio end, so that shutdown need not wait for them.
+	Stop <-chan struct{}
 }
 
 type server struct {

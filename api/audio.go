@@ -143,7 +143,8 @@ func openObject(ctx context.Context, store storage.Store, key string) (io.ReadSe
 // for each segment to be stored. The stream has no length: players treat it
 // like a live stream until the finished file replaces it.
 func (s *server) progressive(c *gin.Context, id string) {
-	ctx := c.Request.Context()
+	ctx, stop := s.streamContext(c)
+	defer stop()
 	plan, err := s.waitPlan(ctx, id)
 	if err != nil {
 		respondErr(c, err)

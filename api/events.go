@@ -16,7 +16,8 @@ import (
 // arrive through a once-a-second re-read of the manifest.
 func (s *server) articleEvents(c *gin.Context) {
 	id := c.Param("id")
-	ctx := c.Request.Context()
+	ctx, stop := s.streamContext(c)
+	defer stop()
 	st, err := s.Articles.Get(ctx, id)
 	if err != nil {
 		respondErr(c, err)
@@ -63,6 +64,9 @@ func (s *server) articleEvents(c *gin.Context) {
 			}
 		case <-poll.C:
 			st, err := s.Articles.Get(ctx, id)
+			if ctx.Err() != nil {
+				return
+			}
 			if err != nil {
 				fmt.Fprintf(c.Writer, "event: deleted\ndata: {\"id\":%q}\n\n", id)
 				c.Writer.Flush()
@@ -84,7 +88,8 @@ func (s *server) articleEvents(c *gin.Context) {
 // dashboard's live list. Other nodes' changes arrive through a re-read of
 // the article index every two seconds.
 func (s *server) allEvents(c *gin.Context) {
-	ctx := c.Request.Context()
+	ctx, stop := s.streamContext(c)
+	defer stop()
 	updates, cancel := s.Articles.Subscribe("")
 	defer cancel()
 	c.Header("Content-Type", "text/event-stream")

@@ -265,6 +265,7 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	stopStreams := make(chan struct{})
 	handler := api.New(api.Deps{
 		Articles:    svc,
 		Pages:       pages,
@@ -276,6 +277,7 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 		Registry:    reg,
 		Webhooks:    hooks,
 		Logger:      log,
+		Stop:        stopStreams,
 		Ready: func(ctx context.Context) error {
 			if _, err := store.Stat(ctx, "index/articles.json"); err != nil && !errors.Is(err, storage.ErrNotFound) {
 				return fmt.Errorf("store: %w", err)
@@ -297,6 +299,7 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 		IdleTimeout:       120 * time.Second,
 		// No WriteTimeout: progressive audio and event streams are long.
 	}
+	srv.RegisterOnShutdown(func() { close(stopStreams) })
 	log.Info("loa serving", "addr", "http://"+ln.Addr().String(), "node", o.nodeID, "version", versionString(), "workers", o.workers)
 
 	g, gctx := errgroup.WithContext(ctx)
