@@ -188,6 +188,7 @@ func (s *server) checkEditor(c *gin.Context, tok string) {
 		respondErr(c, fmt.Errorf("%w: invalid token", errUnauthorized))
 		return
 	}
+	c.Set(tokenCtxKey, tok)
 	c.Next()
 }
 
