@@ -7,7 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// tokenKey is where checkEditor leaves the token a request was allowed
+// tokenCtxKey is where checkEditor leaves the token a request was allowed
 // with, so that a long stream can notice its revocation.
 const tokenCtxKey = "loa_token"
 
