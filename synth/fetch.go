@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -23,6 +22,8 @@ type FetchConfig struct {
 	// Allow lists networks that may be fetched even though they are
 	// private, loopback or link-local (e.g. an intranet CMS, or tests).
 	Allow []netip.Prefix
+	// Lookup resolves host names for CheckURL; default: the system's.
+	Lookup func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 // Fetcher downloads article pages for URL submissions, refusing addresses
@@ -66,7 +67,7 @@ func NewFetcher(cfg FetchConfig) *Fetcher {
 		Timeout:   cfg.Timeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 5 {
-				return errors.New("too many redirects")
+				return errTooManyRedirects
 			}
 			return checkScheme(req.URL)
 		},
@@ -89,21 +90,6 @@ func (f *Fetcher) checkDial(network, address string, _ syscall.RawConn) error {
 	return f.allowed(ip.Unmap())
 }
 
-func (f *Fetcher) allowed(ip netip.Addr) error {
-	for _, p := range f.cfg.Allow {
-		if p.Contains(ip) {
-			return nil
-		}
-	}
-	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() || cgnat.Contains(ip) {
-		return fmt.Errorf("%w: %s is a private, loopback or link-local address", ErrBlockedAddress, ip)
-	}
-	return nil
-}
-
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
 func checkScheme(u *url.URL) error {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return invalid(fmt.Sprintf("url scheme %q is not http or https", u.Scheme))
@@ -120,34 +106,27 @@ func (f *Fetcher) Client() *http.Client { return f.client }
 
 // Fetch downloads one page.
 func (f *Fetcher) Fetch(ctx context.Context, raw string) (Page, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
+	// Literal addresses are refused before any connection is tried; names
+	// are judged by the dialer, after DNS.
+	u, err := f.parseTarget(raw)
 	if err != nil {
-		return Page{}, invalid(fmt.Sprintf("url %q: %v", raw, err))
-	}
-	if err := checkScheme(u); err != nil {
 		return Page{}, err
-	}
-	if u.Host == "" {
-		return Page{}, invalid(fmt.Sprintf("url %q is not an absolute URL", raw))
-	}
-	// Literal addresses are refused before any connection is tried.
-	if ip, err := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); err == nil {
-		if err := f.allowed(ip.Unmap()); err != nil {
-			return Page{}, err
-		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return Page{}, invalid(fmt.Sprintf("url %q: %v", raw, err))
+		return Page{}, invalid("url is not a valid URL")
 	}
 	req.Header.Set("User-Agent", f.cfg.UserAgent)
 	req.Header.Set("Accept", "text/html,application/xhtml+xml,text/plain;q=0.8")
 	resp, err := f.client.Do(req)
 	if err != nil {
-		if errors.Is(err, ErrForbidden) || errors.Is(err, ErrInvalidInput) {
+		if errors.Is(err, ErrBlockedAddress) {
+			return Page{}, fmt.Errorf("%w: fetch %s: %s", ErrBlockedAddress, u.Redacted(), describeNetError(err))
+		}
+		if errors.Is(err, ErrInvalidInput) {
 			return Page{}, unwrapURLError(err)
 		}
-		return Page{}, fmt.Errorf("%w: fetch %s: %v", ErrUnprocessable, u.Redacted(), err)
+		return Page{}, fmt.Errorf("%w: fetch %s: %s", ErrUnprocessable, u.Redacted(), describeNetError(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -161,7 +140,7 @@ func (f *Fetcher) Fetch(ctx context.Context, raw string) (Page, error) {
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, f.cfg.MaxBytes+1))
 	if err != nil {
-		return Page{}, fmt.Errorf("%w: fetch %s: %v", ErrUnprocessable, u.Redacted(), err)
+		return Page{}, fmt.Errorf("%w: fetch %s: %s", ErrUnprocessable, u.Redacted(), describeNetError(err))
 	}
 	if int64(len(body)) > f.cfg.MaxBytes {
 		return Page{}, tooLarge(fmt.Sprintf("page at %s is larger than %d bytes", u.Redacted(), f.cfg.MaxBytes))

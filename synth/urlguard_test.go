@@ -1,0 +1,57 @@
+package synth
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+)
+
+// TestGuardRefusesEmbeddedIPv4: IPv6 forms that carry an inside IPv4
+// address reach it as surely as the IPv4 address itself.
+func TestGuardRefusesEmbeddedIPv4(t *testing.T) {
+	f := NewFetcher(FetchConfig{})
+	for _, a := range []string{
+		"127.0.0.1", "10.1.2.3", "169.254.169.254", "0.1.2.3", "100.64.0.1", "::1", "fe80::1", "fd00::1",
+		"::127.0.0.1", "::a00:1", // IPv4-compatible
+		"::ffff:127.0.0.1", "::ffff:169.254.169.254", // IPv4-mapped
+		"64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "64:ff9b:1::a00:1", // NAT64
+		"2002:7f00:1::", "2002:a00:1::1", "2002:a9fe:a9fe::", // 6to4
+		"2001:0:4136:e378:8000:63bf:80ff:fffe", // Teredo, client 127.0.0.1
+	} {
+		if err := f.allowed(netip.MustParseAddr(a)); !errors.Is(err, ErrForbidden) {
+			t.Errorf("%s allowed", a)
+		}
+	}
+	for _, a := range []string{"8.8.8.8", "2001:4860:4860::8888", "64:ff9b::808:808", "2002:808:808::1", "::ffff:8.8.8.8"} {
+		if err := f.allowed(netip.MustParseAddr(a)); err != nil {
+			t.Errorf("%s refused: %v", a, err)
+		}
+	}
+	// The allow-list still opens an inside network, in its embedded forms too.
+	open := NewFetcher(FetchConfig{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	for _, a := range []string{"127.0.0.1", "::ffff:127.0.0.1"} {
+		if err := open.allowed(netip.MustParseAddr(a)); err != nil {
+			t.Errorf("%s refused despite the allow-list: %v", a, err)
+		}
+	}
+}
+
+// TestFetchErrorsHideInternalAddresses: what an editor reads about a
+// failed fetch names the URL, not the resolver or inside addresses.
+func TestFetchErrorsHideInternalAddresses(t *testing.T) {
+	f := NewFetcher(FetchConfig{})
+	for _, raw := range []string{"http://no-such-host.invalid/bai.html", "http://[::ffff:10.0.0.1]/", "http://10.0.0.1/", "http://localhost:9/"} {
+		_, err := f.Fetch(context.Background(), raw)
+		if err == nil {
+			t.Fatalf("%s fetched", raw)
+		}
+		msg := err.Error()
+		for _, leak := range []string{"10.0.0.1", "127.0.0.1", "lookup", ":53", "dial"} {
+			if strings.Contains(msg, leak) {
+				t.Errorf("%s: error %q reveals %q", raw, msg, leak)
+			}
+		}
+	}
+}
