@@ -78,6 +78,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"source_id over the limit", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"text": "Câu một.", "source_id": strings.Repeat("s", 257)}), 400, "source_id is 257 bytes; the limit is 256"},
 		{"link with control characters", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"text": "Câu một.", "link": "https://a/\x00b"}), 400, "link"},
 		{"token name over the limit", "POST", "/api/v1/tokens", "application/json", "admin-secret", jsonBody(map[string]string{"name": strings.Repeat("n", 101)}), 400, "100"},
+		{"webhook to metadata", "POST", "/api/v1/webhooks", "application/json", apitest.Token, jsonBody(map[string]string{"url": "http://169.254.169.254/latest/"}), 403, "link-local"},
+		{"webhook to a private address", "POST", "/api/v1/webhooks", "application/json", apitest.Token, jsonBody(map[string]string{"url": "http://10.0.0.7/hook"}), 403, "private"},
+		{"webhook to IPv6 loopback", "POST", "/api/v1/webhooks", "application/json", apitest.Token, jsonBody(map[string]string{"url": "http://[::1]:8080/hook"}), 403, "loopback"},
+		{"webhook with credentials", "POST", "/api/v1/webhooks", "application/json", apitest.Token, jsonBody(map[string]string{"url": "http://user:pw@127.0.0.1:8080/hook"}), 400, "credentials"},
+		{"webhook URL over the limit", "POST", "/api/v1/webhooks", "application/json", apitest.Token, jsonBody(map[string]string{"url": "http://127.0.0.1/" + strings.Repeat("h", 2100)}), 400, "limit is 2048"},
 		{"admin endpoint without admin token", "GET", "/api/v1/tokens", "", apitest.Token, nil, 403, "admin"},
 	}
 	for _, tc := range cases {

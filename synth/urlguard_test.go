@@ -55,3 +55,31 @@ func TestFetchErrorsHideInternalAddresses(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckURLResolvesNames: a host name is judged by every address it
+// resolves to; credentials and other schemes are refused before any lookup.
+func TestCheckURLResolvesNames(t *testing.T) {
+	f := NewFetcher(FetchConfig{Lookup: func(_ context.Context, host string) ([]netip.Addr, error) {
+		switch host {
+		case "inside.example":
+			return []netip.Addr{netip.MustParseAddr("93.184.216.34"), netip.MustParseAddr("10.0.0.5")}, nil
+		case "public.example":
+			return []netip.Addr{netip.MustParseAddr("93.184.216.34")}, nil
+		}
+		t.Errorf("looked up %q", host)
+		return nil, errors.New("no such host")
+	}})
+	for raw, want := range map[string]error{
+		"https://public.example/hook":       nil,
+		"https://inside.example/hook":       ErrForbidden,
+		"https://u:p@public.example/hook":   ErrInvalidInput,
+		"ftp://public.example/hook":         ErrInvalidInput,
+		"https:///hook":                     ErrInvalidInput,
+		"http://[::ffff:169.254.169.254]/x": ErrForbidden,
+	} {
+		_, err := f.CheckURL(context.Background(), raw)
+		if want == nil && err != nil || want != nil && !errors.Is(err, want) {
+			t.Errorf("%s: %v, want %v", raw, err, want)
+		}
+	}
+}

@@ -103,7 +103,7 @@ func New(t testing.TB, o Options) *Server {
 	// Webhooks in tests go to loopback receivers, which the guard allows
 	// only when told to.
 	hookGuard := synth.NewFetcher(synth.FetchConfig{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-	hooks := webhook.New(webhook.Config{Store: store, Logger: log, FirstDelay: 50 * time.Millisecond, Client: hookGuard.Client()})
+	hooks := webhook.New(webhook.Config{Store: store, Logger: log, FirstDelay: 50 * time.Millisecond, Client: hookGuard.Client(), CheckURL: hookGuard.CheckURL})
 	scfg.Notifier = hooks
 	if o.Notifier != nil {
 		scfg.Notifier = o.Notifier

@@ -230,7 +230,7 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	// private-address guard as URL submissions.
 	hookClient := *fetcher.Client()
 	hookClient.Timeout = 10 * time.Second
-	hooks := webhook.New(webhook.Config{Store: store, Global: webhook.Endpoint{URL: o.webhookURL, Secret: o.webhookKey}, Client: &hookClient, Logger: log})
+	hooks := webhook.New(webhook.Config{Store: store, Global: webhook.Endpoint{URL: o.webhookURL, Secret: o.webhookKey}, Client: &hookClient, CheckURL: fetcher.CheckURL, Logger: log})
 	svc, err := synth.NewService(synth.ServiceConfig{
 		Store:        store,
 		Pipeline:     pipeline,

@@ -73,7 +73,16 @@ type Config struct {
 	Client      *http.Client  // default: 10 s timeout
 	MaxAttempts int           // default 6
 	FirstDelay  time.Duration // default 1 s, doubling
-	Logger      *slog.Logger
+	// CheckURL judges a target when an endpoint is created and before
+	// every delivery (synth.Fetcher.CheckURL: no credentials, no inside
+	// addresses); default: an absolute http(s) URL without credentials.
+	CheckURL func(ctx context.Context, raw string) (*url.URL, error)
+	// The delivery log keeps at most MaxDeliveries records (default 1000),
+	// none older than DeliveryMaxAge (default 30 days).
+	MaxDeliveries  int
+	DeliveryMaxAge time.Duration
+	Logger         *slog.Logger
+	Now            func() time.Time
 }
 
 // Dispatcher implements synth.Notifier.
@@ -99,6 +108,18 @@ func New(cfg Config) *Dispatcher {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.CheckURL == nil {
+		cfg.CheckURL = checkURLText
+	}
+	if cfg.MaxDeliveries <= 0 {
+		cfg.MaxDeliveries = 1000
+	}
+	if cfg.DeliveryMaxAge <= 0 {
+		cfg.DeliveryMaxAge = 30 * 24 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	return &Dispatcher{cfg: cfg}
 }
 
@@ -122,10 +143,10 @@ func (d *Dispatcher) List(ctx context.Context) ([]Endpoint, error) {
 	}
 	out := make([]Endpoint, 0, len(eps)+1)
 	if d.cfg.Global.URL != "" {
-		out = append(out, Endpoint{ID: "global", URL: d.cfg.Global.URL})
+		out = append(out, Endpoint{ID: "global", URL: redactURL(d.cfg.Global.URL)})
 	}
 	for _, e := range eps {
-		e.Secret = ""
+		e.Secret, e.URL = "", redactURL(e.URL)
 		out = append(out, e)
 	}
 	return out, nil
@@ -133,9 +154,8 @@ func (d *Dispatcher) List(ctx context.Context) ([]Endpoint, error) {
 
 // Add validates and stores an endpoint, generating its secret if none given.
 func (d *Dispatcher) Add(ctx context.Context, e Endpoint) (Endpoint, error) {
-	u, err := url.Parse(e.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Endpoint{}, fmt.Errorf("%w: webhook url must be an absolute http(s) URL", synth.ErrInvalidInput)
+	if _, err := d.cfg.CheckURL(ctx, e.URL); err != nil {
+		return Endpoint{}, fmt.Errorf("webhook %w", err)
 	}
 	for _, ev := range e.Events {
 		if !slices.Contains(Events, ev) {
@@ -147,7 +167,7 @@ func (d *Dispatcher) Add(ctx context.Context, e Endpoint) (Endpoint, error) {
 	}
 	e.ID = "wh" + randomHex(6)
 	e.CreatedAt = time.Now().UTC()
-	_, err = storage.Update(ctx, d.cfg.Store, endpointsKey, func(cur []byte, exists bool) ([]byte, error) {
+	_, err := storage.Update(ctx, d.cfg.Store, endpointsKey, func(cur []byte, exists bool) ([]byte, error) {
 		var doc endpointsDoc
 		if exists {
 			if err := json.Unmarshal(cur, &doc); err != nil {
@@ -251,14 +271,22 @@ func Sign(secret string, t time.Time, body []byte) string {
 func (d *Dispatcher) deliver(ctx context.Context, e Endpoint, ev synth.Event) {
 	body, _ := json.Marshal(ev)
 	del := Delivery{
-		ID:       time.Now().UTC().Format("20060102T150405.000000000Z") + "-" + randomHex(4),
-		Endpoint: e.ID, URL: e.URL, Event: ev,
+		ID:       d.cfg.Now().UTC().Format(deliveryTimeLayout) + "-" + randomHex(4),
+		Endpoint: e.ID, URL: redactURL(e.URL), Event: ev,
 	}
 	key := deliveriesPrefix + del.ID + ".json"
+	defer d.pruneDeliveries(ctx)
 	delay := d.cfg.FirstDelay
 	for attempt := 1; attempt <= d.cfg.MaxAttempts; attempt++ {
 		start := time.Now()
-		status, err := d.post(ctx, e, del.ID, body)
+		status, err := 0, error(nil)
+		if _, cerr := d.cfg.CheckURL(ctx, e.URL); cerr != nil {
+			// The target became unacceptable (or was stored before the
+			// check existed): nothing is sent, the record says why.
+			status, err = http.StatusForbidden, cerr
+		} else {
+			status, err = d.post(ctx, e, del.ID, body)
+		}
 		a := Attempt{At: start.UTC(), Status: status, Duration: float64(time.Since(start).Microseconds()) / 1000}
 		if err != nil {
 			a.Error = err.Error()
@@ -300,7 +328,7 @@ func (d *Dispatcher) post(ctx context.Context, e Endpoint, deliveryID string, bo
 	}
 	resp, err := d.cfg.Client.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, errors.New(synth.DescribeNetError(err))
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
