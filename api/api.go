@@ -105,7 +105,7 @@ func New(d Deps) *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(s.requestID, s.recover, s.logRequests)
+	r.Use(nosniff, s.requestID, s.recover, s.logRequests)
 	r.NoRoute(func(c *gin.Context) {
 		c.JSON(http.StatusNotFound, errorBody{Error: "no such endpoint: " + c.Request.Method + " " + c.Request.URL.Path})
 	})
@@ -165,6 +165,13 @@ func New(d Deps) *gin.Engine {
 }
 
 const requestIDKey = "request_id"
+
+// nosniff keeps browsers from guessing a type other than the one sent, on
+// every response (an uploaded text must never run as a script).
+func nosniff(c *gin.Context) {
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Next()
+}
 
 func (s *server) requestID(c *gin.Context) {
 	id := c.GetHeader("X-Request-Id")

@@ -294,7 +294,11 @@ func (s *server) ruleTouches(c *gin.Context) {
 // which posts text/plain; the body is small JSON either way.
 func (s *server) playerEvent(c *gin.Context) {
 	body, err := io.ReadAll(io.LimitReader(c.Request.Body, 1025))
-	if err != nil || len(body) > 1024 {
+	if err != nil {
+		respondErr(c, fmt.Errorf("%w: reading the event body: %v", synth.ErrInvalidInput, err))
+		return
+	}
+	if len(body) > 1024 {
 		respondErr(c, fmt.Errorf("%w: event body must be at most 1 KB", errBodyTooLarge))
 		return
 	}

@@ -104,17 +104,18 @@ func (s *server) serveObject(c *gin.Context, key, etag string, modTime time.Time
 		modTime = info.ModTime
 	}
 	c.Header("ETag", etag)
-	c.Header("Content-Type", ctype)
 	c.Header("Accept-Ranges", "bytes")
 	c.Header("Access-Control-Expose-Headers", "Content-Length, Content-Range, Accept-Ranges, ETag")
-	http.ServeContent(readFromWriter{c.Writer}, c.Request, "", modTime, obj)
+	if !checkRange(c, info.Size) {
+		return
+	}
+	c.Header("Content-Type", ctype)
+	w := &objectWriter{ResponseWriter: c.Writer}
+	http.ServeContent(w, c.Request, "", modTime, obj)
+	w.finish()
 }
 
-// readFromWriter passes io.ReaderFrom through gin's writer, so that
-// http.ServeContent copying an *os.File reaches the connection's sendfile.
-type readFromWriter struct{ gin.ResponseWriter }
-
-func (w readFromWriter) ReadFrom(r io.Reader) (int64, error) {
+func (w *objectWriter) ReadFrom(r io.Reader) (int64, error) {
 	w.WriteHeaderNow()
 	inner, _ := w.ResponseWriter.(interface{ Unwrap() http.ResponseWriter })
 	if inner == nil {
@@ -231,9 +232,13 @@ func (s *server) cors(c *gin.Context) {
 	switch {
 	case len(s.CORSOrigins) == 0:
 		c.Header("Access-Control-Allow-Origin", "*")
-	case origin != "" && slices.Contains(s.CORSOrigins, origin):
-		c.Header("Access-Control-Allow-Origin", origin)
-		c.Header("Vary", "Origin")
+	default:
+		// The answer depends on the Origin, allowed or not: shared caches
+		// must keep one copy per origin.
+		c.Writer.Header().Add("Vary", "Origin")
+		if origin != "" && slices.Contains(s.CORSOrigins, origin) {
+			c.Header("Access-Control-Allow-Origin", origin)
+		}
 	}
 	c.Next()
 }

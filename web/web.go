@@ -247,7 +247,7 @@ func (s *Site) static(c *gin.Context) {
 func serveAsset(c *gin.Context, a asset) {
 	c.Header("ETag", `"`+a.hash+`"`)
 	c.Header("X-Content-Type-Options", "nosniff")
-	c.Header("Vary", "Accept-Encoding")
+	c.Writer.Header().Add("Vary", "Accept-Encoding")
 	if a.gzip != nil && acceptsGzip(c.GetHeader("Accept-Encoding")) {
 		c.Header("Content-Encoding", "gzip")
 		c.Data(http.StatusOK, a.ctype, a.gzip)

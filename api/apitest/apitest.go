@@ -57,6 +57,8 @@ type Options struct {
 	// NoWorkers leaves submitted articles queued: for tests of the HTTP
 	// surface alone, such as fuzzing, where synthesis is only load.
 	NoWorkers bool
+	// CORSOrigins configures the API's allowed origins (default: any).
+	CORSOrigins []string
 }
 
 // New starts a service and stops it when the test ends.
@@ -121,12 +123,13 @@ func New(t testing.TB, o Options) *Server {
 		reg.MustRegister(c)
 	}
 	handler := api.New(api.Deps{
-		Articles: svc,
-		Pages:    pages,
-		Tokens:   api.NewTokens(store, Token, o.AdminToken),
-		Registry: reg,
-		Webhooks: hooks,
-		Logger:   log,
+		Articles:    svc,
+		Pages:       pages,
+		Tokens:      api.NewTokens(store, Token, o.AdminToken),
+		Registry:    reg,
+		Webhooks:    hooks,
+		Logger:      log,
+		CORSOrigins: o.CORSOrigins,
 	})
 	srv := httptest.NewServer(handler)
 	done := make(chan struct{})
