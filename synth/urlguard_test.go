@@ -83,3 +83,57 @@ func TestCheckURLResolvesNames(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheckURL: a URL the webhook and fetch guard accepts is an absolute
+// http(s) URL without credentials, of bounded length, whose every address
+// (literal or resolved) is public or explicitly allowed.
+func FuzzCheckURL(f *testing.F) {
+	for _, seed := range []string{
+		"https://ngaynay.vn/hook", "http://127.0.0.1:8080/x", "http://[::ffff:10.0.0.1]/", "http://[64:ff9b::a9fe:a9fe]/",
+		"http://[2002:a00:1::1]/", "http://u:p@example.com/", "ftp://example.com/", "http://%5B::1%5D/", "http://[fe80::1%25eth0]/",
+		"http://0x7f.1/", "http://2130706433/", "//example.com", "http://example.com:99999/", "HTTP://EXAMPLE.COM",
+	} {
+		f.Add(seed, []byte{93, 184, 216, 34})
+	}
+	f.Fuzz(func(t *testing.T, raw string, answer []byte) {
+		// The resolver answers with whatever address the fuzzer chose.
+		var resolved []netip.Addr
+		if a, ok := netip.AddrFromSlice(answer); ok {
+			resolved = append(resolved, a)
+		}
+		g := NewFetcher(FetchConfig{
+			Allow: []netip.Prefix{netip.MustParsePrefix("192.168.7.0/24")},
+			Lookup: func(context.Context, string) ([]netip.Addr, error) {
+				if len(resolved) == 0 {
+					return nil, errors.New("no such host")
+				}
+				return resolved, nil
+			},
+		})
+		u, err := g.CheckURL(context.Background(), raw)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidInput) && !errors.Is(err, ErrForbidden) {
+				t.Fatalf("%q: error %v is neither invalid input nor forbidden", raw, err)
+			}
+			return
+		}
+		if (u.Scheme != "http" && u.Scheme != "https") || u.User != nil || u.Hostname() == "" || len(raw) > maxURLBytes+len(raw)-len(strings.TrimSpace(raw)) {
+			t.Fatalf("accepted %q (scheme %q, user %v, host %q)", raw, u.Scheme, u.User, u.Hostname())
+		}
+		addrs := resolved
+		if ip, err := netip.ParseAddr(u.Hostname()); err == nil {
+			addrs = []netip.Addr{ip}
+		}
+		for _, a := range addrs {
+			a = a.Unmap()
+			if internalAddr(a) && !netip.MustParsePrefix("192.168.7.0/24").Contains(a) {
+				t.Fatalf("accepted %q leading to %s", raw, a)
+			}
+			for _, v4 := range embeddedIPv4(a) {
+				if internalAddr(v4) && !netip.MustParsePrefix("192.168.7.0/24").Contains(v4) {
+					t.Fatalf("accepted %q leading to %s inside %s", raw, v4, a)
+				}
+			}
+		}
+	})
+}
