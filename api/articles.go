@@ -36,6 +36,9 @@ func (s *server) bindJSON(c *gin.Context, v any) error {
 	if !utf8.Valid(body) {
 		return fmt.Errorf("%w: body is not valid UTF-8", synth.ErrInvalidInput)
 	}
+	if err := checkMemberNames(body, v); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -83,6 +83,13 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"webhook to IPv6 loopback", "POST", "/api/v1/webhooks", "application/json", apitest.Token, jsonBody(map[string]string{"url": "http://[::1]:8080/hook"}), 403, "loopback"},
 		{"webhook with credentials", "POST", "/api/v1/webhooks", "application/json", apitest.Token, jsonBody(map[string]string{"url": "http://user:pw@127.0.0.1:8080/hook"}), 400, "credentials"},
 		{"webhook URL over the limit", "POST", "/api/v1/webhooks", "application/json", apitest.Token, jsonBody(map[string]string{"url": "http://127.0.0.1/" + strings.Repeat("h", 2100)}), 400, "limit is 2048"},
+		{"nothing to speak", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"text": "... !!! ???"}), 400, "nothing to speak"},
+		{"nothing to speak in HTML", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"html": "<html><body><article><h1>…</h1><p>— !!! ???</p></article></body></html>"}), 400, "nothing to speak"},
+		{"field name in capitals", "POST", "/api/v1/articles", "application/json", apitest.Token, []byte(`{"TEXT":"Câu một."}`), 400, `"TEXT"`},
+		{"field name in mixed case", "POST", "/api/v1/lexicon", "application/json", apitest.Token, []byte(`{"Match":"TP","say":"thành phố"}`), 400, `"Match"`},
+		{"duplicate field", "POST", "/api/v1/articles", "application/json", apitest.Token, []byte(`{"text":"Câu một.","text":"Câu hai."}`), 400, "duplicate"},
+		{"duplicate webhook field", "POST", "/api/v1/webhooks", "application/json", apitest.Token, []byte(`{"url":"http://127.0.0.1:9/","events":["audio.ready"],"url":"http://127.0.0.1:9/x"}`), 400, "duplicate"},
+		{"id shadowing the player info", "POST", "/api/v1/articles", "application/json", apitest.Token, jsonBody(map[string]string{"id": "bai.json", "text": "Câu một."}), 400, ".json"},
 		{"admin endpoint without admin token", "GET", "/api/v1/tokens", "", apitest.Token, nil, 403, "admin"},
 	}
 	for _, tc := range cases {

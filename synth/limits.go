@@ -3,7 +3,10 @@ package synth
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/loa-audio/loa/synth/text"
 )
 
 // fieldLimit bounds one free-text field of a submission. Every field is
@@ -56,4 +59,15 @@ func asciiURL(link string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// speakable reports whether a document has anything a voice can say: a
+// letter or a digit. Punctuation alone ("... !!! ???") makes a silent file.
+func speakable(doc text.Document) bool {
+	for _, b := range doc.Blocks {
+		if strings.IndexFunc(b.Text, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) >= 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -185,6 +185,9 @@ func ValidateID(id string) error {
 		return invalid("article id contains control characters or invalid UTF-8")
 	case strings.Contains(id, ".."):
 		return invalid(`article id must not contain ".."`)
+	case strings.HasSuffix(id, ".json"):
+		// /articles/{id}.json is the player's information about {id}.
+		return invalid(`article id must not end in ".json"`)
 	case !idPattern.MatchString(id):
 		return invalid("article id may use only letters, digits, '.', '_' and '-', starting with a letter or digit")
 	}
@@ -294,6 +297,9 @@ func extract(src Source) (text.Document, error) {
 	}
 	if len(text.Segment(doc)) == 0 {
 		return text.Document{}, invalid("article has no text to speak")
+	}
+	if !speakable(doc) {
+		return text.Document{}, invalid("article has nothing to speak: no letters or digits")
 	}
 	return doc, nil
 }
