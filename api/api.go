@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -73,12 +74,15 @@ type Deps struct {
 	// empty means "derive it from each request's Host".
 	PublicURL   string
 	CORSOrigins []string // origins allowed to read public resources; empty = any
-	MaxBody     int64    // default 2 MB
-	Presign     time.Duration
-	Ready       func(ctx context.Context) error
-	Registry    *prometheus.Registry
-	Webhooks    Webhooks // nil: no webhook endpoints
-	Logger      *slog.Logger
+	// TrustedProxies are the networks of reverse proxies whose
+	// X-Forwarded-For/-Proto/-Host headers are believed; none by default.
+	TrustedProxies []netip.Prefix
+	MaxBody        int64 // default 2 MB
+	Presign        time.Duration
+	Ready          func(ctx context.Context) error
+	Registry       *prometheus.Registry
+	Webhooks       Webhooks // nil: no webhook endpoints
+	Logger         *slog.Logger
 	// Stop is closed when the server shuts down: event streams and
 	// progressive audio end, so that shutdown need not wait for them.
 	Stop <-chan struct{}
@@ -104,6 +108,8 @@ func New(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// ClientIP (rate limits) reads X-Forwarded-For only from trusted proxies.
+	_ = r.SetTrustedProxies(trustedProxyList(d.TrustedProxies))
 	r.ContextWithFallback = true
 	r.Use(nosniff, s.requestID, s.recover, s.logRequests)
 	r.NoRoute(func(c *gin.Context) {
@@ -234,9 +240,17 @@ func (s *server) baseURL(c *gin.Context) string {
 	if s.PublicURL != "" {
 		return strings.TrimRight(s.PublicURL, "/")
 	}
-	scheme := "http"
-	if c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https" {
+	scheme, host := "http", c.Request.Host
+	if c.Request.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + c.Request.Host
+	if s.fromTrustedProxy(c) {
+		if p := forwarded(c, "X-Forwarded-Proto"); p == "https" || p == "http" {
+			scheme = p
+		}
+		if h := forwarded(c, "X-Forwarded-Host"); validHost(h) {
+			host = h
+		}
+	}
+	return scheme + "://" + host
 }

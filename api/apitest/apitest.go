@@ -58,7 +58,8 @@ type Options struct {
 	// surface alone, such as fuzzing, where synthesis is only load.
 	NoWorkers bool
 	// CORSOrigins configures the API's allowed origins (default: any).
-	CORSOrigins []string
+	CORSOrigins    []string // TrustedProxies are the proxies whose X-Forwarded-* headers count.
+	TrustedProxies []netip.Prefix
 }
 
 // New starts a service and stops it when the test ends.
@@ -123,13 +124,14 @@ func New(t testing.TB, o Options) *Server {
 		reg.MustRegister(c)
 	}
 	handler := api.New(api.Deps{
-		Articles:    svc,
-		Pages:       pages,
-		Tokens:      api.NewTokens(store, Token, o.AdminToken),
-		Registry:    reg,
-		Webhooks:    hooks,
-		Logger:      log,
-		CORSOrigins: o.CORSOrigins,
+		Articles:       svc,
+		Pages:          pages,
+		Tokens:         api.NewTokens(store, Token, o.AdminToken),
+		Registry:       reg,
+		Webhooks:       hooks,
+		Logger:         log,
+		CORSOrigins:    o.CORSOrigins,
+		TrustedProxies: o.TrustedProxies,
 	})
 	srv := httptest.NewServer(handler)
 	done := make(chan struct{})

@@ -115,6 +115,7 @@ type serveOptions struct {
 	maxBody      int64
 	corsOrigins  string
 	fetchAllow   string
+	proxies      string
 	fetchTimeout time.Duration
 	fetchMax     int64
 	webhookURL   string
@@ -157,6 +158,7 @@ func declareServe(fs *flagSet) func(context.Context, env, []string) error {
 	fs.Duration(&o.gcGrace, "gc-grace", "LOA_GC_GRACE", 24*time.Hour, "how long replaced audio versions stay playable before deletion")
 	fs.Int64(&o.maxBody, "max-body", "LOA_MAX_BODY", 2<<20, "largest accepted request body in bytes")
 	fs.String(&o.corsOrigins, "cors-origins", "LOA_CORS_ORIGINS", "", "comma-separated origins whose pages may use the player and audio (default: any)")
+	fs.String(&o.proxies, "trusted-proxies", "LOA_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/-Proto/-Host headers are believed (default: none)")
 	fs.String(&o.fetchAllow, "fetch-allow", "LOA_FETCH_ALLOW", "", "comma-separated CIDRs that URL submissions and webhooks may reach despite being private or loopback")
 	fs.Duration(&o.fetchTimeout, "fetch-timeout", "LOA_FETCH_TIMEOUT", 15*time.Second, "timeout for fetching a submitted URL")
 	fs.Int64(&o.fetchMax, "fetch-max-bytes", "LOA_FETCH_MAX_BYTES", 5<<20, "largest page fetched for a URL submission")
@@ -174,7 +176,7 @@ func declareServe(fs *flagSet) func(context.Context, env, []string) error {
 	}
 }
 
-func parsePrefixes(s string) ([]netip.Prefix, error) {
+func parsePrefixes(flag, s string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
@@ -188,7 +190,7 @@ func parsePrefixes(s string) ([]netip.Prefix, error) {
 		}
 		p, err := netip.ParsePrefix(f)
 		if err != nil {
-			return nil, fmt.Errorf("--fetch-allow %q: not a CIDR", f)
+			return nil, fmt.Errorf("--%s %q: not a CIDR", flag, f)
 		}
 		out = append(out, p)
 	}
@@ -211,9 +213,18 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 		return err
 	}
 	slog.SetDefault(log)
-	allow, err := parsePrefixes(o.fetchAllow)
+	allow, err := parsePrefixes("fetch-allow", o.fetchAllow)
 	if err != nil {
 		return usageError{err.Error()}
+	}
+	proxies, err := parsePrefixes("trusted-proxies", o.proxies)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if o.publicURL == "" {
+		// Feeds and player information are cached publicly: a forged Host
+		// would be served to everyone until the cache expires.
+		log.Warn("serving feeds without LOA_PUBLIC_URL: their links follow each request's Host header; set --public-url")
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -267,17 +278,18 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	}
 	stopStreams := make(chan struct{})
 	handler := api.New(api.Deps{
-		Articles:    svc,
-		Pages:       pages,
-		Tokens:      api.NewTokens(store, editorToken, o.adminToken),
-		PublicURL:   o.publicURL,
-		CORSOrigins: splitList(o.corsOrigins),
-		MaxBody:     o.maxBody,
-		Presign:     o.presign,
-		Registry:    reg,
-		Webhooks:    hooks,
-		Logger:      log,
-		Stop:        stopStreams,
+		Articles:       svc,
+		Pages:          pages,
+		Tokens:         api.NewTokens(store, editorToken, o.adminToken),
+		PublicURL:      o.publicURL,
+		CORSOrigins:    splitList(o.corsOrigins),
+		TrustedProxies: proxies,
+		MaxBody:        o.maxBody,
+		Presign:        o.presign,
+		Registry:       reg,
+		Webhooks:       hooks,
+		Logger:         log,
+		Stop:           stopStreams,
 		Ready: func(ctx context.Context) error {
 			if _, err := store.Stat(ctx, "index/articles.json"); err != nil && !errors.Is(err, storage.ErrNotFound) {
 				return fmt.Errorf("store: %w", err)
