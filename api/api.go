@@ -90,7 +90,10 @@ type Deps struct {
 
 type server struct {
 	Deps
-	metrics *httpMetrics
+	metrics      *httpMetrics
+	authFails    *keyedLimiters // by client
+	playerEvents *keyedLimiters // by client and article
+	ready        readyCache
 }
 
 // New builds the HTTP handler.
@@ -104,7 +107,8 @@ func New(d Deps) *gin.Engine {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	s := &server{Deps: d, metrics: newHTTPMetrics(d.Registry)}
+	s := &server{Deps: d, metrics: newHTTPMetrics(d.Registry),
+		authFails: newKeyedLimiters(authFailEvery, authFailBurst), playerEvents: newKeyedLimiters(listenEvery, listenBurst)}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -227,7 +231,7 @@ func (s *server) readyz(c *gin.Context) {
 	if s.Ready != nil {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 5*time.Second)
 		defer cancel()
-		if err := s.Ready(ctx); err != nil {
+		if err := s.ready.check(ctx, s.Ready); err != nil {
 			c.JSON(http.StatusServiceUnavailable, errorBody{Error: "not ready: " + err.Error()})
 			return
 		}

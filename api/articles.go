@@ -313,6 +313,10 @@ func (s *server) playerEvent(c *gin.Context) {
 		respondErr(c, fmt.Errorf("%w: malformed event JSON: %v", synth.ErrInvalidInput, err))
 		return
 	}
+	if !s.playerEvents.get(c.ClientIP() + "\x00" + ev.Article).Allow() {
+		tooMany(c, listenEvery, "too many player events for this article from this client")
+		return
+	}
 	if err := s.Articles.ListenEvent(c.Request.Context(), ev.Article, ev.Event); err != nil {
 		respondErr(c, err)
 		return

@@ -178,12 +178,17 @@ func (s *server) checkEditor(c *gin.Context, tok string) {
 		respondErr(c, fmt.Errorf("%w: missing Authorization: Bearer token", errUnauthorized))
 		return
 	}
+	if limited, wait := s.authFails.exhausted(c.ClientIP()); limited {
+		tooMany(c, wait, "too many failed authentications from this client")
+		return
+	}
 	ok, err := s.Tokens.isEditor(c.Request.Context(), tok)
 	if err != nil {
 		respondErr(c, err)
 		return
 	}
 	if !ok {
+		s.authFails.get(c.ClientIP()).Allow()
 		c.Header("WWW-Authenticate", `Bearer realm="loa", error="invalid_token"`)
 		respondErr(c, fmt.Errorf("%w: invalid token", errUnauthorized))
 		return
@@ -194,6 +199,10 @@ func (s *server) checkEditor(c *gin.Context, tok string) {
 
 func (s *server) requireAdmin(c *gin.Context) {
 	tok := bearer(c)
+	if limited, wait := s.authFails.exhausted(c.ClientIP()); limited && tok != "" {
+		tooMany(c, wait, "too many failed authentications from this client")
+		return
+	}
 	switch {
 	case tok == "":
 		c.Header("WWW-Authenticate", `Bearer realm="loa"`)
@@ -201,6 +210,9 @@ func (s *server) requireAdmin(c *gin.Context) {
 	case s.Tokens.admin == nil:
 		respondErr(c, fmt.Errorf("%w: no admin token is configured on this server (LOA_ADMIN_TOKEN)", errForbidden))
 	case !s.Tokens.isAdmin(tok):
+		if ok, err := s.Tokens.isEditor(c.Request.Context(), tok); err == nil && !ok {
+			s.authFails.get(c.ClientIP()).Allow() // a guess, not an editor at the wrong door
+		}
 		respondErr(c, fmt.Errorf("%w: admin token required", errForbidden))
 	default:
 		c.Next()

@@ -35,6 +35,8 @@ func statusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, errUnsupportedMedia):
 		return http.StatusUnsupportedMediaType
+	case errors.Is(err, errTooManyRequests):
+		return http.StatusTooManyRequests
 	case errors.Is(err, synth.ErrUnprocessable):
 		return http.StatusUnprocessableEntity
 	case errors.Is(err, context.Canceled):
