@@ -198,8 +198,8 @@ func (s lyingStore) Stat(ctx context.Context, key string) (storage.Info, error) 
 }
 
 // TestFailedPreflightKeepsThePreviousVersion: when a new revision's audio
-// fails preflight, the article keeps its previous audio, in feeds too, and
-// editors see why the new one was refused.
+// fails preflight, the article keeps its previous audio, in feeds too,
+// editors see why the new one was refused, and its objects are deleted.
 func TestFailedPreflightKeepsThePreviousVersion(t *testing.T) {
 	local, err := storage.OpenLocal(t.TempDir())
 	if err != nil {
@@ -222,5 +222,15 @@ func TestFailedPreflightKeepsThePreviousVersion(t *testing.T) {
 	}
 	if _, body := get(t, h.URL+"/feeds/all.xml"); !strings.Contains(string(body), "/audio/keep/"+good.Version+".mp3") {
 		t.Fatalf("the feed lost the previous version:\n%s", body)
+	}
+	// The refused version leaves nothing behind.
+	infos, err := storage.ListAll(context.Background(), local, "audio/keep/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, info := range infos {
+		if !strings.HasPrefix(info.Key, "audio/keep/"+good.Version+".") {
+			t.Errorf("%s is left behind by the refused version", info.Key)
+		}
 	}
 }

@@ -1,48 +1,16 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/loa-audio/loa/api/apitest"
-	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/synth"
 	"github.com/loa-audio/loa/synth/tts"
 	"github.com/loa-audio/loa/synth/tts/ttstest"
 )
-
-// TestFailedPreflightLeavesNothingBehind: the objects of a version refused
-// by preflight are deleted; the previous version's stay.
-func TestFailedPreflightLeavesNothingBehind(t *testing.T) {
-	local, err := storage.OpenLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	lie := &atomic.Bool{}
-	h := apitest.New(t, apitest.Options{Store: lyingStore{local, lie}})
-	h.Do("POST", "/api/v1/articles", map[string]string{"id": "keep", "text": "Giá xăng tăng mạnh."}, nil)
-	good := h.WaitStatus("keep", synth.StatusReady, time.Minute)
-	lie.Store(true)
-	h.Do("PUT", "/api/v1/articles/keep", map[string]string{"text": "Giá xăng giảm mạnh."}, nil)
-	h.WaitStatus("keep", synth.StatusFailed, time.Minute)
-	lie.Store(false)
-	infos, err := storage.ListAll(context.Background(), local, "audio/keep/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(infos) == 0 {
-		t.Fatal("the previous version's objects are gone")
-	}
-	for _, info := range infos {
-		if !strings.HasPrefix(info.Key, "audio/keep/"+good.Version+".") {
-			t.Errorf("%s is left behind by the refused version", info.Key)
-		}
-	}
-}
 
 // TestManyChaptersPassPreflight: an article whose chapter table makes the
 // ID3 tag larger than the first read of the preflight is still published.

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -28,17 +27,6 @@ func (s *countingStore) Get(ctx context.Context, key string, r *storage.Range) (
 	return s.Store.Get(ctx, key, r)
 }
 
-// bigArticleHTML is an article of about n bytes of body text.
-func bigArticleHTML(n int) string {
-	var b strings.Builder
-	b.WriteString("<html><head><title>Bài rất dài</title></head><body><article><h1>Bài rất dài</h1>")
-	for i := 0; b.Len() < n; i++ {
-		fmt.Fprintf(&b, "<p>Đoạn %d: giá xăng tăng mạnh trong tuần qua, người dân lo lắng về chi phí đi lại hằng ngày.</p>", i)
-	}
-	b.WriteString("</article></body></html>")
-	return b.String()
-}
-
 // TestArticlePageCostIsBounded: the public page of a big article neither
 // re-reads nor re-extracts the stored HTML per request, and its size does
 // not grow with the article.
@@ -49,7 +37,7 @@ func TestArticlePageCostIsBounded(t *testing.T) {
 	}
 	store := &countingStore{Store: local}
 	h := apitest.New(t, apitest.Options{Store: store, NoWorkers: true})
-	html := bigArticleHTML(1_500_000)
+	html := apitest.LongArticleHTML(1_500_000)
 	if code := h.Do("POST", "/api/v1/articles", map[string]string{"id": "big", "html": html}, nil); code != http.StatusAccepted {
 		t.Fatalf("create: %d", code)
 	}

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -231,6 +232,18 @@ func SampleHTML(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// LongArticleHTML is a news page of about n bytes: the article anonymous
+// load is measured and tested with.
+func LongArticleHTML(n int) string {
+	var b strings.Builder
+	b.WriteString("<html><head><title>Bài rất dài</title></head><body><article><h1>Bài rất dài</h1>")
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, "<p>Đoạn %d: giá xăng tăng mạnh trong tuần qua, người dân lo lắng về chi phí đi lại hằng ngày.</p>", i)
+	}
+	b.WriteString("</article></body></html>")
+	return b.String()
 }
 
 // Snapshot returns every object in the store with its content, to prove

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/loa-audio/loa/api/apitest"
 )
 
 var (
@@ -22,17 +24,6 @@ var (
 // its backend instead of competing with the page views for the CPU.
 const stalledVoice = `{"backends": {"stall": {"type": "command", "format": "wav", "command": ["sleep", "3600"], "concurrency": 1}},
  "voices": [{"id": "stall", "backend": "stall", "name": "stall", "language": "vi-VN"}], "default_voice": "stall"}`
-
-// hostileArticle is an article of about n bytes of HTML.
-func hostileArticle(n int) string {
-	var b strings.Builder
-	b.WriteString("<html><head><title>Bài rất dài</title></head><body><article><h1>Bài rất dài</h1>")
-	for i := 0; b.Len() < n; i++ {
-		fmt.Fprintf(&b, "<p>Đoạn %d: giá xăng tăng mạnh trong tuần qua, người dân lo lắng về chi phí đi lại hằng ngày.</p>", i)
-	}
-	b.WriteString("</article></body></html>")
-	return b.String()
-}
 
 // hostileLoad measures what an anonymous visitor can make a server spend:
 // 20 concurrent GETs of the public page of a 2 MB article, as total time
@@ -48,7 +39,7 @@ func (b *bench) hostileLoad(ctx context.Context) []Row {
 		return fail(err)
 	}
 	defer srv.stop()
-	html := hostileArticle(2_000_000)
+	html := apitest.LongArticleHTML(2_000_000)
 	if err := srv.submit(ctx, "big", html); err != nil {
 		return fail(err)
 	}
