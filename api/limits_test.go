@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,13 +18,14 @@ import (
 // slowed down after a few failures, with a JSON 429 and Retry-After.
 func TestFailedAuthenticationsAreRateLimited(t *testing.T) {
 	h := apitest.New(t, apitest.Options{NoWorkers: true})
-	status := func(token string) (int, *http.Response, []byte) {
-		resp, body := get(t, h.URL+"/api/v1/voices", "Authorization", "Bearer "+token)
+	status := func(token string, header ...string) (int, *http.Response, []byte) {
+		resp, body := get(t, h.URL+"/api/v1/voices", append([]string{"Authorization", "Bearer " + token}, header...)...)
 		return resp.StatusCode, resp, body
 	}
 	limited := 0
 	for i := range 30 {
-		code, resp, body := status("guess-" + strings.Repeat("x", i))
+		// A forged X-Forwarded-For does not make a new client: no proxy is trusted.
+		code, resp, body := status("guess-"+strings.Repeat("x", i), "X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i))
 		switch code {
 		case http.StatusUnauthorized:
 		case http.StatusTooManyRequests:
