@@ -8,9 +8,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/synth"
 )
 
 // countingStore counts reads of article sources: the work an anonymous
@@ -72,5 +74,26 @@ func TestArticlePageCostIsBounded(t *testing.T) {
 	}
 	if n := store.sourceReads.Load() - before; n != 0 {
 		t.Errorf("first view after an update read the source %d times, want 0", n)
+	}
+}
+
+// TestExtractedTitleAndLeadAreBounded: a page whose title or lead is huge
+// does not copy it into the manifest, the article index and every listing.
+func TestExtractedTitleAndLeadAreBounded(t *testing.T) {
+	h := apitest.New(t, apitest.Options{NoWorkers: true})
+	title := strings.Repeat("Tiêu đề rất dài ", 20_000)
+	lead := strings.Repeat("Đoạn mở đầu rất dài. ", 20_000)
+	html := "<html><head><title>" + title + "</title></head><body><article><h1>" + title + "</h1><p class=\"sapo\"><strong>" + lead + "</strong></p><p>Giá xăng tăng mạnh.</p></article></body></html>"
+	if code := h.Do("POST", "/api/v1/articles", map[string]string{"id": "huge-title", "html": html}, nil); code != http.StatusAccepted {
+		t.Fatalf("create: %d", code)
+	}
+	var list struct{ Articles []synth.Summary }
+	h.Do("GET", "/api/v1/articles", nil, &list)
+	if len(list.Articles) != 1 {
+		t.Fatalf("listing: %+v", list)
+	}
+	a := list.Articles[0]
+	if len(a.Title) > 1000 || len(a.Lead) > 2000 || !utf8.ValidString(a.Title) || !utf8.ValidString(a.Lead) || a.Title == "" {
+		t.Fatalf("listing holds a %d-byte title and a %d-byte lead", len(a.Title), len(a.Lead))
 	}
 }

@@ -34,8 +34,8 @@ func pageKey(id string) string { return "articles/" + id + "/page.json" }
 // player's follow-along highlighting refers to.
 func newPage(doc text.Document, sourceETag string) ArticlePage {
 	p := ArticlePage{Doc: doc, Source: sourceETag}
-	p.Doc.Lead = truncateUTF8(doc.Lead, 1000)
-	p.Doc.Title = truncateUTF8(doc.Title, 1000)
+	p.Doc.Lead = truncateUTF8(doc.Lead, maxLeadBytes)
+	p.Doc.Title = truncateUTF8(doc.Title, maxTitleBytes)
 	p.Doc.Byline = truncateUTF8(doc.Byline, 200)
 	size := 0
 	for i, b := range doc.Blocks {

@@ -18,10 +18,16 @@ type fieldLimit struct {
 	value func(Submission) string
 }
 
+// Bounds of the extracted title and lead kept in manifests and listings.
+const (
+	maxTitleBytes = 1000
+	maxLeadBytes  = 2000
+)
+
 var submissionLimits = []fieldLimit{
 	{"id", 128, func(s Submission) string { return s.ID }},
 	{"source_id", 256, func(s Submission) string { return s.SourceID }},
-	{"title", 1000, func(s Submission) string { return s.Title }},
+	{"title", maxTitleBytes, func(s Submission) string { return s.Title }},
 	{"url", 2048, func(s Submission) string { return s.URL }},
 	{"link", 2048, func(s Submission) string { return s.Link }},
 	{"voice", 128, func(s Submission) string { return s.Voice }},

@@ -264,6 +264,9 @@ func (s *Service) prepare(ctx context.Context, sub Submission) (prepared, error)
 	if err != nil {
 		return prepared{}, err
 	}
+	// Title and lead are copied into manifests, the index and listings;
+	// the audio still reads them whole.
+	doc.Title, doc.Lead = truncateUTF8(doc.Title, maxTitleBytes), truncateUTF8(doc.Lead, maxLeadBytes)
 	if src.Title == "" {
 		src.Title = doc.Title
 	}
