@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -95,5 +96,35 @@ func TestExtractedTitleAndLeadAreBounded(t *testing.T) {
 	a := list.Articles[0]
 	if len(a.Title) > 1000 || len(a.Lead) > 2000 || !utf8.ValidString(a.Title) || !utf8.ValidString(a.Lead) || a.Title == "" {
 		t.Fatalf("listing holds a %d-byte title and a %d-byte lead", len(a.Title), len(a.Lead))
+	}
+}
+
+// TestArticlePageFollowsRacingUpdates: whichever of many parallel updates
+// wins, the public page shows the article as stored.
+func TestArticlePageFollowsRacingUpdates(t *testing.T) {
+	h := apitest.New(t, apitest.Options{NoWorkers: true})
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "race", "text": "Bản đầu tiên."}, nil)
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Go(func() {
+			h.Do("PUT", "/api/v1/articles/race", map[string]string{"text": fmt.Sprintf("Bản sửa số %d.", i)}, nil)
+		})
+	}
+	wg.Wait()
+	var preview struct {
+		Blocks []struct{ Text string }
+	}
+	if code := h.Do("GET", "/api/v1/articles/race/preview", nil, &preview); code != http.StatusOK || len(preview.Blocks) == 0 {
+		t.Fatalf("preview: %d", code)
+	}
+	stored := preview.Blocks[0].Text
+	_, body := get(t, h.URL+"/articles/race")
+	if !strings.Contains(string(body), stored) {
+		t.Fatalf("the page does not show the stored article %q", stored)
+	}
+	for i := range 10 {
+		if other := fmt.Sprintf("Bản sửa số %d.", i); other != stored && strings.Contains(string(body), other) {
+			t.Fatalf("the page shows %q, the article is %q", other, stored)
+		}
 	}
 }
