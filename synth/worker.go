@@ -396,6 +396,11 @@ func (s *Service) publish(ctx context.Context, c *claimed, res RenderResult) err
 // the previous version (if any) stays current and in feeds, and editors and
 // webhooks are told why.
 func (s *Service) rejectVersion(ctx context.Context, c *claimed, res RenderResult) error {
+	// The objects go first, so that an article reported failed has none
+	// left behind.
+	if cur, err := s.manifest(ctx, c.ArticleID); err == nil {
+		s.discardVersion(ctx, cur, res.Version)
+	}
 	m, err := s.updateManifest(ctx, c.ArticleID, func(m *Manifest) error {
 		if m.Revision != c.Revision {
 			return errStale
@@ -410,7 +415,6 @@ func (s *Service) rejectVersion(ctx context.Context, c *claimed, res RenderResul
 		return err
 	}
 	s.afterChange(ctx, m)
-	s.discardVersion(ctx, m, res.Version)
 	s.notify(ctx, Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: res.Version.ID, Error: m.Error})
 	return nil
 }
