@@ -169,6 +169,22 @@ var noDayPrefix = setOf("ngày", "mùng", "mồng", "hôm", "sáng", "trưa", "c
 var dateContext = setOf("ngày", "mùng", "mồng", "hôm", "sáng", "trưa", "chiều", "tối", "đêm", "khuya",
 	"rạng", "từ", "đến", "tới", "vào", "lễ", "dịp", "nay", "qua", "mai", "trước", "sau", "hạn", "kể")
 
+// Words after which "9-4" and "15.10" are a day and month, not a range or
+// a decimal: day words and times of day (§B.4).
+var dayMonthContext = setOf("ngày", "mùng", "mồng", "hôm", "sáng", "trưa", "chiều", "tối", "đêm", "khuya", "rạng")
+
+// Nouns that name a place or body after which a day and month is part of
+// the name ("công viên 30/4", "đường 3-2"): a date read without "ngày".
+var nameHeads = setOf("đường", "phố", "viên", "cầu", "trường", "sân", "chợ", "bến", "cảng", "cung", "hồ",
+	"ga", "khu", "giải", "cúp", "cup", "đoàn", "viện", "đài", "tháp", "xưởng")
+
+// Words before "18k" that make the k karat.
+var goldWords = setOf("vàng", "karat", "kara", "nhẫn", "trang", "sức", "kim", "hoàn")
+
+// Words before "50K" that make a capital K thousands of đồng.
+var priceWords = setOf("giá", "chỉ", "còn", "mua", "bán", "phí", "vé", "tiền", "lương", "thưởng", "tặng", "từ",
+	"khoảng", "đồng", "giảm", "tăng", "thu", "trả", "nạp", "góp", "ủng", "hộ", "lãi", "mức")
+
 // Words that make a d/m an address ("số 12/3", "ngõ 5/12").
 var addressContext = setOf("số", "ngõ", "hẻm", "ngách", "kiệt", "nhà", "lô", "căn", "phòng")
 

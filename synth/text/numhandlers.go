@@ -210,7 +210,7 @@ func validMonth(m string) bool {
 func validYear(y string) bool { return len(y) == 4 && y[0] != '0' }
 
 func (p *pass) dayPrefix(i int) string {
-	if p.v.NoDayWord || noDayPrefix[p.prevWord(i)] || p.prevWord(i) == "" && p.isPunct(p.prev(i), "-") {
+	if p.v.NoDayWord || noDayPrefix[p.prevWord(i)] || p.prevWord(i) == "" && p.isPunct(p.prev(i), "-") || p.inName(i) {
 		return ""
 	}
 	return "ngày "
@@ -281,6 +281,9 @@ func (p *pass) date(i int) match {
 		}
 		return p.slashPair(i, end, a, b)
 	case '.':
+		if p.dayMonthDotDash(i, end, a, b) {
+			return match{end, p.dayPrefix(i) + p.dayMonth(a, b), "date", 0}
+		}
 		if validMonth(a) && validYear(b) && (strings.HasPrefix(b, "19") || strings.HasPrefix(b, "20")) && !strings.HasPrefix(a, "0") || prevW == "tháng" && validMonth(a) && validYear(b) {
 			if prevW == "tháng" {
 				return match{end, p.monthOf(a) + " " + p.yearOf(b), "date", 0}
@@ -288,11 +291,42 @@ func (p *pass) date(i int) match {
 			return match{end, "tháng " + p.monthOf(a) + " " + p.yearOf(b), "date", 0}
 		}
 	case '-':
+		if p.dayMonthDotDash(i, end, a, b) {
+			return match{end, p.dayPrefix(i) + p.dayMonth(a, b), "date", 0}
+		}
 		if prevW == "tháng" && validMonth(a) && validYear(b) {
 			return match{end, p.monthOf(a) + " " + p.yearOf(b), "date", 0}
 		}
 	}
 	return match{}
+}
+
+// dayMonthDotDash decides whether "9-4" or "15.10" is a day and month:
+// only after a day word or a time of day ("chiều 9-4", "ngày 21.3"), or in
+// a name ("Quảng trường 30-4"), never before a quantity ("sáng 2.5 triệu").
+// Without that context the dash is a range and the dot a decimal.
+func (p *pass) dayMonthDotDash(i, end int, a, b string) bool {
+	if !validDay(a) || !validMonth(b) || p.quantityFollows(end) || p.isNum(p.next(end-1)) {
+		return false
+	}
+	prevW := p.prevWord(i)
+	return dayMonthContext[prevW] || p.inName(i)
+}
+
+// inName reports that the number at token i follows a place or institution
+// noun or a capitalised word inside the sentence ("công viên 30/4",
+// "Trường 19-5"), where a day and month name the place: read without
+// "ngày".
+func (p *pass) inName(i int) bool {
+	j := p.prev(i)
+	if !p.isWord(j) {
+		return false
+	}
+	w := p.toks[j].text
+	if nameHeads[strings.ToLower(w)] {
+		return true
+	}
+	return j != p.firstWordIdx && isCapitalized(w) && !isAllCaps(w) && !noDayPrefix[strings.ToLower(w)] && !dateContext[strings.ToLower(w)]
 }
 
 func less(a, b string) bool {
@@ -314,7 +348,7 @@ func (p *pass) slashPair(i, end int, a, b string) match {
 		return match{end, p.plainOrDigits(a) + " trên " + p.plainOrDigits(b), "address", 0}
 	case a == "24" && b == "7":
 		return match{end, p.v.cardinal(a) + " trên " + p.v.cardinal(b), "idiom", 0}
-	case dm && (dateContext[prevW] || nextW == "năm" || nextW == "tới" || nextW == "này" || nextW == "vừa" || p.hasDate):
+	case dm && (dateContext[prevW] || p.inName(i) || nextW == "năm" || nextW == "tới" || nextW == "này" || nextW == "vừa" || p.hasDate):
 		return match{end, p.dayPrefix(i) + p.dayMonth(a, b), "date", 0}
 	case x < y && (y <= 20 || y == 100 || y == 1000):
 		return match{end, p.v.cardinal(a) + " phần " + p.denominator(b), "fraction", 0}

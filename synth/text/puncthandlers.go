@@ -81,6 +81,11 @@ func (p *pass) atPunct(i int) match {
 	case s == "." && p.isWord(i-1) && p.isNum(i+1) && utf8.RuneCountInString(p.toks[i-1].text) == 1:
 		return match{i + 1, "", "symbol", 0} // "U.23"
 	case s == "/":
+		if p.isWord(i-1) && p.afterAmount(i-1) {
+			if say, end := p.perTail(i, "trên", "một"); end > i {
+				return match{end, say, "unit", 0}
+			}
+		}
 		if p.isWord(i-1) && p.isWord(i+1) {
 			return match{i + 1, "", "symbol", 0}
 		}
@@ -157,8 +162,9 @@ func (p *pass) dash(i int) match {
 	if p.leading(i) {
 		return p.silence(i)
 	}
+	// A space on one side only ("từ 2 -4") is a typo for a range, not a sign.
 	if pj, nj := p.prev(i), p.next(i); p.isNum(nj) && (p.isNum(pj) || p.isPunct(pj, "%") || p.afterAmount(pj) && p.isWord(pj)) &&
-		p.isSpace(i-1) == p.isSpace(i+1) {
+		(p.isSpace(i-1) == p.isSpace(i+1) || p.isNum(pj) && p.isNum(i+1)) {
 		return match{i + 1, "đến", "range", 0}
 	}
 	if p.tdays >= 2 && p.text(i-2) == "T" && p.isNum(i-1) && p.text(i+1) == "T" && p.isNum(i+2) {

@@ -290,7 +290,7 @@ func (p *pass) currencyWord(i int) match {
 		if !p.isNum(i - 1) {
 			return match{}
 		}
-		say = p.v.thousand()
+		return p.kAfterNumber(i)
 	case w == "đồng":
 		if !p.isPunct(i+1, "/") || !p.isWord(i+2) {
 			return match{}
@@ -307,47 +307,112 @@ func (p *pass) currencyWord(i int) match {
 		say = r
 	}
 	end := i + 1
-	if p.isPunct(end, "/") && p.isWord(end+1) {
-		u := p.toks[end+1].text
-		if r, ok := units[u]; ok {
-			u = r
-		} else if r, ok := currencies[u]; ok {
-			u = r
-		} else if u == "USD" {
-			u = p.v.usd()
-		}
-		say += " một " + u
-		end += 2
+	if tail, e := p.perTail(end, "một", "một"); e > end {
+		say += " " + tail
+		end = e
 	}
 	return match{end, say, "currency", 0}
+}
+
+// perTail reads the "/" of a rate at token j and what it divides by:
+// sepUnit before a unit ("người/km2"), sepNoun before a counted noun
+// ("đồng/tháng", "USD/thùng", "ca/ngày"), always "trên" before an amount
+// ("lít/100 km"). It returns end == j when there is no rate.
+func (p *pass) perTail(j int, sepUnit, sepNoun string) (string, int) {
+	if !p.isPunct(j, "/") || p.toks[j].fixed {
+		return "", j
+	}
+	k := j + 1
+	if p.isNum(k) {
+		n := p.parseNumber(k)
+		say, end := "trên "+p.read(n), n.end
+		e := end
+		if p.isSpace(e) {
+			e++
+		}
+		if u, ue := p.unitAt(e); ue > e {
+			say, end = say+" "+u, ue
+		}
+		return say, end
+	}
+	if !p.isWord(k) || p.toks[k].fixed {
+		return "", j
+	}
+	w := p.toks[k].text
+	if u, ue := p.unitAt(k); ue > k {
+		return sepUnit + " " + u, ue
+	}
+	if r, ok := currencies[w]; ok {
+		return sepNoun + " " + r, k + 1
+	}
+	if w == "USD" {
+		return sepNoun + " " + p.v.usd(), k + 1
+	}
+	if isLowerWord(w) && !p.isPunct(k+1, "/") {
+		return sepNoun + " " + w, k + 1
+	}
+	return "", j
+}
+
+// unitAt reads the unit token at j with its power ("km2", "m³").
+func (p *pass) unitAt(j int) (string, int) {
+	if !p.isWord(j) {
+		return "", j
+	}
+	say, ok := units[p.toks[j].text]
+	if !ok {
+		return "", j
+	}
+	end := j + 1
+	switch {
+	case p.isNum(end) && p.toks[end].text == "2" || p.isPunct(end, "²"):
+		say += " vuông"
+		end++
+	case p.isNum(end) && p.toks[end].text == "3" || p.isPunct(end, "³"):
+		say += " khối"
+		end++
+	}
+	if p.isWord(end) || p.isNum(end) {
+		return "", j
+	}
+	return say, end
+}
+
+// kAfterNumber reads the "k" of "50k": karat after gold words ("vàng
+// 18k"), thousands in prices, and the letter in names and slogans ("thông
+// điệp 5K", "màn hình 4K"), where a capital K is not money.
+func (p *pass) kAfterNumber(i int) match {
+	ws := p.wordsBeforeLoose(i-1, 4)
+	for _, w := range ws {
+		if goldWords[w] {
+			return match{i + 1, "ca ra", "unit", 0}
+		}
+	}
+	if p.toks[i].text == "K" {
+		money := false
+		for _, w := range ws {
+			money = money || priceWords[w]
+		}
+		if !money {
+			return match{i + 1, letterNames['K'], "letters", 0}
+		}
+	}
+	return match{i + 1, p.v.thousand(), "currency", 0}
 }
 
 // unit reads measurement units right after a number (§B.5): "50 km",
 // "120 m2", "100 km/h".
 func (p *pass) unit(i int) match {
-	w := p.toks[i].text
-	say, ok := units[w]
-	if !ok || !p.afterAmount(i) {
+	if !p.afterAmount(i) {
 		return match{}
 	}
-	end := i + 1
-	switch {
-	case p.isNum(end) && (p.toks[end].text == "2" || p.toks[end].text == "3") || p.isPunct(end, "²") || p.isPunct(end, "³"):
-		if p.toks[end].text == "2" || p.toks[end].text == "²" {
-			say += " vuông"
-		} else {
-			say += " khối"
-		}
-		end++
-	}
-	if p.isPunct(end, "/") && p.isWord(end+1) {
-		if r, ok := units[p.toks[end+1].text]; ok {
-			say += " trên " + r
-			end += 2
-		}
-	}
-	if p.isWord(end) {
+	say, end := p.unitAt(i)
+	if end == i {
 		return match{}
+	}
+	if tail, e := p.perTail(end, "trên", "trên"); e > end {
+		say += " " + tail
+		end = e
 	}
 	return match{end, say, "unit", 0}
 }
