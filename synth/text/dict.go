@@ -198,6 +198,9 @@ var romanKeywords = setOf("kỷ", "kỉ", "thứ", "chương", "phần", "mục"
 	"khóa", "khoá", "số", "điều", "bài", "khối", "quý", "hội", "họp", "đoàn", "chiến", "khu",
 	"tập", "kỳ", "kì", "lần", "giai", "vòng", "cấp", "hạng", "quyển", "tiết")
 
+// Words that join the items of a list ("khóa X, XI và XII").
+var listWords = setOf("và", "đến", "tới", "hoặc", "hay")
+
 // Titles that make "Charles III" a regnal number ("đệ tam").
 var regnalTitles = setOf("vua", "hoàng", "giáo", "vương", "nữ", "quốc", "thân", "công", "tử")
 

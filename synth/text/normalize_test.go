@@ -132,7 +132,7 @@ func TestNormalizeRules(t *testing.T) {
 		{"5km-10km", "năm ki lô mét đến mười ki lô mét"},
 		{"U.23 Việt Nam", "U hai mươi ba Việt Nam"},
 		{"Mở cửa T2-T6, nghỉ T7, CN.", "Mở cửa thứ hai đến thứ sáu, nghỉ thứ bảy, Chủ nhật."},
-		{"T2", "T hai"},
+		{"T2", "tê hai"},
 		{"(-5 độ)", "âm năm độ"},
 		{"90+3′", "chín mươi cộng ba phút"},
 	}

@@ -6,6 +6,7 @@ import (
 
 // Handlers that start at a digit run, most specific first (§B.1).
 var numberHandlers = [...]func(*pass, int) match{
+	(*pass).plate,
 	(*pass).phone,
 	(*pass).docCode,
 	(*pass).date,
@@ -624,6 +625,48 @@ func (p *pass) phone(i int) match {
 		parts = append(parts, spellDigits(g))
 	}
 	return match{j, strings.Join(parts, ", "), "phone", 0}
+}
+
+// plate reads a vehicle registration plate, "30A-123.45" or
+// "51F1-12345": the province number, the series by letter names, then the
+// serial digit by digit.
+func (p *pass) plate(i int) match {
+	prov := p.toks[i].text
+	if len(prov) != 2 || p.isWord(i-1) || p.isPunct(i-1, "-") || p.isPunct(i-1, ".") || !p.isWord(i+1) {
+		return match{}
+	}
+	series := p.toks[i+1].text
+	if len(series) > 2 || !isAllCapsLetters(series) {
+		return match{}
+	}
+	j := i + 2
+	say := p.v.cardinal(prov) + " " + spellLetters(series)
+	if p.isNum(j) && len(p.toks[j].text) == 1 {
+		say += " " + spellDigits(p.toks[j].text)
+		j++
+	}
+	if !(p.isPunct(j, "-") || p.isPunct(j, "–")) || !p.isNum(j+1) {
+		return match{}
+	}
+	serial := p.toks[j+1].text
+	end := j + 2
+	if len(serial) == 3 && p.isPunct(end, ".") && p.isNum(end+1) && len(p.toks[end+1].text) == 2 {
+		serial += p.toks[end+1].text
+		end += 2
+	}
+	if len(serial) < 4 || len(serial) > 5 || p.isWord(end) || p.isNum(end) {
+		return match{}
+	}
+	return match{end, say + ", " + spellDigits(serial), "plate", 0}
+}
+
+func isAllCapsLetters(w string) bool {
+	for _, r := range w {
+		if r > 0x7F || r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return w != ""
 }
 
 // splitPhone groups an unbroken phone number the way it is usually said:

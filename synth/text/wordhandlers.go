@@ -431,12 +431,18 @@ func (p *pass) roman(i int) match {
 	if !ok || len(w) == 1 && w != "I" && w != "V" && w != "X" {
 		return match{}
 	}
+	pj := p.prev(i)
+	// A list continues what its first numeral started: "khóa X, XI và XII".
+	if sep := p.prev(i); p.lastRoman >= 0 && p.prev(sep) == p.lastRoman &&
+		(p.isPunct(sep, ",") || p.isPunct(sep, "-") || p.isPunct(sep, "–") || listWords[p.prevWord(i)]) {
+		p.lastRoman = i
+		return match{i + 1, p.v.cardinalInt(val), "roman", 0}
+	}
 	ws := p.wordsBefore(i, 4)
 	if len(ws) == 0 {
 		return match{}
 	}
 	var say string
-	pj := p.prev(i)
 	switch {
 	case ws[0] == "thứ":
 		say = p.v.ordinal(itoa(val))
@@ -465,6 +471,7 @@ func (p *pass) roman(i int) match {
 		say += " " + p.yearOf(p.toks[end+1].text)
 		end += 2
 	}
+	p.lastRoman = i
 	return match{end, say, "roman", 0}
 }
 
@@ -488,6 +495,12 @@ func (p *pass) wordForm(i int) match {
 	}
 	if !unicode.IsUpper(firstRune(w)) {
 		return match{}
+	}
+	// A capital letter glued to digits is a model or strain code, read by
+	// letter names: "H5N1", "F1", "Su-30MK2".
+	// Vowel letters already sound as their names and stay as written.
+	if utf8.RuneCountInString(w) == 1 && !strings.ContainsAny(w, "AEIOUƠƯÔÂĂÊ") && (p.isNum(i-1) || p.isNum(i+1) || p.isPunct(i+1, "-") && p.isNum(i+2)) {
+		return match{i + 1, spellLetters(w), "letters", 0}
 	}
 	if r, ok := wordLikeAcronyms[strings.ToUpper(w)]; ok && (isAllCaps(w) || isTitleCase(w)) {
 		return match{i + 1, r, "acronym", 0}
