@@ -1,5 +1,7 @@
 package text
 
+import "strings"
+
 // Dictionaries of the normalizer (docs/vietnamese-text.md §B.5–B.8). Keys
 // are matched case-sensitively, as whole tokens; "&", "-" and "." inside a
 // key are part of it ("GD&ĐT" never splits at "&").
@@ -73,14 +75,26 @@ var abbreviations = map[string]string{
 	"SEA Games": "Xi Ghêm", "SEA GAMES": "Xi Ghêm",
 }
 
-// Parts of dotted title compounds ("PGS.TS.", "ThS.BS") and their readings.
+// Parts of dotted title compounds ("PGS.TS.", "ThS.DS", "BS.CKI") and their
+// readings, keyed in upper case: compounds are written in any
+// capitalisation ("Ths.Bs"). Segmentation never ends a sentence after one.
 var titleReadings = map[string]string{
-	"GS": "giáo sư", "PGS": "phó giáo sư", "TS": "tiến sĩ", "ThS": "thạc sĩ", "Ths": "thạc sĩ",
-	"BS": "bác sĩ", "KS": "kỹ sư", "KTS": "kiến trúc sư", "TSKH": "tiến sĩ khoa học",
-	"NCS": "nghiên cứu sinh", "CKI": "chuyên khoa một", "CKII": "chuyên khoa hai",
-	"BSCKI": "bác sĩ chuyên khoa một", "BSCKII": "bác sĩ chuyên khoa hai",
-	"Gs": "giáo sư", "Pgs": "phó giáo sư", "Ts": "tiến sĩ", "Bs": "bác sĩ", "LS": "luật sư",
-	"NSND": "Nghệ sĩ nhân dân", "NSƯT": "Nghệ sĩ ưu tú",
+	"GS": "giáo sư", "PGS": "phó giáo sư", "TS": "tiến sĩ", "THS": "thạc sĩ", "TSKH": "tiến sĩ khoa học",
+	"BS": "bác sĩ", "KS": "kỹ sư", "KTS": "kiến trúc sư", "NCS": "nghiên cứu sinh", "LS": "luật sư",
+	"DS": "dược sĩ", "CN": "cử nhân", "ĐD": "điều dưỡng", "CKI": "chuyên khoa một", "CKII": "chuyên khoa hai",
+	"BSCKI": "bác sĩ chuyên khoa một", "BSCKII": "bác sĩ chuyên khoa hai", "BSNT": "bác sĩ nội trú",
+	"DSCKI": "dược sĩ chuyên khoa một", "DSCKII": "dược sĩ chuyên khoa hai", "BSCK": "bác sĩ chuyên khoa",
+	"NSND": "Nghệ sĩ nhân dân", "NSƯT": "Nghệ sĩ ưu tú", "NGND": "Nhà giáo nhân dân", "NGƯT": "Nhà giáo ưu tú",
+	"TTND": "Thầy thuốc nhân dân", "TTƯT": "Thầy thuốc ưu tú", "KTV": "kỹ thuật viên",
+}
+
+// titleReading reads one part of a title compound, in any capitalisation.
+func titleReading(w string) (string, bool) {
+	if len(w) > 8 {
+		return "", false
+	}
+	r, ok := titleReadings[strings.ToUpper(w)]
+	return r, ok
 }
 
 // Single-letter administrative abbreviations, expanded only as "Q. 1",

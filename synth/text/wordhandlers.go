@@ -36,9 +36,6 @@ var abbrevStarts = func() map[string]bool {
 		}
 		m[k[:end]] = true
 	}
-	for k := range titleReadings {
-		m[k] = true
-	}
 	for k := range adminLetters {
 		m[k] = true
 	}
@@ -55,11 +52,13 @@ var abbrevStarts = func() map[string]bool {
 // context rules of §B.7 for the ambiguous ones.
 func (p *pass) abbreviation(i int) match {
 	w := p.toks[i].text
+	if p.isPunct(i+1, ".") && p.isWord(i+2) {
+		if m := p.titleCompound(i); m.end > i {
+			return m
+		}
+	}
 	if !abbrevStarts[w] {
 		return match{}
-	}
-	if m := p.titleCompound(i); m.end > i {
-		return m
 	}
 	if m := p.contextAbbrev(i); m.end > i {
 		return m
@@ -116,7 +115,7 @@ func (p *pass) titleCompound(i int) match {
 	var parts []string
 	j := i
 	for p.isWord(j) {
-		r, ok := titleReadings[p.toks[j].text]
+		r, ok := titleReading(p.toks[j].text)
 		if !ok {
 			break
 		}
