@@ -1,78 +1,76 @@
 package text
 
-import "strings"
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+)
 
 // Dictionaries of the normalizer (docs/vietnamese-text.md §B.5–B.8). Keys
 // are matched case-sensitively, as whole tokens; "&", "-" and "." inside a
 // key are part of it ("GD&ĐT" never splits at "&").
 
-// abbreviations expand without context.
-var abbreviations = map[string]string{
-	"UBND": "Ủy ban nhân dân", "HĐND": "Hội đồng nhân dân", "UBMTTQ": "Ủy ban Mặt trận Tổ quốc",
-	"TP": "thành phố", "Tp": "thành phố", "TP.": "thành phố", "Tp.": "thành phố",
-	"TP.HCM": "Thành phố Hồ Chí Minh", "TPHCM": "Thành phố Hồ Chí Minh", "TP HCM": "Thành phố Hồ Chí Minh",
-	"Tp.HCM": "Thành phố Hồ Chí Minh", "TP. HCM": "Thành phố Hồ Chí Minh", "Tp HCM": "Thành phố Hồ Chí Minh",
-	"Tp. HCM": "Thành phố Hồ Chí Minh", "TP.Hồ Chí Minh": "Thành phố Hồ Chí Minh",
-	"HCM": "Hồ Chí Minh", "HN": "Hà Nội",
-	"TW": "Trung ương", "TƯ": "Trung ương", "T.Ư": "Trung ương", "T.W": "Trung ương",
-	"BCH TW": "Ban Chấp hành Trung ương", "BCHTW": "Ban Chấp hành Trung ương",
-	"BCH TƯ": "Ban Chấp hành Trung ương", "BCHTƯ": "Ban Chấp hành Trung ương", "BCH": "Ban Chấp hành",
-	"UBTVQH": "Ủy ban Thường vụ Quốc hội", "QH": "Quốc hội", "ĐBQH": "đại biểu Quốc hội",
-	"MTTQ": "Mặt trận Tổ quốc", "ĐCSVN": "Đảng Cộng sản Việt Nam", "ĐCS": "Đảng Cộng sản",
-	"TTXVN": "Thông tấn xã Việt Nam", "QĐND": "Quân đội nhân dân", "CAND": "Công an nhân dân",
-	"CSGT": "cảnh sát giao thông", "CSCĐ": "cảnh sát cơ động", "CSHS": "cảnh sát hình sự",
-	"TAND": "Tòa án nhân dân", "TANDTC": "Tòa án nhân dân tối cao",
-	"VKSND": "Viện Kiểm sát nhân dân", "VKSNDTC": "Viện Kiểm sát nhân dân tối cao",
-	"CQCSĐT": "Cơ quan Cảnh sát điều tra", "CQĐT": "cơ quan điều tra",
-	"THPT": "trung học phổ thông", "THCS": "trung học cơ sở",
-	"ĐHQG": "Đại học Quốc gia", "ĐHQGHN": "Đại học Quốc gia Hà Nội", "ĐHQG-HCM": "Đại học Quốc gia Thành phố Hồ Chí Minh",
-	"CĐ":    "cao đẳng",
-	"GD&ĐT": "Giáo dục và Đào tạo", "GDĐT": "Giáo dục và Đào tạo",
-	"KH&CN": "Khoa học và Công nghệ", "KHCN": "khoa học công nghệ",
-	"KH&ĐT": "Kế hoạch và Đầu tư", "KHĐT": "Kế hoạch và Đầu tư",
-	"NN&PTNT": "Nông nghiệp và Phát triển nông thôn", "NNPTNT": "Nông nghiệp và Phát triển nông thôn",
-	"NN&MT":    "Nông nghiệp và Môi trường",
-	"LĐ-TB&XH": "Lao động, Thương binh và Xã hội", "LĐTB&XH": "Lao động, Thương binh và Xã hội",
-	"LĐTBXH": "Lao động, Thương binh và Xã hội",
-	"TN&MT":  "Tài nguyên và Môi trường", "TNMT": "Tài nguyên và Môi trường",
-	"TT&TT": "Thông tin và Truyền thông", "TTTT": "Thông tin và Truyền thông",
-	"VH-TT&DL": "Văn hóa, Thể thao và Du lịch", "VHTT&DL": "Văn hóa, Thể thao và Du lịch",
-	"VHTTDL": "Văn hóa, Thể thao và Du lịch",
-	"GTVT":   "Giao thông vận tải", "NHNN": "Ngân hàng Nhà nước", "LHQ": "Liên hợp quốc",
-	"GS": "giáo sư", "PGS": "phó giáo sư", "ThS": "thạc sĩ", "Ths": "thạc sĩ", "Th.S": "thạc sĩ",
-	"TSKH": "tiến sĩ khoa học", "BS": "bác sĩ", "BSCKI": "bác sĩ chuyên khoa một",
-	"BSCKII": "bác sĩ chuyên khoa hai", "CKI": "chuyên khoa một", "CKII": "chuyên khoa hai",
-	"KS": "kỹ sư", "KTS": "kiến trúc sư", "LS": "luật sư", "NCS": "nghiên cứu sinh",
-	"Gs": "giáo sư", "Pgs": "phó giáo sư", "Bs": "bác sĩ", "Ts": "tiến sĩ",
-	"NSND": "Nghệ sĩ nhân dân", "NSƯT": "Nghệ sĩ ưu tú", "NGND": "Nhà giáo nhân dân", "NGƯT": "Nhà giáo ưu tú",
-	"AHLĐ": "Anh hùng Lao động", "AHLLVTND": "Anh hùng Lực lượng vũ trang nhân dân",
-	"HLV": "huấn luyện viên", "CLB": "câu lạc bộ", "VĐV": "vận động viên", "CĐV": "cổ động viên",
-	"BTC": "ban tổ chức", "BGK": "ban giám khảo", "ĐTQG": "đội tuyển quốc gia", "ĐTVN": "đội tuyển Việt Nam",
-	"BHXH": "bảo hiểm xã hội", "BHYT": "bảo hiểm y tế", "BHTN": "bảo hiểm thất nghiệp",
-	"PCCC": "phòng cháy chữa cháy", "CNCH": "cứu nạn cứu hộ",
-	"ATGT": "an toàn giao thông", "TNGT": "tai nạn giao thông", "ATTP": "an toàn thực phẩm",
-	"DN": "doanh nghiệp", "DNNN": "doanh nghiệp nhà nước", "CTCP": "công ty cổ phần",
-	"TNHH": "trách nhiệm hữu hạn", "HĐQT": "hội đồng quản trị", "TGĐ": "tổng giám đốc",
-	"PTGĐ": "phó tổng giám đốc", "GĐ": "giám đốc", "BĐS": "bất động sản", "TTCK": "thị trường chứng khoán",
-	"KT-XH": "kinh tế - xã hội", "KTXH": "kinh tế - xã hội",
-	"ĐBSCL": "Đồng bằng sông Cửu Long", "ĐBSH": "Đồng bằng sông Hồng",
-	"NĐ": "nghị định", "QĐ": "quyết định", "NQ": "nghị quyết", "TTg": "Thủ tướng",
-	"TX.": "thị xã", "TX": "thị xã", "TT.": "thị trấn", "KP.": "khu phố", "KP": "khu phố",
-	"v.v": "vân vân", "V.v": "vân vân",
-	"SĐT": "số điện thoại", "v/v": "về việc", "V/v": "về việc",
-	"TCN": "trước Công nguyên", "SCN": "sau Công nguyên",
-	"TNCS": "Thanh niên Cộng sản", "HSSV": "học sinh, sinh viên", "SV": "sinh viên", "HS": "học sinh",
-	"GV": "giáo viên", "UBKT": "Ủy ban Kiểm tra", "BBT": "Ban Bí thư", "TBT": "Tổng Bí thư",
-	"CTN": "Chủ tịch nước", "BQL": "ban quản lý", "BCĐ": "ban chỉ đạo",
-	"KCN": "khu công nghiệp", "KĐT": "khu đô thị", "CCN": "cụm công nghiệp",
-	"XHCN": "xã hội chủ nghĩa", "CHXHCN": "Cộng hòa xã hội chủ nghĩa",
-	"CNTT": "công nghệ thông tin", "KHKT": "khoa học kỹ thuật", "PV": "phóng viên", "BTV": "biên tập viên",
-	"ANTĐ": "An ninh Thủ đô", "CATP": "Công an thành phố", "BV": "bệnh viện", "BVĐK": "bệnh viện đa khoa",
-	"ĐHĐCĐ": "đại hội đồng cổ đông", "UBATGTQG": "Ủy ban An toàn giao thông Quốc gia",
-	"EU": "Liên minh châu Âu", "WHO": "Tổ chức Y tế Thế giới", "WTO": "Tổ chức Thương mại Thế giới",
-	"IMF": "Quỹ Tiền tệ Quốc tế", "WB": "Ngân hàng Thế giới", "ADB": "Ngân hàng Phát triển châu Á",
-	"AI": "ây ai", "VND": "đồng", "VNĐ": "đồng", "GD": "giáo dục",
-	"SEA Games": "Xi Ghêm", "SEA GAMES": "Xi Ghêm",
+// abbreviations expand without context; the data is abbreviations.tsv.
+var abbreviations = loadTSV(abbreviationsTSV, "abbreviations.tsv")
+
+//go:embed abbreviations.tsv
+var abbreviationsTSV string
+
+// abbrevVariants finds an abbreviation written with other separators than
+// its dictionary key ("KT&XH", "KTXH" for "KT-XH"): keys without spaces,
+// squeezed of "&", "-", "." and "/". A squeezed form two keys share with
+// different readings is left out.
+var abbrevVariants = func() map[string]string {
+	m := map[string]string{}
+	clash := map[string]bool{}
+	for k, v := range abbreviations {
+		if strings.Contains(k, " ") {
+			continue
+		}
+		sq := squeezeKey(k)
+		if old, ok := m[sq]; ok && old != v {
+			clash[sq] = true
+		}
+		m[sq] = v
+	}
+	for sq := range clash {
+		delete(m, sq)
+	}
+	return m
+}()
+
+func squeezeKey(k string) string {
+	if !strings.ContainsAny(k, "&-./") {
+		return k
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '&' || r == '-' || r == '.' || r == '/' {
+			return -1
+		}
+		return r
+	}, k)
+}
+
+// loadTSV parses KEY<TAB>VALUE lines; blank lines and lines starting with
+// "#" are skipped. The files are embedded, so a malformed line or a
+// duplicate key is a programming error caught by any test.
+func loadTSV(data, name string) map[string]string {
+	m := map[string]string{}
+	for n, line := range strings.Split(data, "\n") {
+		line = strings.TrimRight(line, "\r")
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "\t")
+		if !ok || k == "" || strings.TrimSpace(v) == "" || strings.Contains(v, "\t") {
+			panic(fmt.Sprintf("%s:%d: want KEY<TAB>VALUE, got %q", name, n+1, line))
+		}
+		if _, dup := m[k]; dup {
+			panic(fmt.Sprintf("%s:%d: duplicate key %q", name, n+1, k))
+		}
+		m[k] = v
+	}
+	return m
 }
 
 // Parts of dotted title compounds ("PGS.TS.", "ThS.DS", "BS.CKI") and their
@@ -211,6 +209,9 @@ var timeContext = setOf("lúc", "từ", "đến", "tới", "sáng", "chiều", "
 var romanKeywords = setOf("kỷ", "kỉ", "thứ", "chương", "phần", "mục", "đoạn", "năm", "khoản", "lục",
 	"khóa", "khoá", "số", "điều", "bài", "khối", "quý", "hội", "họp", "đoàn", "chiến", "khu",
 	"tập", "kỳ", "kì", "lần", "giai", "vòng", "cấp", "hạng", "quyển", "tiết")
+
+// Administrative units named after an office ("CA tỉnh", "UBND huyện").
+var adminWords = setOf("tỉnh", "huyện", "quận", "phường", "xã", "thành", "thị", "tp", "tp.")
 
 // Words that join the items of a list ("khóa X, XI và XII").
 var listWords = setOf("và", "đến", "tới", "hoặc", "hay")

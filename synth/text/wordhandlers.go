@@ -42,7 +42,7 @@ var abbrevStarts = func() map[string]bool {
 	for k := range beforeNumber {
 		m[k] = true
 	}
-	for _, k := range []string{"ĐH", "TS", "CN", "ĐT", "CP", "đ", "tr", "Tr", "US"} {
+	for _, k := range []string{"ĐH", "TS", "CN", "ĐT", "CP", "đ", "tr", "Tr", "US", "CA"} {
 		m[k] = true
 	}
 	return m
@@ -63,7 +63,7 @@ func (p *pass) abbreviation(i int) match {
 	if m := p.contextAbbrev(i); m.end > i {
 		return m
 	}
-	best, bestKey := -1, ""
+	best, bestKey, say := -1, "", ""
 	var key strings.Builder
 	spaces := 0
 	for j := i; j < len(p.toks) && j-i < 9 && !p.toks[j].fixed; j++ {
@@ -79,15 +79,16 @@ func (p *pass) abbreviation(i int) match {
 		}
 		key.WriteString(t.text)
 		if t.kind == tkWord || t.text == "." {
-			if _, ok := abbreviations[key.String()]; ok {
-				best, bestKey = j+1, key.String()
+			if r, ok := abbreviations[key.String()]; ok {
+				best, bestKey, say = j+1, key.String(), r
+			} else if r, ok := abbrevVariants[squeezeKey(key.String())]; ok && spaces == 0 && t.kind == tkWord {
+				best, bestKey, say = j+1, key.String(), r
 			}
 		}
 	}
 	if best < 0 {
 		return match{}
 	}
-	say := abbreviations[bestKey]
 	base := strings.TrimSuffix(bestKey, ".")
 	if p.isPunct(best, ".") && !strings.HasSuffix(bestKey, ".") && p.dotBelongs(best, prefixAbbrevs[base]) {
 		best++
@@ -146,7 +147,7 @@ func (p *pass) contextAbbrev(i int) match {
 	if r, ok := adminLetters[w]; ok && p.isPunct(i+1, ".") {
 		after := p.next(i + 1)
 		pj := p.prev(i)
-		afterName := p.isWord(pj) && isCapitalized(p.toks[pj].text)
+		afterName := p.isWord(pj) && isCapitalized(p.toks[pj].text) && !isAllCaps(p.toks[pj].text)
 		if !afterName && (p.isNum(after) || p.isWord(after) && isCapitalized(p.toks[after].text)) {
 			return match{i + 2, r, "abbreviation", 0}
 		}
@@ -213,6 +214,12 @@ func (p *pass) contextAbbrev(i int) match {
 			m.end++
 		}
 		return m
+	case "CA":
+		// "CA TP", "CA tỉnh Nghệ An", "CA Hà Nội": the police of a place.
+		if adminWords[strings.ToLower(nextText)] || p.isWord(nx) && isCapitalized(nextText) && !isAllCaps(nextText) || nextText == "TP" || nextText == "Q" || nextText == "P" {
+			return match{i + 1, "Công an", "abbreviation", 0}
+		}
+		return match{}
 	case "US":
 		if p.isPunct(i+1, "$") {
 			return p.currencyAfter(i+2, i, p.v.usd())
