@@ -121,14 +121,6 @@ var wordLikeAcronyms = map[string]string{
 	"SARS": "Sát", "AIDS": "Ết", "INTERPOL": "In tơ pôn", "ASIAD": "A xi át",
 }
 
-// Foreign names and brands respelled for a Vietnamese voice (§B.8 option a).
-var respellings = map[string]string{
-	"Reuters": "Roi tơ", "Washington": "Oa sinh tơn", "Putin": "Pu tin", "iPhone": "ai phôn",
-	"iPad": "ai pát", "Facebook": "Phây búc", "Google": "Gu gồ", "YouTube": "Diu túp",
-	"Youtube": "Diu túp", "TikTok": "Tích tốc", "Moscow": "Mát xcơ va", "Ukraine": "U crai na",
-	"London": "Luân Đôn", "Paris": "Pa ri", "Microsoft": "Mai crô xốp", "Apple": "Áp pồ",
-}
-
 // Letter names used when an acronym is spelled (§B.8).
 var letterNames = map[rune]string{
 	'A': "a", 'Ă': "á", 'Â': "ớ", 'B': "bê", 'C': "xê", 'D': "đê", 'Đ': "đê", 'E': "e", 'Ê': "ê",

@@ -170,7 +170,7 @@ func TestNormalizeDatelineAndCapitals(t *testing.T) {
 		kind     BlockKind
 		in, want string
 	}{
-		{KindLead, "(Ngày Nay) - Nhà lãnh đạo Kim Jong Un phát biểu.", "Nhà lãnh đạo Kim Jong Un phát biểu."},
+		{KindLead, "(Ngày Nay) - Nhà lãnh đạo Kim Jong Un phát biểu.", "Nhà lãnh đạo Kim Châng Un phát biểu."},
 		{KindLead, "TTO - Sáng 25/11, UBND TP Hà Nội họp.", "Sáng hai mươi lăm tháng mười một, Ủy ban nhân dân thành phố Hà Nội họp."},
 		{KindLead, "VOV.VN - Hôm nay trời nắng.", "Hôm nay trời nắng."},
 		{KindLead, "(PLO)- Giá xăng giảm.", "Giá xăng giảm."},

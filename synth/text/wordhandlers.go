@@ -496,10 +496,10 @@ func (p *pass) times(i int) match {
 // letter-spelled acronyms and words written in capitals (§B.8, §A.1.6).
 func (p *pass) wordForm(i int) match {
 	w := p.toks[i].text
-	if r, ok := respellings[w]; ok {
-		return match{i + 1, r, "transliteration", 0}
-	}
 	if !unicode.IsUpper(firstRune(w)) {
+		if r, ok := foreignNames[w]; ok { // "iPhone", "euro"
+			return match{i + 1, r, "transliteration", 0}
+		}
 		return match{}
 	}
 	// A capital letter glued to digits is a model or strain code, read by
@@ -511,8 +511,23 @@ func (p *pass) wordForm(i int) match {
 	if r, ok := wordLikeAcronyms[strings.ToUpper(w)]; ok && (isAllCaps(w) || isTitleCase(w)) {
 		return match{i + 1, r, "acronym", 0}
 	}
-	if !isAllCaps(w) {
+	// A monarch's name before its regnal number keeps its written form
+	// ("Vua Charles III", golden case N101).
+	if p.regnalName(i) {
 		return match{}
+	}
+	if r, ok := foreignName(w); ok {
+		return match{i + 1, r, "transliteration", 0}
+	}
+	if !isAllCaps(w) {
+		if isForeignWord(w) {
+			return match{i + 1, respell(w), "transliteration", 0}
+		}
+		return match{}
+	}
+	// A shouted foreign name is said as a word, not spelled ("ZUCKERBERG").
+	if !hasWordMarks(w) && (p.shouting && hasVowel(w) || isPronounceable(w)) && isForeignWord(w) {
+		return match{i + 1, respell(w), "transliteration", 0}
 	}
 	if hasWordMarks(w) || p.shouting && hasVowel(w) {
 		low := strings.ToLower(w)
@@ -522,6 +537,21 @@ func (p *pass) wordForm(i int) match {
 		return match{i + 1, low, "case", 0}
 	}
 	return match{i + 1, spellLetters(w), "acronym", 0}
+}
+
+// regnalName reports a capitalised name after a regnal title and before a
+// Roman numeral ("Nữ hoàng Elizabeth II").
+func (p *pass) regnalName(i int) bool {
+	nx := p.next(i)
+	if !p.isWord(nx) || !isRomanWord(p.toks[nx].text) {
+		return false
+	}
+	for _, w := range p.wordsBefore(i, 3) {
+		if regnalTitles[w] {
+			return true
+		}
+	}
+	return false
 }
 
 func firstRune(s string) rune {
