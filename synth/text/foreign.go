@@ -155,7 +155,10 @@ func respell(w string) string {
 		i++
 		// A consonant becomes the coda when another consonant or the end
 		// follows it.
-		if i < len(us) && !us[i].vowel && (i+1 == len(us) || !us[i+1].vowel) && canClose(nucleus) {
+		// A stop before "r" or "l" opens the next syllable instead
+		// ("Pellegrini" pe lê gơ ri ni).
+		if i < len(us) && !us[i].vowel && (i+1 == len(us) || !us[i+1].vowel) && canClose(nucleus) &&
+			!(i+1 < len(us) && (us[i+1].s == "r" || us[i+1].s == "l") && stops[us[i].s]) {
 			if c, ok := codas[us[i].s]; ok {
 				coda = c
 				i++
@@ -235,6 +238,9 @@ func syllable(onset, nucleus, coda string) string {
 		onset = "d" // "gi" + "i" would lose its vowel
 	case onset == "ng" && front:
 		onset = "ngh"
+	}
+	if onset == "qu" && strings.HasPrefix(nucleus, "i") {
+		nucleus = "y" + nucleus[1:] // "qui" has no vowel for the voice; Vietnamese writes "quy"
 	}
 	if coda == "" && onset != "" && nucleus == "ơ" {
 		return onset + nucleus
@@ -347,13 +353,15 @@ func digraphAt(s string) (lunit, int) {
 var digraphs = [][3]string{
 	{"sch", "s", "c"}, {"tch", "ch", "c"}, {"ch", "ch", "c"}, {"sh", "s", "c"}, {"th", "th", "c"},
 	{"ph", "ph", "c"}, {"ck", "c", "c"}, {"gh", "g", "c"}, {"qu", "qu", "c"}, {"kh", "kh", "c"},
-	{"ng", "ng", "c"}, {"wh", "u", "v"}, {"ee", "i", "v"}, {"oo", "u", "v"}, {"ea", "i", "v"},
+	{"ng", "ng", "c"}, {"nh", "nh", "c"}, {"wh", "u", "v"}, {"ee", "i", "v"}, {"oo", "u", "v"}, {"ea", "i", "v"},
 	{"ou", "au", "v"}, {"ow", "ao", "v"}, {"aw", "o", "v"}, {"ay", "ây", "v"}, {"ey", "ây", "v"},
 	{"ei", "ây", "v"}, {"oy", "oi", "v"}, {"au", "ô", "v"}, {"eu", "ơ", "v"}, {"ie", "i", "v"},
 	{"er", "ơ", "v"}, {"ll", "l", "c"}, {"ss", "x", "c"}, {"tt", "t", "c"}, {"nn", "n", "c"},
 	{"mm", "m", "c"}, {"pp", "p", "c"}, {"rr", "r", "c"}, {"ff", "ph", "c"}, {"dd", "đ", "c"},
 	{"bb", "b", "c"}, {"gg", "g", "c"}, {"zz", "d", "c"}, {"tz", "ch", "c"},
 }
+
+var stops = setOf("b", "c", "đ", "g", "k", "p", "t", "ph", "th")
 
 var consonants = map[byte]string{
 	'b': "b", 'c': "c", 'd': "đ", 'f': "ph", 'g': "g", 'h': "h", 'j': "gi", 'k': "c", 'l': "l",
