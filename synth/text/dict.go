@@ -100,7 +100,8 @@ func titleReading(w string) (string, bool) {
 var adminLetters = map[string]string{"Q": "quận", "P": "phường", "H": "huyện", "X": "xã"}
 
 // Keys read only in front of a number ("TT 29", "QL1A").
-var beforeNumber = map[string]string{"TT": "thông tư", "CT": "chỉ thị", "QL": "quốc lộ", "ĐT": "điện thoại", "Q": "quận"}
+var beforeNumber = map[string]string{"TT": "thông tư", "CT": "chỉ thị", "QL": "quốc lộ", "ĐT": "điện thoại", "Q": "quận",
+	"BKS": "biển kiểm soát"}
 
 // Codes inside legal document numbers ("29/2024/TT-BGDĐT").
 var docCodeParts = map[string]string{

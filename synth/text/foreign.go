@@ -74,8 +74,24 @@ func isForeignWord(w string) bool {
 	if !ascii {
 		return true
 	}
-	return !vietSyllable.MatchString(strings.ToLower(w))
+	low := strings.ToLower(w)
+	return !vietSyllable.MatchString(low) && !loanwords[low]
 }
+
+// English words Vietnamese news writes as they are and readers say the
+// English way ("Hotline:", "Video:"): not respelled as names.
+var loanwords = setOf("hotline", "online", "offline", "video", "clip", "internet", "email", "website", "web",
+	"smartphone", "laptop", "game", "show", "fan", "livestream", "stream", "startup", "marketing", "camera",
+	"selfie", "taxi", "karaoke", "pizza", "robot", "radio", "virus", "vaccine", "container", "logo", "album",
+	"festival", "golf", "tennis", "casino", "bar", "menu", "style", "shop", "app", "blog", "blogger", "youtuber",
+	"tiktoker", "idol", "fanpage", "like", "share", "comment", "post", "link", "hashtag", "trend", "viral",
+	"review", "teaser", "trailer", "single", "concert", "model", "hot", "top", "mini", "sale", "voucher",
+	"shipper", "gym", "yoga", "spa", "resort", "hotel", "homestay", "showroom", "showbiz", "rapper", "rap",
+	"rock", "pop", "drone", "data", "chip", "server", "cloud", "digital", "smart", "mall", "plaza", "tower",
+	"shophouse", "penthouse", "condotel", "officetel", "villa", "fintech", "ebook", "podcast", "slogan",
+	"poster", "banner", "photo", "studio", "tour", "cafe", "caffe", "coffee", "fashion", "beauty", "casting",
+	"bitcoin", "blockchain", "token", "crypto", "covid", "vs", "ok", "okay", "wifi", "bluetooth", "password",
+	"google", "facebook", "zalo", "messenger")
 
 // foreignLetters folds letters of other Latin alphabets into Vietnamese
 // spelling. Letters Vietnamese shares (é, à, ô…) are not here: a word

@@ -304,14 +304,15 @@ func (p *pass) date(i int) match {
 
 // dayMonthDotDash decides whether "9-4" or "15.10" is a day and month:
 // only after a day word or a time of day ("chiều 9-4", "ngày 21.3"), or in
-// a name ("Quảng trường 30-4"), never before a quantity ("sáng 2.5 triệu").
+// a place name ("đường 3-2"), never before a quantity ("sáng 2.5 triệu")
+// nor in a match report ("thắng Chelsea 2-1").
 // Without that context the dash is a range and the dot a decimal.
 func (p *pass) dayMonthDotDash(i, end int, a, b string) bool {
-	if !validDay(a) || !validMonth(b) || p.quantityFollows(end) || p.isNum(p.next(end-1)) {
+	if !validDay(a) || !validMonth(b) || p.quantityFollows(end) || p.isNum(p.next(end-1)) || p.scoreContext(i) {
 		return false
 	}
 	prevW := p.prevWord(i)
-	return dayMonthContext[prevW] || p.inName(i)
+	return dayMonthContext[prevW] || nameHeads[prevW]
 }
 
 // inName reports that the number at token i follows a place or institution
