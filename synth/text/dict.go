@@ -176,7 +176,8 @@ var dateContext = setOf("ngày", "mùng", "mồng", "hôm", "sáng", "trưa", "c
 
 // Words after which "9-4" and "15.10" are a day and month, not a range or
 // a decimal: day words and times of day (§B.4).
-var dayMonthContext = setOf("ngày", "mùng", "mồng", "hôm", "sáng", "trưa", "chiều", "tối", "đêm", "khuya", "rạng")
+var dayMonthContext = setOf("ngày", "mùng", "mồng", "hôm", "sáng", "trưa", "chiều", "tối", "đêm", "khuya", "rạng",
+	"lễ", "dịp", "niệm", "tết")
 
 // Nouns that name a place or body after which a day and month is part of
 // the name ("công viên 30/4", "đường 3-2"): a date read without "ngày".

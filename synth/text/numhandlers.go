@@ -19,6 +19,9 @@ var numberHandlers = [...]func(*pass, int) match{
 func (p *pass) atNumber(i int) match {
 	for _, h := range numberHandlers {
 		if m := h(p, i); m.end > i {
+			if m.rule == "date" {
+				p.lastDate = m.end - 1
+			}
 			return m
 		}
 	}
@@ -312,7 +315,43 @@ func (p *pass) dayMonthDotDash(i, end int, a, b string) bool {
 		return false
 	}
 	prevW := p.prevWord(i)
-	return dayMonthContext[prevW] || nameHeads[prevW]
+	if dayMonthContext[prevW] || nameHeads[prevW] || p.dateListContext(i) {
+		return true
+	}
+	// "từ 9-4 đến 15-4": a span between two dates.
+	if prevW == "từ" {
+		k := p.next(end - 1)
+		if w := strings.ToLower(p.text(k)); p.isWord(k) && (w == "đến" || w == "tới") {
+			nums, seps, _ := p.chainAt(p.next(k))
+			return p.isNum(p.next(k)) && len(nums) == 2 && seps[0] == p.toks[i+1].text[0] && validDay(nums[0]) && validMonth(nums[1])
+		}
+	}
+	return false
+}
+
+// dateListContext reports a day and month that continue a date or a list
+// of days: "ngày 12 và 13-5", "từ 9-4 đến 15-4", "ngày 2, 3 và 4/9".
+func (p *pass) dateListContext(i int) bool {
+	pj := p.prev(i)
+	if !p.isPunct(pj, ",") && !(p.isWord(pj) && listWords[strings.ToLower(p.toks[pj].text)]) {
+		return false
+	}
+	k := p.prev(pj)
+	if k >= 0 && k == p.lastDate {
+		return true
+	}
+	// Walk back over the listed days to the word that introduced them.
+	for steps := 0; steps < 8 && p.isNum(k) && validDay(p.toks[k].text); steps++ {
+		b := p.prev(k)
+		if p.isWord(b) && dayMonthContext[strings.ToLower(p.toks[b].text)] {
+			return true
+		}
+		if !p.isPunct(b, ",") && !(p.isWord(b) && listWords[strings.ToLower(p.toks[b].text)]) {
+			return false
+		}
+		k = p.prev(b)
+	}
+	return false
 }
 
 // inName reports that the number at token i follows a place or institution
@@ -350,7 +389,7 @@ func (p *pass) slashPair(i, end int, a, b string) match {
 		return match{end, p.plainOrDigits(a) + " trên " + p.plainOrDigits(b), "address", 0}
 	case a == "24" && b == "7":
 		return match{end, p.v.cardinal(a) + " trên " + p.v.cardinal(b), "idiom", 0}
-	case dm && (dateContext[prevW] || p.inName(i) || nextW == "năm" || nextW == "tới" || nextW == "này" || nextW == "vừa" || p.hasDate):
+	case dm && (dateContext[prevW] || p.inName(i) || p.dateListContext(i) || nextW == "năm" || nextW == "tới" || nextW == "này" || nextW == "vừa" || p.hasDate):
 		return match{end, p.dayPrefix(i) + p.dayMonth(a, b), "date", 0}
 	case x < y && (y <= 20 || y == 100 || y == 1000):
 		return match{end, p.v.cardinal(a) + " phần " + p.denominator(b), "fraction", 0}

@@ -81,7 +81,7 @@ func (p *pass) atPunct(i int) match {
 	case s == "." && p.isWord(i-1) && p.isNum(i+1) && utf8.RuneCountInString(p.toks[i-1].text) == 1:
 		return match{i + 1, "", "symbol", 0} // "U.23"
 	case s == "/":
-		if p.isWord(i-1) && p.afterAmount(i-1) {
+		if p.isWord(i-1) && p.afterAmount(i-1) || p.isPunct(i-1, "%") {
 			if say, end := p.perTail(i, "trên", "một"); end > i {
 				return match{end, say, "unit", 0}
 			}
