@@ -1,6 +1,9 @@
 package text
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Symbols read as words (§B.8).
 var symbolWords = map[string]string{
@@ -132,6 +135,9 @@ func (p *pass) openParen(i int) match {
 		}
 		return match{end: end, rule: "punctuation"}
 	}
+	if m := p.echoedAcronym(i); m.end > i {
+		return m
+	}
 	if p.leading(i) || !p.isSpace(i-1) {
 		return match{i + 1, "", "punctuation", 0}
 	}
@@ -140,6 +146,24 @@ func (p *pass) openParen(i int) match {
 		return match{i + 1, "", "punctuation", 0}
 	}
 	return match{end: i + 1, say: ", ", rule: "punctuation", back: 1}
+}
+
+// echoedAcronym drops an acronym in brackets right after the words it
+// stands for, which would otherwise be said twice: "Tổ chức Y tế Thế giới
+// (WHO)", "an toàn giao thông (ATGT)".
+func (p *pass) echoedAcronym(i int) match {
+	if !p.isWord(i+1) || !p.isPunct(i+2, ")") || !p.isSpace(i-1) {
+		return match{}
+	}
+	exp, ok := abbreviations[p.toks[i+1].text]
+	if !ok {
+		return match{}
+	}
+	before := strings.ToLower(strings.TrimSpace(p.str[:p.byteAt[p.toks[i].s]]))
+	if !strings.HasSuffix(before, strings.ToLower(exp)) {
+		return match{}
+	}
+	return match{i + 3, "", "abbreviation", 1}
 }
 
 // sign reads "-7" as "âm bảy" when the dash starts a number: after a
