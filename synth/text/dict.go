@@ -179,6 +179,13 @@ var dateContext = setOf("ngày", "mùng", "mồng", "hôm", "sáng", "trưa", "c
 var dayMonthContext = setOf("ngày", "mùng", "mồng", "hôm", "sáng", "trưa", "chiều", "tối", "đêm", "khuya", "rạng",
 	"lễ", "dịp", "niệm", "tết")
 
+// Words that count what a range before them measures ("9-10 giờ").
+var counterWords = setOf("giờ", "tiếng", "phút", "giây", "ngày", "tuần", "tháng", "năm", "độ", "người",
+	"lần", "ca", "vụ", "triệu", "tỷ", "nghìn", "ngàn", "trăm", "chục", "tuổi", "cm", "km", "m", "kg")
+
+// Words after "năm" that make it "the year" ("9-4 năm nay"), not a count.
+var yearDeictics = setOf("nay", "ngoái", "trước", "sau", "tới", "qua", "này", "đó", "ấy")
+
 // Nouns that name a place or body after which a day and month is part of
 // the name ("công viên 30/4", "đường 3-2"): a date read without "ngày".
 var nameHeads = setOf("đường", "phố", "viên", "cầu", "trường", "sân", "chợ", "bến", "cảng", "cung", "hồ",

@@ -314,6 +314,13 @@ func (p *pass) dayMonthDotDash(i, end int, a, b string) bool {
 	if !validDay(a) || !validMonth(b) || p.quantityFollows(end) || p.isNum(p.next(end-1)) || p.scoreContext(i) {
 		return false
 	}
+	// "sáng 9-10 giờ", "chiều 2-3 tiếng": a range of hours, not a date.
+	if k := p.next(end - 1); p.isWord(k) {
+		w := strings.ToLower(p.toks[k].text)
+		if counterWords[w] && !(w == "năm" && (p.isNum(p.next(k)) || yearDeictics[strings.ToLower(p.nextWord(k))])) {
+			return false
+		}
+	}
 	prevW := p.prevWord(i)
 	if dayMonthContext[prevW] || nameHeads[prevW] || p.dateListContext(i) {
 		return true
