@@ -311,6 +311,12 @@ func respellUnits(w string) []lunit {
 			next = s[i+1]
 		}
 		rest := s[i:]
+		// "er" is the schwa of "Walker" only when no vowel follows ("Vero").
+		if strings.HasPrefix(rest, "er") && i+2 < len(s) && isV(s[i+2]) {
+			us = append(us, lunit{"e", true})
+			i++
+			continue
+		}
 		if u, n := digraphAt(rest); n > 0 {
 			us = append(us, u)
 			i += n

@@ -12,7 +12,7 @@ import (
 
 // Names that are not in names.tsv: the rule-based respelling reads them.
 var fallbackSamples = []string{
-	"Szoboszlai", "Gvardiol", "Kvaratskhelia", "Thunberg", "Greta", "Nkunku", "Glasner", "Christopher",
+	"Szoboszlai", "Gvardiol", "Kvaratskhelia", "Thunberg", "Greta", "Nkunku", "Glasner", "Christophe",
 	"Williamson", "Blackwood", "Fitzgerald", "Schwarzenegger", "Kowalski", "Strickland", "Dumbledore",
 	"Hargreaves", "Jablonski", "Oyelaran", "Ngozi", "Okonjo", "Iweala", "Zimmermann", "Friedrich",
 	"Brandt", "Wojciech", "Przybylski", "Gruber", "Vlahovic", "Chiesa", "Pellegrini", "Scamacca",
