@@ -543,7 +543,7 @@ func (p *pass) wordForm(i int) match {
 // Roman numeral ("Nữ hoàng Elizabeth II").
 func (p *pass) regnalName(i int) bool {
 	nx := p.next(i)
-	if !p.isWord(nx) || !isRomanWord(p.toks[nx].text) {
+	if !p.isWord(nx) || !strings.ContainsRune("IVXLCDM", firstRune(p.toks[nx].text)) || !isRomanWord(p.toks[nx].text) {
 		return false
 	}
 	for _, w := range p.wordsBefore(i, 3) {
