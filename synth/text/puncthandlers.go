@@ -152,7 +152,7 @@ func (p *pass) openParen(i int) match {
 // stands for, which would otherwise be said twice: "Tổ chức Y tế Thế giới
 // (WHO)", "an toàn giao thông (ATGT)".
 func (p *pass) echoedAcronym(i int) match {
-	if !p.isWord(i+1) || !p.isPunct(i+2, ")") || !p.isSpace(i-1) {
+	if !p.isWord(i+1) || !p.isPunct(i+2, ")") || !p.isSpace(i-1) || p.toks[i+1].fixed {
 		return match{}
 	}
 	exp, ok := abbreviations[p.toks[i+1].text]
