@@ -258,6 +258,10 @@ func syllable(onset, nucleus, coda string) string {
 	if onset == "qu" && strings.HasPrefix(nucleus, "i") {
 		nucleus = "y" + nucleus[1:] // "qui" has no vowel for the voice; Vietnamese writes "quy"
 	}
+	// "ch" and "nh" close only a, ê and i in Vietnamese spelling.
+	if (coda == "ch" || coda == "nh") && !strings.HasSuffix(nucleus, "a") && !strings.HasSuffix(nucleus, "ê") && !strings.HasSuffix(nucleus, "i") {
+		coda = map[string]string{"ch": "c", "nh": "n"}[coda]
+	}
 	if coda == "" && onset != "" && nucleus == "ơ" {
 		return onset + nucleus
 	}
