@@ -57,7 +57,7 @@ var vietSyllable = regexp.MustCompile(`^(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bc
 // letters a–z (and the accented letters of European languages that
 // Vietnamese does not use), and not a Vietnamese syllable.
 func isForeignWord(w string) bool {
-	if len(w) < 2 {
+	if len(w) < 2 || !hasVowel(w) { // "Km", "Mr": abbreviations, not names
 		return false
 	}
 	ascii := true

@@ -509,7 +509,7 @@ func (p *pass) scoreContext(i int) bool {
 	ws := p.wordsBeforeLoose(i, 8)
 	for k, w := range ws {
 		switch w {
-		case "thắng", "thua", "hòa", "hoà", "gỡ", "dẫn":
+		case "thắng", "thua", "hòa", "hoà", "gỡ", "dẫn", "bại":
 			return true
 		case "số":
 			if k+1 < len(ws) && (ws[k+1] == "tỷ" || ws[k+1] == "tỉ") {
@@ -522,6 +522,14 @@ func (p *pass) scoreContext(i int) bool {
 		}
 	}
 	return false
+}
+
+// betweenTeams reports a result written between two names, "Đà Nẵng 1-0
+// HAGL", the way results are listed.
+func (p *pass) betweenTeams(i, end int) bool {
+	pj, nj := p.prev(i), p.next(end-1)
+	return pj == i-2 && nj == end+1 && p.isWord(pj) && p.isWord(nj) &&
+		isCapitalized(p.toks[pj].text) && isCapitalized(p.toks[nj].text) && pj != p.firstWordIdx
 }
 
 // wordsBeforeLoose is wordsBefore that steps over commas and colons.
@@ -552,7 +560,7 @@ func (p *pass) score(i int) match {
 		return match{end, spellDigits(strings.Join(nums, "")), "score", 0}
 	}
 	colon := p.isPunct(i+1, ":") && p.isNum(i+2)
-	if !(len(nums) == 2 && seps[0] == '-' || colon) || !p.scoreContext(i) {
+	if !(len(nums) == 2 && seps[0] == '-' || colon) || !p.scoreContext(i) && !p.betweenTeams(i, end) {
 		return match{}
 	}
 	if colon {
