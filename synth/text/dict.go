@@ -120,6 +120,8 @@ var wordLikeAcronyms = map[string]string{
 	"NATO": "Na tô", "ASEAN": "A xê an", "APEC": "A pếch", "OPEC": "Ô pếch", "UNESCO": "U nét xcô",
 	"FIFA": "Phi pha", "NASA": "Na sa", "COVID": "Cô vít", "UNICEF": "U ni xép", "UEFA": "U ê pha",
 	"SARS": "Sát", "AIDS": "Ết", "INTERPOL": "In tơ pôn", "ASIAD": "A xi át",
+	"VIP": "Víp", "SIM": "Sim", "LED": "Lét", "ASEM": "A xem", "IATA": "I a ta", "ICAO": "I ca o",
+	"MERS": "Mơ", "ISIS": "I xít", "NASDAQ": "Nát đác", "SEAMEO": "Xi mê ô", "ASEANAPOL": "A xê a na pôn",
 }
 
 // Letter names used when an acronym is spelled (§B.8).

@@ -640,10 +640,14 @@ func (p *pass) phone(i int) match {
 			break
 		}
 		g := p.toks[j+1].text
-		if len(g) < 2 || len(g) > 4 {
+		if len(g) < 2 || len(g) > 8 || len(g) > 4 && !(len(groups) == 1 && groups[0][0] == '0') {
 			break
 		}
-		groups = append(groups, g)
+		if len(g) > 4 { // "(0236) 3822999": the subscriber number unbroken after an area code
+			groups = append(groups, splitSubscriber(g)...)
+		} else {
+			groups = append(groups, g)
+		}
 		j += 2
 	}
 	if len(groups) == 0 || p.isWord(j) || p.isNum(j) || p.isPunct(j, ",") && p.isNum(j+1) {
@@ -680,6 +684,13 @@ func (p *pass) phone(i int) match {
 		parts = append(parts, spellDigits(g))
 	}
 	return match{j, strings.Join(parts, ", "), "phone", 0}
+}
+
+// splitSubscriber groups a subscriber number written in one piece after
+// its area code: 3-3, 3-4 or 4-4 digits.
+func splitSubscriber(d string) []string {
+	k := len(d) / 2
+	return []string{d[:k], d[k:]}
 }
 
 // plate reads a vehicle registration plate, "30A-123.45" or
