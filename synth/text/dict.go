@@ -196,9 +196,10 @@ var nameHeads = setOf("đường", "phố", "viên", "cầu", "trường", "sân
 // Words before "18k" that make the k karat.
 var goldWords = setOf("vàng", "karat", "kara", "nhẫn", "trang", "sức", "kim", "hoàn")
 
-// Words before "50K" that make a capital K thousands of đồng.
-var priceWords = setOf("giá", "chỉ", "còn", "mua", "bán", "phí", "vé", "tiền", "lương", "thưởng", "tặng", "từ",
-	"khoảng", "đồng", "giảm", "tăng", "thu", "trả", "nạp", "góp", "ủng", "hộ", "lãi", "mức")
+// Words before "5K" that make the capital K a letter: slogans, screens,
+// races.
+var letterKWords = setOf("điệp", "hình", "giải", "video", "tivi", "TV", "chuẩn", "thức", "chạy", "ly", "phim",
+	"camera", "khẩu", "hiệu", "nét")
 
 // Words that make a d/m an address ("số 12/3", "ngõ 5/12").
 var addressContext = setOf("số", "ngõ", "hẻm", "ngách", "kiệt", "nhà", "lô", "căn", "phòng")

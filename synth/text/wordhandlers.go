@@ -385,8 +385,8 @@ func (p *pass) unitAt(j int) (string, int) {
 }
 
 // kAfterNumber reads the "k" of "50k": karat after gold words ("vàng
-// 18k"), thousands in prices, and the letter in names and slogans ("thông
-// điệp 5K", "màn hình 4K"), where a capital K is not money.
+// 18k"), the letter in slogans, screens and races ("thông điệp 5K",
+// "màn hình 4K", "giải chạy 10K"), and thousands otherwise ("giá 50K").
 func (p *pass) kAfterNumber(i int) match {
 	ws := p.wordsBeforeLoose(i-1, 4)
 	for _, w := range ws {
@@ -395,12 +395,10 @@ func (p *pass) kAfterNumber(i int) match {
 		}
 	}
 	if p.toks[i].text == "K" {
-		money := false
 		for _, w := range ws {
-			money = money || priceWords[w]
-		}
-		if !money {
-			return match{i + 1, letterNames['K'], "letters", 0}
+			if letterKWords[w] {
+				return match{i + 1, letterNames['K'], "letters", 0}
+			}
 		}
 	}
 	return match{i + 1, p.v.thousand(), "currency", 0}
