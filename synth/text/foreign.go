@@ -50,7 +50,7 @@ func titleCase(w string) string {
 // A plain-ASCII word that is one is left to the voice, which reads it
 // natively ("Nam", "Kim", "Long").
 var vietSyllable = regexp.MustCompile(`^(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnprstvx])?` +
-	`(?:oai|oay|oeo|uya|uye|uyu|ieu|yeu|uoi|uou|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|oo|ua|ue|ui|uo|uy|ye|a|e|i|o|u|y)` +
+	`(?:oai|oay|oeo|uya|uye|uyu|uay|ieu|yeu|uoi|uou|uu|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|oo|ua|ue|ui|uo|uy|ye|a|e|i|o|u|y)` +
 	`(?:ng|nh|ch|[cmnpt])?$`)
 
 // isForeignWord reports a Latin-script word that is not Vietnamese: only

@@ -99,6 +99,9 @@ func TestNameDictionary(t *testing.T) {
 		{"GDP và WTO", "gờ đê pê và Tổ chức Thương mại Thế giới"},
 		{"Vua Charles III", "Vua Charles đệ tam"},
 		{"ông Nam và bà Kim", "ông Nam và bà Kim"},
+		{"Lai Châu và sông Lam", "Lai Châu và sông Lam"},
+		{"Leo núi ở Sa Pa", "Leo núi ở Sa Pa"},
+		{"anh Nguyen Van Luu và chị Tran Thi Khuay", "anh Nguyen Van Luu và chị Tran Thi Khuay"},
 	}
 	for _, tc := range tests {
 		if got := n.Normalize(tc.in).Text; got != tc.want {
