@@ -138,3 +138,23 @@ func TestRespellFallback(t *testing.T) {
 		t.Errorf("acronym: %q", got)
 	}
 }
+
+// TestLexiconOverridesBuiltIns: an editor's rule wins over the name
+// dictionary, the abbreviation table and the rule-based respelling, in its
+// own feed only.
+func TestLexiconOverridesBuiltIns(t *testing.T) {
+	rules := []Rule{
+		{ID: "biden", Match: "Biden", Say: "Bai đân", Feed: "the-gioi"},
+		{ID: "atgt", Match: "ATGT", Say: "an toàn giao thông đường bộ", CaseSensitive: true, Feed: "the-gioi"},
+		{ID: "szob", Match: "Szoboszlai", Say: "Xô bốt lai", Feed: "the-gioi"},
+	}
+	in := "Ông Biden nói về ATGT với Szoboszlai."
+	feed := NewNormalizer(NormalizeOptions{Lexicon: rules, Feed: "the-gioi"}).Normalize(in)
+	if want := "Ông Bai đân nói về an toàn giao thông đường bộ với Xô bốt lai."; feed.Text != want {
+		t.Errorf("in the feed: %q, want %q", feed.Text, want)
+	}
+	other := NewNormalizer(NormalizeOptions{Lexicon: rules, Feed: "the-thao"}).Normalize(in)
+	if want := "Ông Bai đơn nói về an toàn giao thông với " + respell("Szoboszlai") + "."; other.Text != want {
+		t.Errorf("in another feed: %q, want %q", other.Text, want)
+	}
+}
