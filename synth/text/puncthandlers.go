@@ -191,6 +191,9 @@ func (p *pass) dash(i int) match {
 		(p.isSpace(i-1) == p.isSpace(i+1) || p.isNum(pj) && p.isNum(i+1)) {
 		return match{i + 1, "đến", "range", 0}
 	}
+	if nj := p.next(i); p.lastRoman >= 0 && p.lastRoman == p.prev(i) && p.isWord(nj) && isRomanWord(p.toks[nj].text) {
+		return match{i + 1, "đến", "range", 0} // "thế kỷ XIX-XX"
+	}
 	if p.tdays >= 2 && p.text(i-2) == "T" && p.isNum(i-1) && p.text(i+1) == "T" && p.isNum(i+2) {
 		return match{i + 1, "đến", "range", 0} // "T2-T6"
 	}
