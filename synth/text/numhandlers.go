@@ -322,7 +322,7 @@ func (p *pass) dayMonthDotDash(i, end int, a, b string) bool {
 		}
 	}
 	prevW := p.prevWord(i)
-	if dayMonthContext[prevW] || nameHeads[prevW] || p.dateListContext(i) {
+	if p.dayWordBefore(i) || nameHeads[prevW] || p.dateListContext(i) {
 		return true
 	}
 	// "từ 9-4 đến 15-4": a span between two dates.
@@ -332,6 +332,28 @@ func (p *pass) dayMonthDotDash(i, end int, a, b string) bool {
 			nums, seps, _ := p.chainAt(p.next(k))
 			return p.isNum(p.next(k)) && len(nums) == 2 && seps[0] == p.toks[i+1].text[0] && validDay(nums[0]) && validMonth(nums[1])
 		}
+	}
+	return false
+}
+
+// dayWordBefore reports a day word or time of day just before token i,
+// also through "nay", "qua", "mai" and an opening bracket: "chiều 9-4",
+// "sáng nay (15.10)", "hôm qua 27-8".
+func (p *pass) dayWordBefore(i int) bool {
+	j := p.prev(i)
+	if p.isPunct(j, "(") {
+		j = p.prev(j)
+	}
+	if !p.isWord(j) {
+		return false
+	}
+	w := strings.ToLower(p.toks[j].text)
+	if dayMonthContext[w] {
+		return true
+	}
+	if w == "nay" || w == "qua" || w == "mai" {
+		k := p.prev(j)
+		return p.isWord(k) && dayMonthContext[strings.ToLower(p.toks[k].text)]
 	}
 	return false
 }
@@ -396,7 +418,7 @@ func (p *pass) slashPair(i, end int, a, b string) match {
 		return match{end, p.plainOrDigits(a) + " trên " + p.plainOrDigits(b), "address", 0}
 	case a == "24" && b == "7":
 		return match{end, p.v.cardinal(a) + " trên " + p.v.cardinal(b), "idiom", 0}
-	case dm && (dateContext[prevW] || p.inName(i) || p.dateListContext(i) || nextW == "năm" || nextW == "tới" || nextW == "này" || nextW == "vừa" || p.hasDate):
+	case dm && (dateContext[prevW] || p.dayWordBefore(i) || p.inName(i) || p.dateListContext(i) || nextW == "năm" || nextW == "tới" || nextW == "này" || nextW == "vừa" || p.hasDate):
 		return match{end, p.dayPrefix(i) + p.dayMonth(a, b), "date", 0}
 	case x < y && (y <= 20 || y == 100 || y == 1000):
 		return match{end, p.v.cardinal(a) + " phần " + p.denominator(b), "fraction", 0}
