@@ -233,4 +233,5 @@ var datelineSources = []string{
 	"TTO", "VOV.VN", "VOV", "VTV.vn", "VTV.VN", "VTV", "TTXVN", "ANTĐ", "VTC News", "VnExpress",
 	"Dân trí", "Zing", "VietNamNet", "SGGP", "SGGPO", "PLO", "NLĐO", "GDVN", "TPO", "CAND", "QĐND",
 	"VTC", "Infonet", "VnMedia", "Kinhtedothi", "Ngày Nay", "VOV.vn", "TN", "VNA", "TTXVN/Vietnam+",
+	"HTV", "NLĐ", "THVN",
 }
