@@ -140,15 +140,19 @@ func respell(w string) string {
 	for i < len(us) {
 		var onset, nucleus, coda string
 		// Consonants before the vowel: all but the last become syllables of
-		// their own; "tr" stays together, as in Vietnamese.
+		// their own.
 		for i < len(us) && !us[i].vowel {
 			if i+1 < len(us) && us[i+1].vowel {
 				onset = us[i].s
 				i++
 				break
 			}
-			if i+2 < len(us) && us[i].s == "t" && us[i+1].s == "r" && us[i+2].vowel {
-				onset = "tr"
+			// Clusters the voice says: "tr" as in Vietnamese, and
+			// "br", "bl", "phr", "phl" (Bra-xin, Blin-cần).
+			// Not "ble", "phle": the voice takes those for English.
+			if i+2 < len(us) && us[i+2].vowel && sayableClusters[us[i].s+us[i+1].s] &&
+				!(us[i+1].s == "l" && strings.HasPrefix(us[i+2].s, "e")) {
+				onset = us[i].s + us[i+1].s
 				i += 2
 				break
 			}
@@ -250,8 +254,8 @@ func syllable(onset, nucleus, coda string) string {
 		onset = "k"
 	case onset == "g" && front:
 		onset = "gh"
-	case onset == "gi" && strings.HasPrefix(nucleus, "i"):
-		onset = "d" // "gi" + "i" would lose its vowel
+	case onset == "gi" && (strings.HasPrefix(nucleus, "i") || strings.HasPrefix(nucleus, "u")):
+		onset = "d" // "gi" + "i" loses its vowel, "giua" splits in two
 	case onset == "ng" && front:
 		onset = "ngh"
 	}
@@ -386,6 +390,8 @@ var digraphs = [][3]string{
 	{"mm", "m", "c"}, {"pp", "p", "c"}, {"rr", "r", "c"}, {"ff", "ph", "c"}, {"dd", "đ", "c"},
 	{"bb", "b", "c"}, {"gg", "g", "c"}, {"zz", "d", "c"}, {"tz", "ch", "c"},
 }
+
+var sayableClusters = setOf("tr", "br", "bl", "phr", "phl")
 
 var stops = setOf("b", "c", "đ", "g", "k", "p", "t", "ph", "th")
 

@@ -71,6 +71,13 @@ func TestNamesSpeakVietnamese(t *testing.T) {
 	for _, w := range fallbackSamples {
 		keys, texts = append(keys, "respell "+w), append(texts, respell(w))
 	}
+	// The rule-based respelling of every foreign name of the dictionary
+	// too: ~1,900 real names exercise the fallback's spelling rules.
+	for k := range foreignNames {
+		if isForeignWord(k) {
+			keys, texts = append(keys, "respell "+k), append(texts, respell(k))
+		}
+	}
 	bad := 0
 	for i, why := range espeakVerdicts(t, texts) {
 		if why != "" {
