@@ -193,6 +193,11 @@ func respell(w string) string {
 	if len(sylls) == 0 {
 		return w
 	}
+	// The unstressed English ending "-son", "-ton", "-don" is "-xơn",
+	// "-tơn", "-đơn" (Giôn xơn, Oa sinh tơn).
+	if n := len(sylls); n >= 2 && (sylls[n-1] == "xôn" || sylls[n-1] == "tôn" || sylls[n-1] == "đôn") {
+		sylls[n-1] = strings.TrimSuffix(sylls[n-1], "ôn") + "ơn"
+	}
 	sylls[0] = capitalize(sylls[0])
 	return strings.Join(sylls, " ")
 }
@@ -262,6 +267,19 @@ func syllable(onset, nucleus, coda string) string {
 	if onset == "qu" && strings.HasPrefix(nucleus, "i") {
 		nucleus = "y" + nucleus[1:] // "qui" has no vowel for the voice; Vietnamese writes "quy"
 	}
+	// Vietnamese writes /k/ and /ŋ/ after i and ê as "ch" and "nh"
+	// ("Xen tích", "Đao ninh"); an open "e" is "ê" ("Nê ru").
+	if strings.HasSuffix(nucleus, "i") || strings.HasSuffix(nucleus, "ê") {
+		switch coda {
+		case "c":
+			coda = "ch"
+		case "ng":
+			coda = "nh"
+		}
+	}
+	if nucleus == "e" && coda == "" {
+		nucleus = "ê"
+	}
 	// "ch" and "nh" close only a, ê and i in Vietnamese spelling.
 	if (coda == "ch" || coda == "nh") && !strings.HasSuffix(nucleus, "a") && !strings.HasSuffix(nucleus, "ê") && !strings.HasSuffix(nucleus, "i") {
 		coda = map[string]string{"ch": "c", "nh": "n"}[coda]
@@ -305,12 +323,22 @@ func respellUnits(w string) []lunit {
 		b.WriteRune(r)
 	}
 	s := b.String()
+	mc := strings.HasPrefix(s, "mc") && len(s) > 3 // "McCarthy" Mắc ca thi
+	if strings.HasSuffix(s, "land") && len(s) > 5 {
+		s = strings.TrimSuffix(s, "land") + "len" // "Scotland" Xcốt len
+	}
+	if mc {
+		s = s[2:]
+	}
 	// A silent final "e" after a consonant ("Mike", "Rose"), but not in
 	// short words ("Lee" keeps its vowel).
 	if len(s) > 3 && strings.HasSuffix(s, "e") && !strings.ContainsRune("aeiouy", rune(s[len(s)-2])) {
 		s = s[:len(s)-1]
 	}
 	var us []lunit
+	if mc {
+		us = append(us, lunit{"m", false}, lunit{"ă", true}, lunit{"c", false})
+	}
 	isV := func(c byte) bool { return strings.IndexByte("aeiouy", c) >= 0 }
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -337,8 +365,12 @@ func respellUnits(w string) []lunit {
 			continue
 		}
 		switch {
+		case c == 'h' && i > 0 && isV(s[i-1]) && !isV(next):
+			// silent after a vowel: "John", "Sarah"
 		case c == 'y' && (i == 0 && isV(next)):
 			us = append(us, lunit{"d", false})
+		case c == 'w' && (next == 'a' || next == 'e'):
+			us = append(us, lunit{"o", true}) // "Washington" Oa sinh tơn, "Wellington" Oen
 		case c == 'w' && isV(next):
 			us = append(us, lunit{"u", true})
 		case isV(c):
@@ -391,7 +423,7 @@ var digraphs = [][3]string{
 	{"bb", "b", "c"}, {"gg", "g", "c"}, {"zz", "d", "c"}, {"tz", "ch", "c"},
 }
 
-var sayableClusters = setOf("tr", "br", "bl", "phr", "phl")
+var sayableClusters = setOf("tr", "br", "bl", "phr", "phl", "xt", "xc", "xp")
 
 var stops = setOf("b", "c", "đ", "g", "k", "p", "t", "ph", "th")
 
