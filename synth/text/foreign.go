@@ -57,19 +57,23 @@ var vietSyllable = regexp.MustCompile(`^(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bc
 // letters a–z (and the accented letters of European languages that
 // Vietnamese does not use), and not a Vietnamese syllable.
 func isForeignWord(w string) bool {
-	if len(w) < 2 || !hasVowel(w) { // "Km", "Mr": abbreviations, not names
+	if len(w) < 2 {
 		return false
 	}
-	ascii := true
+	ascii, vowel := true, false
 	for _, r := range w {
 		switch {
 		case r < 0x80 && unicode.IsLetter(r):
+			vowel = vowel || strings.ContainsRune("aeiouyAEIOUY", r)
 		case r == '\'' || r == '’':
 		case foreignLetters[unicode.ToLower(r)] != "":
-			ascii = false
+			ascii, vowel = false, true
 		default:
 			return false
 		}
+	}
+	if !vowel { // "Km", "Mr": abbreviations, not names
+		return false
 	}
 	if !ascii {
 		return true
