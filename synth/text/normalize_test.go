@@ -291,3 +291,36 @@ func TestPreview(t *testing.T) {
 		}
 	}
 }
+
+// TestAbbreviationTable: the embedded table is large, its written variants
+// find their entry, and the ambiguous keys are left to the context rules.
+func TestAbbreviationTable(t *testing.T) {
+	if len(abbreviations) < 500 {
+		t.Errorf("abbreviations.tsv has %d entries, want hundreds", len(abbreviations))
+	}
+	for _, k := range []string{"ĐH", "TS", "CN", "ĐT", "CP", "tr"} {
+		if _, ok := abbreviations[k]; ok {
+			t.Errorf("ambiguous key %q has a fixed reading in abbreviations.tsv", k)
+		}
+	}
+	n := NewNormalizer(NormalizeOptions{})
+	for _, in := range []string{"KT-XH", "KT&XH", "KTXH"} {
+		if got := n.Normalize("tình hình " + in).Text; got != "tình hình kinh tế - xã hội" {
+			t.Errorf("%s: %q", in, got)
+		}
+	}
+	for in, want := range map[string]string{
+		"Bộ GD-ĐT":          "Bộ Giáo dục và Đào tạo",
+		"Sở LĐ-TB&XH":       "Sở Lao động, Thương binh và Xã hội",
+		"lực lượng TNXP":    "lực lượng thanh niên xung phong",
+		"thẻ BHYT":          "thẻ bảo hiểm y tế",
+		"BKS 30A-123.45":    "biển kiểm soát ba mươi a, một hai ba bốn năm",
+		"BKS công ty":       "ban kiểm soát công ty",
+		"CA tỉnh Nghệ An":   "Công an tỉnh Nghệ An",
+		"TAND Q.Bình Thạnh": "Tòa án nhân dân quận Bình Thạnh",
+	} {
+		if got := n.Normalize(in).Text; got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
