@@ -355,6 +355,9 @@ func (p *pass) perTail(j int, sepUnit, sepNoun string) (string, int) {
 		return sepNoun + " " + p.v.usd(), k + 1
 	}
 	if isLowerWord(w) && !p.isPunct(k+1, "/") {
+		if r, ok := foreignNames[w]; ok { // "USD/ounce"
+			w = r
+		}
 		return sepNoun + " " + w, k + 1
 	}
 	return "", j
