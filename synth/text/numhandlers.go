@@ -329,9 +329,12 @@ func (p *pass) dayMonthDotDash(i, end int, a, b string) bool {
 	if prevW == "từ" {
 		k := p.next(end - 1)
 		if w := strings.ToLower(p.text(k)); p.isWord(k) && (w == "đến" || w == "tới") {
+			if !p.isNum(p.next(k)) {
+				return false
+			}
 			_, mine, _ := p.chainAt(i)
 			nums, seps, _ := p.chainAt(p.next(k))
-			return p.isNum(p.next(k)) && len(nums) == 2 && seps[0] == mine[0] && validDay(nums[0]) && validMonth(nums[1])
+			return len(nums) == 2 && seps[0] == mine[0] && validDay(nums[0]) && validMonth(nums[1])
 		}
 	}
 	return false
