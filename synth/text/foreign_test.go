@@ -165,3 +165,16 @@ func TestLexiconOverridesBuiltIns(t *testing.T) {
 		t.Errorf("in another feed: %q, want %q", other.Text, want)
 	}
 }
+
+// TestForeignRulesInPreview: the preview tells a dictionary form from a
+// rule-based guess.
+func TestForeignRulesInPreview(t *testing.T) {
+	sp := NewNormalizer(NormalizeOptions{}).Normalize("Ông Putin gặp ông Szoboszlai.")
+	var rules []string
+	for _, c := range sp.Changes {
+		rules = append(rules, c.Original+"="+c.Rule)
+	}
+	if got := strings.Join(rules, " "); got != "Putin=transliteration Szoboszlai=respelling" {
+		t.Errorf("changes %s", got)
+	}
+}

@@ -522,13 +522,13 @@ func (p *pass) wordForm(i int) match {
 	}
 	if !isAllCaps(w) {
 		if isForeignWord(w) {
-			return match{i + 1, respell(w), "transliteration", 0}
+			return match{i + 1, respell(w), "respelling", 0}
 		}
 		return match{}
 	}
 	// A shouted foreign name is said as a word, not spelled ("ZUCKERBERG").
 	if !hasWordMarks(w) && (p.shouting && hasVowel(w) || isPronounceable(w)) && isForeignWord(w) {
-		return match{i + 1, respell(w), "transliteration", 0}
+		return match{i + 1, respell(w), "respelling", 0}
 	}
 	if hasWordMarks(w) || p.shouting && hasVowel(w) {
 		low := strings.ToLower(w)
