@@ -101,7 +101,7 @@ var adminLetters = map[string]string{"Q": "quận", "P": "phường", "H": "huy�
 
 // Keys read only in front of a number ("TT 29", "QL1A").
 var beforeNumber = map[string]string{"TT": "thông tư", "CT": "chỉ thị", "QL": "quốc lộ", "ĐT": "điện thoại", "Q": "quận",
-	"BKS": "biển kiểm soát", "Km": "ki lô mét", "KM": "ki lô mét"}
+	"BKS": "biển kiểm soát", "Km": "ki lô mét", "KM": "ki lô mét", "TL": "tỉnh lộ", "HĐ": "hợp đồng"}
 
 // Codes inside legal document numbers ("29/2024/TT-BGDĐT").
 var docCodeParts = map[string]string{
