@@ -684,18 +684,22 @@ func (p *pass) phone(i int) match {
 		total += len(g)
 	}
 	first := groups[0]
-	ctx := false
-	for _, w := range p.wordsBeforeLoose(i, 3) {
-		if phoneContext[w] || phoneContext[strings.ToUpper(w)] {
-			ctx = true
+	// Context words are looked up only for numbers whose shape alone does
+	// not decide: most numbers are not phones.
+	ctx := func() bool {
+		for _, w := range p.wordsBeforeLoose(i, 3) {
+			if phoneContext[w] || phoneContext[strings.ToUpper(w)] {
+				return true
+			}
 		}
+		return false
 	}
 	switch {
 	case lead != "" && total >= 7:
 	case t.text == "(" && total >= 8:
 	case first[0] == '0' && len(first) >= 3 && total >= 9 && total <= 11:
 	case (strings.HasPrefix(first, "1800") || strings.HasPrefix(first, "1900")) && total >= 8 && total <= 10:
-	case ctx && len(first) >= 3 && total >= 3 && total <= 12:
+	case len(first) >= 3 && total >= 3 && total <= 12 && ctx():
 	default:
 		return match{}
 	}

@@ -509,7 +509,7 @@ func (p *pass) wordForm(i int) match {
 	if utf8.RuneCountInString(w) == 1 && !strings.ContainsAny(w, "AEIOUƠƯÔÂĂÊ") && (p.isNum(i-1) || p.isNum(i+1) || p.isPunct(i+1, "-") && p.isNum(i+2)) {
 		return match{i + 1, spellLetters(w), "letters", 0}
 	}
-	if r, ok := wordLikeAcronyms[strings.ToUpper(w)]; ok && (isAllCaps(w) || isTitleCase(w)) {
+	if r, ok := wordLikeAcronym(w); ok {
 		return match{i + 1, r, "acronym", 0}
 	}
 	// A monarch's name before its regnal number keeps its written form
@@ -553,6 +553,25 @@ func (p *pass) regnalName(i int) bool {
 		}
 	}
 	return false
+}
+
+// wordLikeAcronym finds "NATO" or "Nato" in the list of acronyms said as
+// words. The keys are short and ASCII, so most capitalised Vietnamese words
+// are rejected before any case mapping.
+func wordLikeAcronym(w string) (string, bool) {
+	if len(w) > 10 {
+		return "", false
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] >= 0x80 {
+			return "", false
+		}
+	}
+	if !isAllCaps(w) && !isTitleCase(w) {
+		return "", false
+	}
+	r, ok := wordLikeAcronyms[strings.ToUpper(w)]
+	return r, ok
 }
 
 func firstRune(s string) rune {
