@@ -217,6 +217,10 @@ var romanKeywords = setOf("kỷ", "kỉ", "thứ", "chương", "phần", "mục"
 // Administrative units named after an office ("CA tỉnh", "UBND huyện").
 var adminWords = setOf("tỉnh", "huyện", "quận", "phường", "xã", "thành", "thị", "tp", "tp.")
 
+// Words of trade, industry and energy news: "BCT" there is Bộ Công
+// Thương, not Bộ Chính trị.
+var tradeWords = setOf("thương", "xuất", "nhập", "xăng", "dầu", "điện", "năng", "nghiệp", "giá")
+
 // Words that join the items of a list ("khóa X, XI và XII").
 var listWords = setOf("và", "đến", "tới", "hoặc", "hay")
 

@@ -42,7 +42,7 @@ var abbrevStarts = func() map[string]bool {
 	for k := range beforeNumber {
 		m[k] = true
 	}
-	for _, k := range []string{"ĐH", "TS", "CN", "ĐT", "CP", "đ", "tr", "Tr", "US", "CA"} {
+	for _, k := range []string{"ĐH", "TS", "CN", "ĐT", "CP", "đ", "tr", "Tr", "US", "CA", "BCT"} {
 		m[k] = true
 	}
 	return m
@@ -214,6 +214,20 @@ func (p *pass) contextAbbrev(i int) match {
 			m.end++
 		}
 		return m
+	case "BCT":
+		// Bộ Chính trị has members ("Ủy viên BCT"), Bộ Công Thương a
+		// minister and trade, energy and fuel in the news around it.
+		if prevW == "trưởng" || prevW == "bộ" {
+			return match{i + 1, "Bộ Công Thương", "abbreviation", 0}
+		}
+		if prevW != "viên" {
+			for _, t := range p.toks {
+				if t.kind == tkWord && tradeWords[strings.ToLower(t.text)] {
+					return match{i + 1, "Bộ Công Thương", "abbreviation", 0}
+				}
+			}
+		}
+		return match{i + 1, "Bộ Chính trị", "abbreviation", 0}
 	case "CA":
 		// "CA TP", "CA tỉnh Nghệ An", "CA Hà Nội": the police of a place.
 		if adminWords[strings.ToLower(nextText)] || p.isWord(nx) && isCapitalized(nextText) && !isAllCaps(nextText) || nextText == "TP" || nextText == "Q" || nextText == "P" {
