@@ -1,86 +1,98 @@
 package text
 
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+)
+
 // Dictionaries of the normalizer (docs/vietnamese-text.md §B.5–B.8). Keys
 // are matched case-sensitively, as whole tokens; "&", "-" and "." inside a
 // key are part of it ("GD&ĐT" never splits at "&").
 
-// abbreviations expand without context.
-var abbreviations = map[string]string{
-	"UBND": "Ủy ban nhân dân", "HĐND": "Hội đồng nhân dân", "UBMTTQ": "Ủy ban Mặt trận Tổ quốc",
-	"TP": "thành phố", "Tp": "thành phố", "TP.": "thành phố", "Tp.": "thành phố",
-	"TP.HCM": "Thành phố Hồ Chí Minh", "TPHCM": "Thành phố Hồ Chí Minh", "TP HCM": "Thành phố Hồ Chí Minh",
-	"Tp.HCM": "Thành phố Hồ Chí Minh", "TP. HCM": "Thành phố Hồ Chí Minh", "Tp HCM": "Thành phố Hồ Chí Minh",
-	"Tp. HCM": "Thành phố Hồ Chí Minh", "TP.Hồ Chí Minh": "Thành phố Hồ Chí Minh",
-	"HCM": "Hồ Chí Minh", "HN": "Hà Nội",
-	"TW": "Trung ương", "TƯ": "Trung ương", "T.Ư": "Trung ương", "T.W": "Trung ương",
-	"BCH TW": "Ban Chấp hành Trung ương", "BCHTW": "Ban Chấp hành Trung ương",
-	"BCH TƯ": "Ban Chấp hành Trung ương", "BCHTƯ": "Ban Chấp hành Trung ương", "BCH": "Ban Chấp hành",
-	"UBTVQH": "Ủy ban Thường vụ Quốc hội", "QH": "Quốc hội", "ĐBQH": "đại biểu Quốc hội",
-	"MTTQ": "Mặt trận Tổ quốc", "ĐCSVN": "Đảng Cộng sản Việt Nam", "ĐCS": "Đảng Cộng sản",
-	"TTXVN": "Thông tấn xã Việt Nam", "QĐND": "Quân đội nhân dân", "CAND": "Công an nhân dân",
-	"CSGT": "cảnh sát giao thông", "CSCĐ": "cảnh sát cơ động", "CSHS": "cảnh sát hình sự",
-	"TAND": "Tòa án nhân dân", "TANDTC": "Tòa án nhân dân tối cao",
-	"VKSND": "Viện Kiểm sát nhân dân", "VKSNDTC": "Viện Kiểm sát nhân dân tối cao",
-	"CQCSĐT": "Cơ quan Cảnh sát điều tra", "CQĐT": "cơ quan điều tra",
-	"THPT": "trung học phổ thông", "THCS": "trung học cơ sở",
-	"ĐHQG": "Đại học Quốc gia", "ĐHQGHN": "Đại học Quốc gia Hà Nội", "ĐHQG-HCM": "Đại học Quốc gia Thành phố Hồ Chí Minh",
-	"CĐ":    "cao đẳng",
-	"GD&ĐT": "Giáo dục và Đào tạo", "GDĐT": "Giáo dục và Đào tạo",
-	"KH&CN": "Khoa học và Công nghệ", "KHCN": "khoa học công nghệ",
-	"KH&ĐT": "Kế hoạch và Đầu tư", "KHĐT": "Kế hoạch và Đầu tư",
-	"NN&PTNT": "Nông nghiệp và Phát triển nông thôn", "NNPTNT": "Nông nghiệp và Phát triển nông thôn",
-	"NN&MT":    "Nông nghiệp và Môi trường",
-	"LĐ-TB&XH": "Lao động, Thương binh và Xã hội", "LĐTB&XH": "Lao động, Thương binh và Xã hội",
-	"LĐTBXH": "Lao động, Thương binh và Xã hội",
-	"TN&MT":  "Tài nguyên và Môi trường", "TNMT": "Tài nguyên và Môi trường",
-	"TT&TT": "Thông tin và Truyền thông", "TTTT": "Thông tin và Truyền thông",
-	"VH-TT&DL": "Văn hóa, Thể thao và Du lịch", "VHTT&DL": "Văn hóa, Thể thao và Du lịch",
-	"VHTTDL": "Văn hóa, Thể thao và Du lịch",
-	"GTVT":   "Giao thông vận tải", "NHNN": "Ngân hàng Nhà nước", "LHQ": "Liên hợp quốc",
-	"GS": "giáo sư", "PGS": "phó giáo sư", "ThS": "thạc sĩ", "Ths": "thạc sĩ", "Th.S": "thạc sĩ",
-	"TSKH": "tiến sĩ khoa học", "BS": "bác sĩ", "BSCKI": "bác sĩ chuyên khoa một",
-	"BSCKII": "bác sĩ chuyên khoa hai", "CKI": "chuyên khoa một", "CKII": "chuyên khoa hai",
-	"KS": "kỹ sư", "KTS": "kiến trúc sư", "LS": "luật sư", "NCS": "nghiên cứu sinh",
-	"Gs": "giáo sư", "Pgs": "phó giáo sư", "Bs": "bác sĩ", "Ts": "tiến sĩ",
-	"NSND": "Nghệ sĩ nhân dân", "NSƯT": "Nghệ sĩ ưu tú", "NGND": "Nhà giáo nhân dân", "NGƯT": "Nhà giáo ưu tú",
-	"AHLĐ": "Anh hùng Lao động", "AHLLVTND": "Anh hùng Lực lượng vũ trang nhân dân",
-	"HLV": "huấn luyện viên", "CLB": "câu lạc bộ", "VĐV": "vận động viên", "CĐV": "cổ động viên",
-	"BTC": "ban tổ chức", "BGK": "ban giám khảo", "ĐTQG": "đội tuyển quốc gia", "ĐTVN": "đội tuyển Việt Nam",
-	"BHXH": "bảo hiểm xã hội", "BHYT": "bảo hiểm y tế", "BHTN": "bảo hiểm thất nghiệp",
-	"PCCC": "phòng cháy chữa cháy", "CNCH": "cứu nạn cứu hộ",
-	"ATGT": "an toàn giao thông", "TNGT": "tai nạn giao thông", "ATTP": "an toàn thực phẩm",
-	"DN": "doanh nghiệp", "DNNN": "doanh nghiệp nhà nước", "CTCP": "công ty cổ phần",
-	"TNHH": "trách nhiệm hữu hạn", "HĐQT": "hội đồng quản trị", "TGĐ": "tổng giám đốc",
-	"PTGĐ": "phó tổng giám đốc", "GĐ": "giám đốc", "BĐS": "bất động sản", "TTCK": "thị trường chứng khoán",
-	"KT-XH": "kinh tế - xã hội", "KTXH": "kinh tế - xã hội",
-	"ĐBSCL": "Đồng bằng sông Cửu Long", "ĐBSH": "Đồng bằng sông Hồng",
-	"NĐ": "nghị định", "QĐ": "quyết định", "NQ": "nghị quyết", "TTg": "Thủ tướng",
-	"TX.": "thị xã", "TX": "thị xã", "TT.": "thị trấn", "KP.": "khu phố", "KP": "khu phố",
-	"v.v": "vân vân", "V.v": "vân vân",
-	"SĐT": "số điện thoại", "v/v": "về việc", "V/v": "về việc",
-	"TCN": "trước Công nguyên", "SCN": "sau Công nguyên",
-	"TNCS": "Thanh niên Cộng sản", "HSSV": "học sinh, sinh viên", "SV": "sinh viên", "HS": "học sinh",
-	"GV": "giáo viên", "UBKT": "Ủy ban Kiểm tra", "BBT": "Ban Bí thư", "TBT": "Tổng Bí thư",
-	"CTN": "Chủ tịch nước", "BQL": "ban quản lý", "BCĐ": "ban chỉ đạo",
-	"KCN": "khu công nghiệp", "KĐT": "khu đô thị", "CCN": "cụm công nghiệp",
-	"XHCN": "xã hội chủ nghĩa", "CHXHCN": "Cộng hòa xã hội chủ nghĩa",
-	"CNTT": "công nghệ thông tin", "KHKT": "khoa học kỹ thuật", "PV": "phóng viên", "BTV": "biên tập viên",
-	"ANTĐ": "An ninh Thủ đô", "CATP": "Công an thành phố", "BV": "bệnh viện", "BVĐK": "bệnh viện đa khoa",
-	"ĐHĐCĐ": "đại hội đồng cổ đông", "UBATGTQG": "Ủy ban An toàn giao thông Quốc gia",
-	"EU": "Liên minh châu Âu", "WHO": "Tổ chức Y tế Thế giới", "WTO": "Tổ chức Thương mại Thế giới",
-	"IMF": "Quỹ Tiền tệ Quốc tế", "WB": "Ngân hàng Thế giới", "ADB": "Ngân hàng Phát triển châu Á",
-	"AI": "ây ai", "VND": "đồng", "VNĐ": "đồng", "GD": "giáo dục",
-	"SEA Games": "Xi Ghêm", "SEA GAMES": "Xi Ghêm",
+// abbreviations expand without context; the data is abbreviations.tsv.
+var abbreviations = loadTSV(abbreviationsTSV, "abbreviations.tsv")
+
+//go:embed abbreviations.tsv
+var abbreviationsTSV string
+
+// abbrevVariants finds an abbreviation written with other separators than
+// its dictionary key ("KT&XH", "KTXH" for "KT-XH"): keys without spaces,
+// squeezed of "&", "-", "." and "/". A squeezed form two keys share with
+// different readings is left out.
+var abbrevVariants = func() map[string]string {
+	m := map[string]string{}
+	clash := map[string]bool{}
+	for k, v := range abbreviations {
+		if strings.Contains(k, " ") {
+			continue
+		}
+		sq := squeezeKey(k)
+		if old, ok := m[sq]; ok && old != v {
+			clash[sq] = true
+		}
+		m[sq] = v
+	}
+	for sq := range clash {
+		delete(m, sq)
+	}
+	return m
+}()
+
+func squeezeKey(k string) string {
+	if !strings.ContainsAny(k, "&-./") {
+		return k
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '&' || r == '-' || r == '.' || r == '/' {
+			return -1
+		}
+		return r
+	}, k)
 }
 
-// Parts of dotted title compounds ("PGS.TS.", "ThS.BS") and their readings.
+// loadTSV parses KEY<TAB>VALUE lines; blank lines and lines starting with
+// "#" are skipped. The files are embedded, so a malformed line or a
+// duplicate key is a programming error caught by any test.
+func loadTSV(data, name string) map[string]string {
+	m := map[string]string{}
+	for n, line := range strings.Split(data, "\n") {
+		line = strings.TrimRight(line, "\r")
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "\t")
+		if !ok || k == "" || strings.TrimSpace(v) == "" || strings.Contains(v, "\t") {
+			panic(fmt.Sprintf("%s:%d: want KEY<TAB>VALUE, got %q", name, n+1, line))
+		}
+		if _, dup := m[k]; dup {
+			panic(fmt.Sprintf("%s:%d: duplicate key %q", name, n+1, k))
+		}
+		m[k] = v
+	}
+	return m
+}
+
+// Parts of dotted title compounds ("PGS.TS.", "ThS.DS", "BS.CKI") and their
+// readings, keyed in upper case: compounds are written in any
+// capitalisation ("Ths.Bs"). Segmentation never ends a sentence after one.
 var titleReadings = map[string]string{
-	"GS": "giáo sư", "PGS": "phó giáo sư", "TS": "tiến sĩ", "ThS": "thạc sĩ", "Ths": "thạc sĩ",
-	"BS": "bác sĩ", "KS": "kỹ sư", "KTS": "kiến trúc sư", "TSKH": "tiến sĩ khoa học",
-	"NCS": "nghiên cứu sinh", "CKI": "chuyên khoa một", "CKII": "chuyên khoa hai",
-	"BSCKI": "bác sĩ chuyên khoa một", "BSCKII": "bác sĩ chuyên khoa hai",
-	"Gs": "giáo sư", "Pgs": "phó giáo sư", "Ts": "tiến sĩ", "Bs": "bác sĩ", "LS": "luật sư",
-	"NSND": "Nghệ sĩ nhân dân", "NSƯT": "Nghệ sĩ ưu tú",
+	"GS": "giáo sư", "PGS": "phó giáo sư", "TS": "tiến sĩ", "THS": "thạc sĩ", "TSKH": "tiến sĩ khoa học",
+	"BS": "bác sĩ", "KS": "kỹ sư", "KTS": "kiến trúc sư", "NCS": "nghiên cứu sinh", "LS": "luật sư",
+	"DS": "dược sĩ", "CN": "cử nhân", "ĐD": "điều dưỡng", "CKI": "chuyên khoa một", "CKII": "chuyên khoa hai",
+	"BSCKI": "bác sĩ chuyên khoa một", "BSCKII": "bác sĩ chuyên khoa hai", "BSNT": "bác sĩ nội trú",
+	"DSCKI": "dược sĩ chuyên khoa một", "DSCKII": "dược sĩ chuyên khoa hai", "BSCK": "bác sĩ chuyên khoa",
+	"NSND": "Nghệ sĩ nhân dân", "NSƯT": "Nghệ sĩ ưu tú", "NGND": "Nhà giáo nhân dân", "NGƯT": "Nhà giáo ưu tú",
+	"TTND": "Thầy thuốc nhân dân", "TTƯT": "Thầy thuốc ưu tú", "KTV": "kỹ thuật viên",
+}
+
+// titleReading reads one part of a title compound, in any capitalisation.
+func titleReading(w string) (string, bool) {
+	if len(w) > 8 {
+		return "", false
+	}
+	r, ok := titleReadings[strings.ToUpper(w)]
+	return r, ok
 }
 
 // Single-letter administrative abbreviations, expanded only as "Q. 1",
@@ -88,7 +100,8 @@ var titleReadings = map[string]string{
 var adminLetters = map[string]string{"Q": "quận", "P": "phường", "H": "huyện", "X": "xã"}
 
 // Keys read only in front of a number ("TT 29", "QL1A").
-var beforeNumber = map[string]string{"TT": "thông tư", "CT": "chỉ thị", "QL": "quốc lộ", "ĐT": "điện thoại", "Q": "quận"}
+var beforeNumber = map[string]string{"TT": "thông tư", "CT": "chỉ thị", "QL": "quốc lộ", "ĐT": "điện thoại", "Q": "quận",
+	"BKS": "biển kiểm soát", "Km": "ki lô mét", "KM": "ki lô mét", "TL": "tỉnh lộ", "HĐ": "hợp đồng"}
 
 // Codes inside legal document numbers ("29/2024/TT-BGDĐT").
 var docCodeParts = map[string]string{
@@ -107,14 +120,8 @@ var wordLikeAcronyms = map[string]string{
 	"NATO": "Na tô", "ASEAN": "A xê an", "APEC": "A pếch", "OPEC": "Ô pếch", "UNESCO": "U nét xcô",
 	"FIFA": "Phi pha", "NASA": "Na sa", "COVID": "Cô vít", "UNICEF": "U ni xép", "UEFA": "U ê pha",
 	"SARS": "Sát", "AIDS": "Ết", "INTERPOL": "In tơ pôn", "ASIAD": "A xi át",
-}
-
-// Foreign names and brands respelled for a Vietnamese voice (§B.8 option a).
-var respellings = map[string]string{
-	"Reuters": "Roi tơ", "Washington": "Oa sinh tơn", "Putin": "Pu tin", "iPhone": "ai phôn",
-	"iPad": "ai pát", "Facebook": "Phây búc", "Google": "Gu gồ", "YouTube": "Diu túp",
-	"Youtube": "Diu túp", "TikTok": "Tích tốc", "Moscow": "Mát xcơ va", "Ukraine": "U crai na",
-	"London": "Luân Đôn", "Paris": "Pa ri", "Microsoft": "Mai crô xốp", "Apple": "Áp pồ",
+	"VIP": "Víp", "SIM": "Sim", "LED": "Lét", "ASEM": "A xem", "IATA": "I a ta", "ICAO": "I ca o",
+	"MERS": "Mơ", "ISIS": "I xít", "NASDAQ": "Nát đác", "SEAMEO": "Xi mê ô", "ASEANAPOL": "A xê a na pôn",
 }
 
 // Letter names used when an acronym is spelled (§B.8).
@@ -169,6 +176,31 @@ var noDayPrefix = setOf("ngày", "mùng", "mồng", "hôm", "sáng", "trưa", "c
 var dateContext = setOf("ngày", "mùng", "mồng", "hôm", "sáng", "trưa", "chiều", "tối", "đêm", "khuya",
 	"rạng", "từ", "đến", "tới", "vào", "lễ", "dịp", "nay", "qua", "mai", "trước", "sau", "hạn", "kể")
 
+// Words after which "9-4" and "15.10" are a day and month, not a range or
+// a decimal: day words and times of day (§B.4).
+var dayMonthContext = setOf("ngày", "mùng", "mồng", "hôm", "sáng", "trưa", "chiều", "tối", "đêm", "khuya", "rạng",
+	"lễ", "dịp", "niệm", "tết")
+
+// Words that count what a range before them measures ("9-10 giờ").
+var counterWords = setOf("giờ", "tiếng", "phút", "giây", "ngày", "tuần", "tháng", "năm", "độ", "người",
+	"lần", "ca", "vụ", "triệu", "tỷ", "nghìn", "ngàn", "trăm", "chục", "tuổi", "cm", "km", "m", "kg")
+
+// Words after "năm" that make it "the year" ("9-4 năm nay"), not a count.
+var yearDeictics = setOf("nay", "ngoái", "trước", "sau", "tới", "qua", "này", "đó", "ấy")
+
+// Nouns that name a place or body after which a day and month is part of
+// the name ("công viên 30/4", "đường 3-2"): a date read without "ngày".
+var nameHeads = setOf("đường", "phố", "viên", "cầu", "trường", "sân", "chợ", "bến", "cảng", "cung", "hồ",
+	"ga", "khu", "giải", "cúp", "cup", "đoàn", "viện", "đài", "tháp", "xưởng")
+
+// Words before "18k" that make the k karat.
+var goldWords = setOf("vàng", "karat", "kara", "nhẫn", "trang", "sức", "kim", "hoàn")
+
+// Words before "5K" that make the capital K a letter: slogans, screens,
+// races.
+var letterKWords = setOf("điệp", "hình", "giải", "video", "tivi", "TV", "chuẩn", "thức", "chạy", "ly", "phim",
+	"camera", "khẩu", "hiệu", "nét")
+
 // Words that make a d/m an address ("số 12/3", "ngõ 5/12").
 var addressContext = setOf("số", "ngõ", "hẻm", "ngách", "kiệt", "nhà", "lô", "căn", "phòng")
 
@@ -181,6 +213,16 @@ var timeContext = setOf("lúc", "từ", "đến", "tới", "sáng", "chiều", "
 var romanKeywords = setOf("kỷ", "kỉ", "thứ", "chương", "phần", "mục", "đoạn", "năm", "khoản", "lục",
 	"khóa", "khoá", "số", "điều", "bài", "khối", "quý", "hội", "họp", "đoàn", "chiến", "khu",
 	"tập", "kỳ", "kì", "lần", "giai", "vòng", "cấp", "hạng", "quyển", "tiết")
+
+// Administrative units named after an office ("CA tỉnh", "UBND huyện").
+var adminWords = setOf("tỉnh", "huyện", "quận", "phường", "xã", "thành", "thị", "tp", "tp.")
+
+// Words of trade, industry and energy news: "BCT" there is Bộ Công
+// Thương, not Bộ Chính trị.
+var tradeWords = setOf("thương", "xuất", "nhập", "xăng", "dầu", "điện", "năng", "nghiệp", "giá")
+
+// Words that join the items of a list ("khóa X, XI và XII").
+var listWords = setOf("và", "đến", "tới", "hoặc", "hay")
 
 // Titles that make "Charles III" a regnal number ("đệ tam").
 var regnalTitles = setOf("vua", "hoàng", "giáo", "vương", "nữ", "quốc", "thân", "công", "tử")
@@ -195,4 +237,5 @@ var datelineSources = []string{
 	"TTO", "VOV.VN", "VOV", "VTV.vn", "VTV.VN", "VTV", "TTXVN", "ANTĐ", "VTC News", "VnExpress",
 	"Dân trí", "Zing", "VietNamNet", "SGGP", "SGGPO", "PLO", "NLĐO", "GDVN", "TPO", "CAND", "QĐND",
 	"VTC", "Infonet", "VnMedia", "Kinhtedothi", "Ngày Nay", "VOV.vn", "TN", "VNA", "TTXVN/Vietnam+",
+	"HTV", "NLĐ", "THVN",
 }

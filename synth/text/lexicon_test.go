@@ -57,7 +57,7 @@ func TestLexiconApplies(t *testing.T) {
 	}{
 		{"Điện KREMLIN và điện kremlin", "Điện Crem lanh và điện Crem lanh", []string{"kremlin"}},
 		{"Tổng thống Vladimir Putin và ông Putin", "Tổng thống Vla đi mia Pu tin và ông Pu tin", []string{"vputin", "putin"}},
-		{"Putinism không khớp", "Putinism không khớp", nil},
+		{"Putinism không khớp", "Pu ti nít không khớp", nil}, // the built-in respelling, not the rule
 		{"AI thay đổi, ai cũng biết", "trí tuệ nhân tạo thay đổi, ai cũng biết", []string{"ai"}},
 		{"UBND tỉnh", "ủy ban tỉnh", []string{"ubnd"}},
 		{"vì hòa bình", "vì hòa bình", []string{"hoabinh"}},

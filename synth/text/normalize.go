@@ -95,7 +95,7 @@ type replacement struct {
 
 func (n *Normalizer) normalize(sentence string, kind BlockKind) Spoken {
 	c := cleanRunes(sentence, false)
-	p := &pass{v: n.v, rs: c.runes}
+	p := &pass{v: n.v, rs: c.runes, lastRoman: -1, lastDate: -1}
 	p.tokenize()
 	p.stripDateline()
 	p.applyLexicon(n.lexicon)
@@ -140,6 +140,8 @@ type pass struct {
 	// a number or a symbol other than a quote or dash.
 	firstSolid   int
 	firstWordIdx int
+	lastRoman    int // token index of the last Roman numeral read, or -1
+	lastDate     int // token index where the last date read ends, or -1
 }
 
 // tokenize splits the cleaned text into spaces, words (letters and marks,

@@ -132,7 +132,7 @@ func TestNormalizeRules(t *testing.T) {
 		{"5km-10km", "năm ki lô mét đến mười ki lô mét"},
 		{"U.23 Việt Nam", "U hai mươi ba Việt Nam"},
 		{"Mở cửa T2-T6, nghỉ T7, CN.", "Mở cửa thứ hai đến thứ sáu, nghỉ thứ bảy, Chủ nhật."},
-		{"T2", "T hai"},
+		{"T2", "tê hai"},
 		{"(-5 độ)", "âm năm độ"},
 		{"90+3′", "chín mươi cộng ba phút"},
 	}
@@ -170,7 +170,7 @@ func TestNormalizeDatelineAndCapitals(t *testing.T) {
 		kind     BlockKind
 		in, want string
 	}{
-		{KindLead, "(Ngày Nay) - Nhà lãnh đạo Kim Jong Un phát biểu.", "Nhà lãnh đạo Kim Jong Un phát biểu."},
+		{KindLead, "(Ngày Nay) - Nhà lãnh đạo Kim Jong Un phát biểu.", "Nhà lãnh đạo Kim Châng Un phát biểu."},
 		{KindLead, "TTO - Sáng 25/11, UBND TP Hà Nội họp.", "Sáng hai mươi lăm tháng mười một, Ủy ban nhân dân thành phố Hà Nội họp."},
 		{KindLead, "VOV.VN - Hôm nay trời nắng.", "Hôm nay trời nắng."},
 		{KindLead, "(PLO)- Giá xăng giảm.", "Giá xăng giảm."},
@@ -288,6 +288,39 @@ func TestPreview(t *testing.T) {
 		}
 		if p.Changes == nil {
 			t.Errorf("row %d: Changes must be an empty list, not null, for JSON", i)
+		}
+	}
+}
+
+// TestAbbreviationTable: the embedded table is large, its written variants
+// find their entry, and the ambiguous keys are left to the context rules.
+func TestAbbreviationTable(t *testing.T) {
+	if len(abbreviations) < 500 {
+		t.Errorf("abbreviations.tsv has %d entries, want hundreds", len(abbreviations))
+	}
+	for _, k := range []string{"ĐH", "TS", "CN", "ĐT", "CP", "tr", "BCT", "CA"} {
+		if _, ok := abbreviations[k]; ok {
+			t.Errorf("ambiguous key %q has a fixed reading in abbreviations.tsv", k)
+		}
+	}
+	n := NewNormalizer(NormalizeOptions{})
+	for _, in := range []string{"KT-XH", "KT&XH", "KTXH"} {
+		if got := n.Normalize("tình hình " + in).Text; got != "tình hình kinh tế - xã hội" {
+			t.Errorf("%s: %q", in, got)
+		}
+	}
+	for in, want := range map[string]string{
+		"Bộ GD-ĐT":          "Bộ Giáo dục và Đào tạo",
+		"Sở LĐ-TB&XH":       "Sở Lao động, Thương binh và Xã hội",
+		"lực lượng TNXP":    "lực lượng thanh niên xung phong",
+		"thẻ BHYT":          "thẻ bảo hiểm y tế",
+		"BKS 30A-123.45":    "biển kiểm soát ba mươi a, một hai ba bốn năm",
+		"BKS công ty":       "ban kiểm soát công ty",
+		"CA tỉnh Nghệ An":   "Công an tỉnh Nghệ An",
+		"TAND Q.Bình Thạnh": "Tòa án nhân dân quận Bình Thạnh",
+	} {
+		if got := n.Normalize(in).Text; got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 // Handlers that start at a digit run, most specific first (§B.1).
 var numberHandlers = [...]func(*pass, int) match{
+	(*pass).plate,
 	(*pass).phone,
 	(*pass).docCode,
 	(*pass).date,
@@ -18,6 +19,9 @@ var numberHandlers = [...]func(*pass, int) match{
 func (p *pass) atNumber(i int) match {
 	for _, h := range numberHandlers {
 		if m := h(p, i); m.end > i {
+			if m.rule == "date" {
+				p.lastDate = m.end - 1
+			}
 			return m
 		}
 	}
@@ -210,7 +214,7 @@ func validMonth(m string) bool {
 func validYear(y string) bool { return len(y) == 4 && y[0] != '0' }
 
 func (p *pass) dayPrefix(i int) string {
-	if p.v.NoDayWord || noDayPrefix[p.prevWord(i)] || p.prevWord(i) == "" && p.isPunct(p.prev(i), "-") {
+	if p.v.NoDayWord || noDayPrefix[p.prevWord(i)] || p.prevWord(i) == "" && p.isPunct(p.prev(i), "-") || p.inName(i) {
 		return ""
 	}
 	return "ngày "
@@ -281,6 +285,9 @@ func (p *pass) date(i int) match {
 		}
 		return p.slashPair(i, end, a, b)
 	case '.':
+		if p.dayMonthDotDash(i, end, a, b) {
+			return match{end, p.dayPrefix(i) + p.dayMonth(a, b), "date", 0}
+		}
 		if validMonth(a) && validYear(b) && (strings.HasPrefix(b, "19") || strings.HasPrefix(b, "20")) && !strings.HasPrefix(a, "0") || prevW == "tháng" && validMonth(a) && validYear(b) {
 			if prevW == "tháng" {
 				return match{end, p.monthOf(a) + " " + p.yearOf(b), "date", 0}
@@ -288,11 +295,112 @@ func (p *pass) date(i int) match {
 			return match{end, "tháng " + p.monthOf(a) + " " + p.yearOf(b), "date", 0}
 		}
 	case '-':
+		if p.dayMonthDotDash(i, end, a, b) {
+			return match{end, p.dayPrefix(i) + p.dayMonth(a, b), "date", 0}
+		}
 		if prevW == "tháng" && validMonth(a) && validYear(b) {
 			return match{end, p.monthOf(a) + " " + p.yearOf(b), "date", 0}
 		}
 	}
 	return match{}
+}
+
+// dayMonthDotDash decides whether "9-4" or "15.10" is a day and month:
+// only after a day word or a time of day ("chiều 9-4", "ngày 21.3"), or in
+// a place name ("đường 3-2"), never before a quantity ("sáng 2.5 triệu")
+// nor in a match report ("thắng Chelsea 2-1").
+// Without that context the dash is a range and the dot a decimal.
+func (p *pass) dayMonthDotDash(i, end int, a, b string) bool {
+	if !validDay(a) || !validMonth(b) || p.quantityFollows(end) || p.isNum(p.next(end-1)) || p.scoreContext(i) {
+		return false
+	}
+	// "sáng 9-10 giờ", "chiều 2-3 tiếng": a range of hours, not a date.
+	if k := p.next(end - 1); p.isWord(k) {
+		w := strings.ToLower(p.toks[k].text)
+		if counterWords[w] && !(w == "năm" && (p.isNum(p.next(k)) || yearDeictics[strings.ToLower(p.nextWord(k))])) {
+			return false
+		}
+	}
+	prevW := p.prevWord(i)
+	if p.dayWordBefore(i) || nameHeads[prevW] || p.dateListContext(i) {
+		return true
+	}
+	// "từ 9-4 đến 15-4": a span between two dates.
+	if prevW == "từ" {
+		k := p.next(end - 1)
+		if w := strings.ToLower(p.text(k)); p.isWord(k) && (w == "đến" || w == "tới") {
+			if !p.isNum(p.next(k)) {
+				return false
+			}
+			_, mine, _ := p.chainAt(i)
+			nums, seps, _ := p.chainAt(p.next(k))
+			return len(nums) == 2 && seps[0] == mine[0] && validDay(nums[0]) && validMonth(nums[1])
+		}
+	}
+	return false
+}
+
+// dayWordBefore reports a day word or time of day just before token i,
+// also through "nay", "qua", "mai" and an opening bracket: "chiều 9-4",
+// "sáng nay (15.10)", "hôm qua 27-8".
+func (p *pass) dayWordBefore(i int) bool {
+	j := p.prev(i)
+	if p.isPunct(j, "(") {
+		j = p.prev(j)
+	}
+	if !p.isWord(j) {
+		return false
+	}
+	w := strings.ToLower(p.toks[j].text)
+	if dayMonthContext[w] {
+		return true
+	}
+	if w == "nay" || w == "qua" || w == "mai" {
+		k := p.prev(j)
+		return p.isWord(k) && dayMonthContext[strings.ToLower(p.toks[k].text)]
+	}
+	return false
+}
+
+// dateListContext reports a day and month that continue a date or a list
+// of days: "ngày 12 và 13-5", "từ 9-4 đến 15-4", "ngày 2, 3 và 4/9".
+func (p *pass) dateListContext(i int) bool {
+	pj := p.prev(i)
+	if !p.isPunct(pj, ",") && !(p.isWord(pj) && listWords[strings.ToLower(p.toks[pj].text)]) {
+		return false
+	}
+	k := p.prev(pj)
+	if k >= 0 && k == p.lastDate {
+		return true
+	}
+	// Walk back over the listed days to the word that introduced them.
+	for steps := 0; steps < 8 && p.isNum(k) && validDay(p.toks[k].text); steps++ {
+		b := p.prev(k)
+		if p.isWord(b) && dayMonthContext[strings.ToLower(p.toks[b].text)] {
+			return true
+		}
+		if !p.isPunct(b, ",") && !(p.isWord(b) && listWords[strings.ToLower(p.toks[b].text)]) {
+			return false
+		}
+		k = p.prev(b)
+	}
+	return false
+}
+
+// inName reports that the number at token i follows a place or institution
+// noun or a capitalised word inside the sentence ("công viên 30/4",
+// "Trường 19-5"), where a day and month name the place: read without
+// "ngày".
+func (p *pass) inName(i int) bool {
+	j := p.prev(i)
+	if !p.isWord(j) {
+		return false
+	}
+	w := p.toks[j].text
+	if nameHeads[strings.ToLower(w)] {
+		return true
+	}
+	return j != p.firstWordIdx && isCapitalized(w) && !isAllCaps(w) && !noDayPrefix[strings.ToLower(w)] && !dateContext[strings.ToLower(w)]
 }
 
 func less(a, b string) bool {
@@ -314,7 +422,7 @@ func (p *pass) slashPair(i, end int, a, b string) match {
 		return match{end, p.plainOrDigits(a) + " trên " + p.plainOrDigits(b), "address", 0}
 	case a == "24" && b == "7":
 		return match{end, p.v.cardinal(a) + " trên " + p.v.cardinal(b), "idiom", 0}
-	case dm && (dateContext[prevW] || nextW == "năm" || nextW == "tới" || nextW == "này" || nextW == "vừa" || p.hasDate):
+	case dm && (dateContext[prevW] || p.dayWordBefore(i) || p.inName(i) || p.dateListContext(i) || nextW == "năm" || nextW == "tới" || nextW == "này" || nextW == "vừa" || p.hasDate):
 		return match{end, p.dayPrefix(i) + p.dayMonth(a, b), "date", 0}
 	case x < y && (y <= 20 || y == 100 || y == 1000):
 		return match{end, p.v.cardinal(a) + " phần " + p.denominator(b), "fraction", 0}
@@ -427,7 +535,7 @@ func (p *pass) scoreContext(i int) bool {
 	ws := p.wordsBeforeLoose(i, 8)
 	for k, w := range ws {
 		switch w {
-		case "thắng", "thua", "hòa", "hoà", "gỡ", "dẫn":
+		case "thắng", "thua", "hòa", "hoà", "gỡ", "dẫn", "bại":
 			return true
 		case "số":
 			if k+1 < len(ws) && (ws[k+1] == "tỷ" || ws[k+1] == "tỉ") {
@@ -440,6 +548,14 @@ func (p *pass) scoreContext(i int) bool {
 		}
 	}
 	return false
+}
+
+// betweenTeams reports a result written between two names, "Đà Nẵng 1-0
+// HAGL", the way results are listed.
+func (p *pass) betweenTeams(i, end int) bool {
+	pj, nj := p.prev(i), p.next(end-1)
+	return pj == i-2 && nj == end+1 && p.isWord(pj) && p.isWord(nj) &&
+		isCapitalized(p.toks[pj].text) && isCapitalized(p.toks[nj].text) && pj != p.firstWordIdx
 }
 
 // wordsBeforeLoose is wordsBefore that steps over commas and colons.
@@ -470,7 +586,7 @@ func (p *pass) score(i int) match {
 		return match{end, spellDigits(strings.Join(nums, "")), "score", 0}
 	}
 	colon := p.isPunct(i+1, ":") && p.isNum(i+2)
-	if !(len(nums) == 2 && seps[0] == '-' || colon) || !p.scoreContext(i) {
+	if !(len(nums) == 2 && seps[0] == '-' || colon) || !p.scoreContext(i) && !p.betweenTeams(i, end) {
 		return match{}
 	}
 	if colon {
@@ -550,10 +666,14 @@ func (p *pass) phone(i int) match {
 			break
 		}
 		g := p.toks[j+1].text
-		if len(g) < 2 || len(g) > 4 {
+		if len(g) < 2 || len(g) > 8 || len(g) > 4 && !(len(groups) == 1 && groups[0][0] == '0') {
 			break
 		}
-		groups = append(groups, g)
+		if len(g) > 4 { // "(0236) 3822999": the subscriber number unbroken after an area code
+			groups = append(groups, splitSubscriber(g)...)
+		} else {
+			groups = append(groups, g)
+		}
 		j += 2
 	}
 	if len(groups) == 0 || p.isWord(j) || p.isNum(j) || p.isPunct(j, ",") && p.isNum(j+1) {
@@ -564,18 +684,22 @@ func (p *pass) phone(i int) match {
 		total += len(g)
 	}
 	first := groups[0]
-	ctx := false
-	for _, w := range p.wordsBeforeLoose(i, 3) {
-		if phoneContext[w] || phoneContext[strings.ToUpper(w)] {
-			ctx = true
+	// Context words are looked up only for numbers whose shape alone does
+	// not decide: most numbers are not phones.
+	ctx := func() bool {
+		for _, w := range p.wordsBeforeLoose(i, 3) {
+			if phoneContext[w] || phoneContext[strings.ToUpper(w)] {
+				return true
+			}
 		}
+		return false
 	}
 	switch {
 	case lead != "" && total >= 7:
 	case t.text == "(" && total >= 8:
 	case first[0] == '0' && len(first) >= 3 && total >= 9 && total <= 11:
 	case (strings.HasPrefix(first, "1800") || strings.HasPrefix(first, "1900")) && total >= 8 && total <= 10:
-	case ctx && len(first) >= 3 && total >= 3 && total <= 12:
+	case len(first) >= 3 && total >= 3 && total <= 12 && ctx():
 	default:
 		return match{}
 	}
@@ -590,6 +714,55 @@ func (p *pass) phone(i int) match {
 		parts = append(parts, spellDigits(g))
 	}
 	return match{j, strings.Join(parts, ", "), "phone", 0}
+}
+
+// splitSubscriber groups a subscriber number written in one piece after
+// its area code: 3-3, 3-4 or 4-4 digits.
+func splitSubscriber(d string) []string {
+	k := len(d) / 2
+	return []string{d[:k], d[k:]}
+}
+
+// plate reads a vehicle registration plate, "30A-123.45" or
+// "51F1-12345": the province number, the series by letter names, then the
+// serial digit by digit.
+func (p *pass) plate(i int) match {
+	prov := p.toks[i].text
+	if len(prov) != 2 || p.isWord(i-1) || p.isPunct(i-1, "-") || p.isPunct(i-1, ".") || !p.isWord(i+1) {
+		return match{}
+	}
+	series := p.toks[i+1].text
+	if len(series) > 2 || !isAllCapsLetters(series) {
+		return match{}
+	}
+	j := i + 2
+	say := p.v.cardinal(prov) + " " + spellLetters(series)
+	if p.isNum(j) && len(p.toks[j].text) == 1 {
+		say += " " + spellDigits(p.toks[j].text)
+		j++
+	}
+	if !(p.isPunct(j, "-") || p.isPunct(j, "–")) || !p.isNum(j+1) {
+		return match{}
+	}
+	serial := p.toks[j+1].text
+	end := j + 2
+	if len(serial) == 3 && p.isPunct(end, ".") && p.isNum(end+1) && len(p.toks[end+1].text) == 2 {
+		serial += p.toks[end+1].text
+		end += 2
+	}
+	if len(serial) < 4 || len(serial) > 5 || p.isWord(end) || p.isNum(end) {
+		return match{}
+	}
+	return match{end, say + ", " + spellDigits(serial), "plate", 0}
+}
+
+func isAllCapsLetters(w string) bool {
+	for _, r := range w {
+		if r > 0x7F || r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return w != ""
 }
 
 // splitPhone groups an unbroken phone number the way it is usually said:

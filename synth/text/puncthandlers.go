@@ -1,6 +1,9 @@
 package text
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Symbols read as words (§B.8).
 var symbolWords = map[string]string{
@@ -81,6 +84,11 @@ func (p *pass) atPunct(i int) match {
 	case s == "." && p.isWord(i-1) && p.isNum(i+1) && utf8.RuneCountInString(p.toks[i-1].text) == 1:
 		return match{i + 1, "", "symbol", 0} // "U.23"
 	case s == "/":
+		if p.isWord(i-1) && p.afterAmount(i-1) || p.isPunct(i-1, "%") {
+			if say, end := p.perTail(i, "trên", "một"); end > i {
+				return match{end, say, "unit", 0}
+			}
+		}
 		if p.isWord(i-1) && p.isWord(i+1) {
 			return match{i + 1, "", "symbol", 0}
 		}
@@ -127,6 +135,9 @@ func (p *pass) openParen(i int) match {
 		}
 		return match{end: end, rule: "punctuation"}
 	}
+	if m := p.echoedAcronym(i); m.end > i {
+		return m
+	}
 	if p.leading(i) || !p.isSpace(i-1) {
 		return match{i + 1, "", "punctuation", 0}
 	}
@@ -135,6 +146,24 @@ func (p *pass) openParen(i int) match {
 		return match{i + 1, "", "punctuation", 0}
 	}
 	return match{end: i + 1, say: ", ", rule: "punctuation", back: 1}
+}
+
+// echoedAcronym drops an acronym in brackets right after the words it
+// stands for, which would otherwise be said twice: "Tổ chức Y tế Thế giới
+// (WHO)", "an toàn giao thông (ATGT)".
+func (p *pass) echoedAcronym(i int) match {
+	if !p.isWord(i+1) || !p.isPunct(i+2, ")") || !p.isSpace(i-1) || p.toks[i+1].fixed {
+		return match{}
+	}
+	exp, ok := abbreviations[p.toks[i+1].text]
+	if !ok {
+		return match{}
+	}
+	before := strings.ToLower(strings.TrimSpace(p.str[:p.byteAt[p.toks[i].s]]))
+	if !strings.HasSuffix(before, strings.ToLower(exp)) {
+		return match{}
+	}
+	return match{i + 3, "", "abbreviation", 1}
 }
 
 // sign reads "-7" as "âm bảy" when the dash starts a number: after a
@@ -157,9 +186,13 @@ func (p *pass) dash(i int) match {
 	if p.leading(i) {
 		return p.silence(i)
 	}
+	// A space on one side only ("từ 2 -4") is a typo for a range, not a sign.
 	if pj, nj := p.prev(i), p.next(i); p.isNum(nj) && (p.isNum(pj) || p.isPunct(pj, "%") || p.afterAmount(pj) && p.isWord(pj)) &&
-		p.isSpace(i-1) == p.isSpace(i+1) {
+		(p.isSpace(i-1) == p.isSpace(i+1) || p.isNum(pj) && p.isNum(i+1)) {
 		return match{i + 1, "đến", "range", 0}
+	}
+	if nj := p.next(i); p.lastRoman >= 0 && p.lastRoman == p.prev(i) && p.isWord(nj) && isRomanWord(p.toks[nj].text) {
+		return match{i + 1, "đến", "range", 0} // "thế kỷ XIX-XX"
 	}
 	if p.tdays >= 2 && p.text(i-2) == "T" && p.isNum(i-1) && p.text(i+1) == "T" && p.isNum(i+2) {
 		return match{i + 1, "đến", "range", 0} // "T2-T6"

@@ -53,12 +53,6 @@ var prefixAbbrevs = setOf(
 	"St", "Mr", "Mrs", "Ms", "Dr", "Prof", "No", "tr", "Ng", "Th", "Mt", "Gen", "Sen",
 )
 
-// Parts of academic-title compounds such as PGS.TS or ThS.BS.
-var titleParts = setOf(
-	"GS", "PGS", "TS", "ThS", "Ths", "Th", "S", "BS", "KS", "KTS", "TSKH", "NCS",
-	"CKI", "CKII", "BSCKI", "BSCKII", "Gs", "Pgs", "Ts", "Bs", "NSND", "NSƯT", "LS",
-)
-
 // Abbreviations that may end a sentence (§A.4 class B).
 var suffixAbbrevs = setOf("v.v", "etc", "Inc", "Ltd", "Co", "Corp", "Jr", "Sr", "TCN", "SCN", "đ", "vv")
 
@@ -184,7 +178,7 @@ func isBoundary(rs []rune, sentStart, runStart, runEnd, after int) bool {
 	prev, prevStart := tokenBefore(rs, sentStart, runStart)
 	if singleDot && prev != "" {
 		switch {
-		case prefixAbbrevs[prev] || isTitleCompound(prev): // R4
+		case prefixAbbrevs[prev] || isTitleCompound(prev) || isTitleWord(prev): // R4
 			return false
 		case suffixAbbrevs[prev]: // R5
 			return unicode.IsUpper(next) || isOpener(next)
@@ -225,6 +219,14 @@ func missingSpace(rs []rune, dot int) bool {
 	b := dot + 1
 	for b < len(rs) && !unicode.IsSpace(rs[b]) {
 		b++
+	}
+	// A title compound written without spaces ("Ths.Bs", "ThS.DS").
+	w := dot
+	for w > a && unicode.IsLetter(rs[w-1]) {
+		w--
+	}
+	if isTitleWord(string(rs[w:dot])) {
+		return false
 	}
 	tok := string(rs[a:b])
 	if strings.Contains(tok, "@") || strings.Contains(tok, "://") || strings.HasPrefix(strings.ToLower(tok), "www.") {
@@ -278,12 +280,20 @@ func isTitleCompound(tok string) bool {
 		return false
 	}
 	parts := strings.Split(tok, ".")
-	for _, p := range parts {
-		if !titleParts[p] {
+	for i, p := range parts {
+		// "Th.S" is thạc sĩ written with a dot inside.
+		if _, ok := titleReading(p); !ok && !(p == "Th" && i+1 < len(parts) && parts[i+1] == "S") && !(p == "S" && i > 0 && parts[i-1] == "Th") {
 			return false
 		}
 	}
 	return len(parts) >= 2
+}
+
+// isTitleWord matches one academic or professional title in any
+// capitalisation ("ThS", "ths", "Bs"), except "CN", which is also Sunday.
+func isTitleWord(tok string) bool {
+	_, ok := titleReading(tok)
+	return ok && strings.ToUpper(tok) != "CN"
 }
 
 func isSingleUpper(tok string) bool {

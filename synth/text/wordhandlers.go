@@ -36,16 +36,13 @@ var abbrevStarts = func() map[string]bool {
 		}
 		m[k[:end]] = true
 	}
-	for k := range titleReadings {
-		m[k] = true
-	}
 	for k := range adminLetters {
 		m[k] = true
 	}
 	for k := range beforeNumber {
 		m[k] = true
 	}
-	for _, k := range []string{"ĐH", "TS", "CN", "ĐT", "CP", "đ", "tr", "Tr", "US"} {
+	for _, k := range []string{"ĐH", "TS", "CN", "ĐT", "CP", "đ", "tr", "Tr", "US", "CA", "BCT"} {
 		m[k] = true
 	}
 	return m
@@ -55,16 +52,18 @@ var abbrevStarts = func() map[string]bool {
 // context rules of §B.7 for the ambiguous ones.
 func (p *pass) abbreviation(i int) match {
 	w := p.toks[i].text
+	if p.isPunct(i+1, ".") && p.isWord(i+2) {
+		if m := p.titleCompound(i); m.end > i {
+			return m
+		}
+	}
 	if !abbrevStarts[w] {
 		return match{}
-	}
-	if m := p.titleCompound(i); m.end > i {
-		return m
 	}
 	if m := p.contextAbbrev(i); m.end > i {
 		return m
 	}
-	best, bestKey := -1, ""
+	best, bestKey, say := -1, "", ""
 	var key strings.Builder
 	spaces := 0
 	for j := i; j < len(p.toks) && j-i < 9 && !p.toks[j].fixed; j++ {
@@ -80,15 +79,16 @@ func (p *pass) abbreviation(i int) match {
 		}
 		key.WriteString(t.text)
 		if t.kind == tkWord || t.text == "." {
-			if _, ok := abbreviations[key.String()]; ok {
-				best, bestKey = j+1, key.String()
+			if r, ok := abbreviations[key.String()]; ok {
+				best, bestKey, say = j+1, key.String(), r
+			} else if r, ok := abbrevVariants[squeezeKey(key.String())]; ok && spaces == 0 && t.kind == tkWord {
+				best, bestKey, say = j+1, key.String(), r
 			}
 		}
 	}
 	if best < 0 {
 		return match{}
 	}
-	say := abbreviations[bestKey]
 	base := strings.TrimSuffix(bestKey, ".")
 	if p.isPunct(best, ".") && !strings.HasSuffix(bestKey, ".") && p.dotBelongs(best, prefixAbbrevs[base]) {
 		best++
@@ -116,7 +116,7 @@ func (p *pass) titleCompound(i int) match {
 	var parts []string
 	j := i
 	for p.isWord(j) {
-		r, ok := titleReadings[p.toks[j].text]
+		r, ok := titleReading(p.toks[j].text)
 		if !ok {
 			break
 		}
@@ -147,7 +147,7 @@ func (p *pass) contextAbbrev(i int) match {
 	if r, ok := adminLetters[w]; ok && p.isPunct(i+1, ".") {
 		after := p.next(i + 1)
 		pj := p.prev(i)
-		afterName := p.isWord(pj) && isCapitalized(p.toks[pj].text)
+		afterName := p.isWord(pj) && isCapitalized(p.toks[pj].text) && !isAllCaps(p.toks[pj].text)
 		if !afterName && (p.isNum(after) || p.isWord(after) && isCapitalized(p.toks[after].text)) {
 			return match{i + 2, r, "abbreviation", 0}
 		}
@@ -214,6 +214,26 @@ func (p *pass) contextAbbrev(i int) match {
 			m.end++
 		}
 		return m
+	case "BCT":
+		// Bộ Chính trị has members ("Ủy viên BCT"), Bộ Công Thương a
+		// minister and trade, energy and fuel in the news around it.
+		if prevW == "trưởng" || prevW == "bộ" {
+			return match{i + 1, "Bộ Công Thương", "abbreviation", 0}
+		}
+		if prevW != "viên" {
+			for _, t := range p.toks {
+				if t.kind == tkWord && tradeWords[strings.ToLower(t.text)] {
+					return match{i + 1, "Bộ Công Thương", "abbreviation", 0}
+				}
+			}
+		}
+		return match{i + 1, "Bộ Chính trị", "abbreviation", 0}
+	case "CA":
+		// "CA TP", "CA tỉnh Nghệ An", "CA Hà Nội": the police of a place.
+		if adminWords[strings.ToLower(nextText)] || p.isWord(nx) && isCapitalized(nextText) && !isAllCaps(nextText) || nextText == "TP" || nextText == "Q" || nextText == "P" {
+			return match{i + 1, "Công an", "abbreviation", 0}
+		}
+		return match{}
 	case "US":
 		if p.isPunct(i+1, "$") {
 			return p.currencyAfter(i+2, i, p.v.usd())
@@ -290,7 +310,7 @@ func (p *pass) currencyWord(i int) match {
 		if !p.isNum(i - 1) {
 			return match{}
 		}
-		say = p.v.thousand()
+		return p.kAfterNumber(i)
 	case w == "đồng":
 		if !p.isPunct(i+1, "/") || !p.isWord(i+2) {
 			return match{}
@@ -307,47 +327,113 @@ func (p *pass) currencyWord(i int) match {
 		say = r
 	}
 	end := i + 1
-	if p.isPunct(end, "/") && p.isWord(end+1) {
-		u := p.toks[end+1].text
-		if r, ok := units[u]; ok {
-			u = r
-		} else if r, ok := currencies[u]; ok {
-			u = r
-		} else if u == "USD" {
-			u = p.v.usd()
-		}
-		say += " một " + u
-		end += 2
+	if tail, e := p.perTail(end, "một", "một"); e > end {
+		say += " " + tail
+		end = e
 	}
 	return match{end, say, "currency", 0}
+}
+
+// perTail reads the "/" of a rate at token j and what it divides by:
+// sepUnit before a unit ("người/km2"), sepNoun before a counted noun
+// ("đồng/tháng", "USD/thùng", "ca/ngày"), always "trên" before an amount
+// ("lít/100 km"). It returns end == j when there is no rate.
+func (p *pass) perTail(j int, sepUnit, sepNoun string) (string, int) {
+	if !p.isPunct(j, "/") || p.toks[j].fixed {
+		return "", j
+	}
+	k := j + 1
+	if p.isNum(k) {
+		n := p.parseNumber(k)
+		say, end := "trên "+p.read(n), n.end
+		e := end
+		if p.isSpace(e) {
+			e++
+		}
+		if u, ue := p.unitAt(e); ue > e {
+			say, end = say+" "+u, ue
+		}
+		return say, end
+	}
+	if !p.isWord(k) || p.toks[k].fixed {
+		return "", j
+	}
+	w := p.toks[k].text
+	if u, ue := p.unitAt(k); ue > k {
+		return sepUnit + " " + u, ue
+	}
+	if r, ok := currencies[w]; ok {
+		return sepNoun + " " + r, k + 1
+	}
+	if w == "USD" {
+		return sepNoun + " " + p.v.usd(), k + 1
+	}
+	if isLowerWord(w) && !p.isPunct(k+1, "/") {
+		if r, ok := foreignNames[w]; ok { // "USD/ounce"
+			w = r
+		}
+		return sepNoun + " " + w, k + 1
+	}
+	return "", j
+}
+
+// unitAt reads the unit token at j with its power ("km2", "m³").
+func (p *pass) unitAt(j int) (string, int) {
+	if !p.isWord(j) {
+		return "", j
+	}
+	say, ok := units[p.toks[j].text]
+	if !ok {
+		return "", j
+	}
+	end := j + 1
+	switch {
+	case p.isNum(end) && p.toks[end].text == "2" || p.isPunct(end, "²"):
+		say += " vuông"
+		end++
+	case p.isNum(end) && p.toks[end].text == "3" || p.isPunct(end, "³"):
+		say += " khối"
+		end++
+	}
+	if p.isWord(end) || p.isNum(end) {
+		return "", j
+	}
+	return say, end
+}
+
+// kAfterNumber reads the "k" of "50k": karat after gold words ("vàng
+// 18k"), the letter in slogans, screens and races ("thông điệp 5K",
+// "màn hình 4K", "giải chạy 10K"), and thousands otherwise ("giá 50K").
+func (p *pass) kAfterNumber(i int) match {
+	ws := p.wordsBeforeLoose(i-1, 4)
+	for _, w := range ws {
+		if goldWords[w] {
+			return match{i + 1, "ca ra", "unit", 0}
+		}
+	}
+	if p.toks[i].text == "K" {
+		for _, w := range ws {
+			if letterKWords[w] {
+				return match{i + 1, letterNames['K'], "letters", 0}
+			}
+		}
+	}
+	return match{i + 1, p.v.thousand(), "currency", 0}
 }
 
 // unit reads measurement units right after a number (§B.5): "50 km",
 // "120 m2", "100 km/h".
 func (p *pass) unit(i int) match {
-	w := p.toks[i].text
-	say, ok := units[w]
-	if !ok || !p.afterAmount(i) {
+	if !p.afterAmount(i) {
 		return match{}
 	}
-	end := i + 1
-	switch {
-	case p.isNum(end) && (p.toks[end].text == "2" || p.toks[end].text == "3") || p.isPunct(end, "²") || p.isPunct(end, "³"):
-		if p.toks[end].text == "2" || p.toks[end].text == "²" {
-			say += " vuông"
-		} else {
-			say += " khối"
-		}
-		end++
-	}
-	if p.isPunct(end, "/") && p.isWord(end+1) {
-		if r, ok := units[p.toks[end+1].text]; ok {
-			say += " trên " + r
-			end += 2
-		}
-	}
-	if p.isWord(end) {
+	say, end := p.unitAt(i)
+	if end == i {
 		return match{}
+	}
+	if tail, e := p.perTail(end, "trên", "trên"); e > end {
+		say += " " + tail
+		end = e
 	}
 	return match{end, say, "unit", 0}
 }
@@ -366,12 +452,18 @@ func (p *pass) roman(i int) match {
 	if !ok || len(w) == 1 && w != "I" && w != "V" && w != "X" {
 		return match{}
 	}
+	pj := p.prev(i)
+	// A list continues what its first numeral started: "khóa X, XI và XII".
+	if sep := p.prev(i); p.lastRoman >= 0 && p.prev(sep) == p.lastRoman &&
+		(p.isPunct(sep, ",") || p.isPunct(sep, "-") || p.isPunct(sep, "–") || listWords[p.prevWord(i)]) {
+		p.lastRoman = i
+		return match{i + 1, p.v.cardinalInt(val), "roman", 0}
+	}
 	ws := p.wordsBefore(i, 4)
 	if len(ws) == 0 {
 		return match{}
 	}
 	var say string
-	pj := p.prev(i)
 	switch {
 	case ws[0] == "thứ":
 		say = p.v.ordinal(itoa(val))
@@ -400,6 +492,7 @@ func (p *pass) roman(i int) match {
 		say += " " + p.yearOf(p.toks[end+1].text)
 		end += 2
 	}
+	p.lastRoman = i
 	return match{end, say, "roman", 0}
 }
 
@@ -418,17 +511,38 @@ func (p *pass) times(i int) match {
 // letter-spelled acronyms and words written in capitals (§B.8, §A.1.6).
 func (p *pass) wordForm(i int) match {
 	w := p.toks[i].text
-	if r, ok := respellings[w]; ok {
-		return match{i + 1, r, "transliteration", 0}
-	}
 	if !unicode.IsUpper(firstRune(w)) {
+		if r, ok := foreignNames[w]; ok { // "iPhone", "euro"
+			return match{i + 1, r, "transliteration", 0}
+		}
 		return match{}
 	}
-	if r, ok := wordLikeAcronyms[strings.ToUpper(w)]; ok && (isAllCaps(w) || isTitleCase(w)) {
+	// A capital letter glued to digits is a model or strain code, read by
+	// letter names: "H5N1", "F1", "Su-30MK2".
+	// Vowel letters already sound as their names and stay as written.
+	if utf8.RuneCountInString(w) == 1 && !strings.ContainsAny(w, "AEIOUƠƯÔÂĂÊ") && (p.isNum(i-1) || p.isNum(i+1) || p.isPunct(i+1, "-") && p.isNum(i+2)) {
+		return match{i + 1, spellLetters(w), "letters", 0}
+	}
+	if r, ok := wordLikeAcronym(w); ok {
 		return match{i + 1, r, "acronym", 0}
 	}
-	if !isAllCaps(w) {
+	// A monarch's name before its regnal number keeps its written form
+	// ("Vua Charles III", golden case N101).
+	if p.regnalName(i) {
 		return match{}
+	}
+	if r, ok := foreignName(w); ok {
+		return match{i + 1, r, "transliteration", 0}
+	}
+	if !isAllCaps(w) {
+		if isForeignWord(w) {
+			return match{i + 1, respell(w), "respelling", 0}
+		}
+		return match{}
+	}
+	// A shouted foreign name is said as a word, not spelled ("ZUCKERBERG").
+	if !hasWordMarks(w) && (p.shouting && hasVowel(w) || isPronounceable(w)) && isForeignWord(w) {
+		return match{i + 1, respell(w), "respelling", 0}
 	}
 	if hasWordMarks(w) || p.shouting && hasVowel(w) {
 		low := strings.ToLower(w)
@@ -438,6 +552,40 @@ func (p *pass) wordForm(i int) match {
 		return match{i + 1, low, "case", 0}
 	}
 	return match{i + 1, spellLetters(w), "acronym", 0}
+}
+
+// regnalName reports a capitalised name after a regnal title and before a
+// Roman numeral ("Nữ hoàng Elizabeth II").
+func (p *pass) regnalName(i int) bool {
+	nx := p.next(i)
+	if !p.isWord(nx) || !strings.ContainsRune("IVXLCDM", firstRune(p.toks[nx].text)) || !isRomanWord(p.toks[nx].text) {
+		return false
+	}
+	for _, w := range p.wordsBefore(i, 3) {
+		if regnalTitles[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// wordLikeAcronym finds "NATO" or "Nato" in the list of acronyms said as
+// words. The keys are short and ASCII, so most capitalised Vietnamese words
+// are rejected before any case mapping.
+func wordLikeAcronym(w string) (string, bool) {
+	if len(w) > 10 {
+		return "", false
+	}
+	for i := 0; i < len(w); i++ {
+		if w[i] >= 0x80 {
+			return "", false
+		}
+	}
+	if !isAllCaps(w) && !isTitleCase(w) {
+		return "", false
+	}
+	r, ok := wordLikeAcronyms[strings.ToUpper(w)]
+	return r, ok
 }
 
 func firstRune(s string) rune {
