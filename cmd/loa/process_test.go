@@ -19,6 +19,8 @@ import (
 
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/s3test"
+	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth"
 	"github.com/loa-audio/loa/synth/testenv"
 )
@@ -371,7 +373,8 @@ func TestTwoNodesShareOneBucket(t *testing.T) {
 	srv := s3test.SharedMinIO(t)
 	bucket := srv.NewBucket(t)
 	cfg, logPath := countingVoice(t, 20*time.Millisecond)
-	env := append(srv.Env(bucket), "LOA_TTS_CONFIG_JSON="+cfg, "LOA_LEASE=3s")
+	// Nodes sharing a bucket share one PostgreSQL.
+	env := append(srv.Env(bucket), "LOA_TTS_CONFIG_JSON="+cfg, "LOA_LEASE=3s", "LOA_DB="+sqldbtest.URL(t, sqldb.Postgres))
 	a := startNode(t, env...)
 	b := startNode(t, env...)
 	nodes := []*node{a, b}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/loa-audio/loa/api"
 	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth"
 	"github.com/loa-audio/loa/synth/audio"
 	"github.com/loa-audio/loa/synth/text"
@@ -103,6 +104,7 @@ func (c *common) open(ctx context.Context, e env, log *slog.Logger, reg promethe
 
 type serveOptions struct {
 	common
+	db           string
 	addr         string
 	editorToken  string
 	adminToken   string
@@ -146,6 +148,7 @@ func loadTTSConfig(path, inline, defaultVoice string, getenv func(string) string
 func declareServe(fs *flagSet) func(context.Context, env, []string) error {
 	o := &serveOptions{}
 	declareCommon(fs, &o.common)
+	declareDB(fs, &o.db)
 	fs.String(&o.addr, "addr", "LOA_ADDR", "127.0.0.1:8080", "HTTP listen address")
 	fs.String(&o.editorToken, "editor-token", "LOA_EDITOR_TOKEN", "", "Bearer token for the editor API and dashboard (generated and printed once at start-up when empty)")
 	fs.String(&o.adminToken, "admin-token", "LOA_ADMIN_TOKEN", "", "Bearer token that may create and revoke editor tokens (disabled when empty)")
@@ -217,9 +220,17 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	db, err := openDB(ctx, o.db, o.dataDir, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	store, catalog, pipeline, err := o.open(ctx, e, log, reg)
 	if err != nil {
 		return err
+	}
+	if _, local := store.(*storage.LocalStore); !local && db.Engine() == sqldb.SQLite {
+		log.Warn("the store is shared but the database is a local SQLite file: nodes sharing the bucket must share one PostgreSQL (--db postgres://…)", "db", db.String())
 	}
 	if o.nodeID == "" {
 		host, _ := os.Hostname()
@@ -279,6 +290,9 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 		Ready: func(ctx context.Context) error {
 			if _, err := store.Stat(ctx, "index/articles.json"); err != nil && !errors.Is(err, storage.ErrNotFound) {
 				return fmt.Errorf("store: %w", err)
+			}
+			if err := db.Ping(ctx); err != nil {
+				return err
 			}
 			if err := catalog.Ping(ctx); err != nil {
 				return fmt.Errorf("default voice: %w", err)
