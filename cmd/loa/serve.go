@@ -61,8 +61,9 @@ func declareCommon(fs *flagSet, c *common) {
 	declarePauses(fs, &c.pauseSetting)
 }
 
-// open builds the store, the voice catalog and the pipeline from settings.
-func (c *common) open(ctx context.Context, e env, log *slog.Logger, reg prometheus.Registerer) (storage.Store, *tts.Catalog, *synth.Pipeline, error) {
+// open builds the store, the voice catalog and the pipeline from settings;
+// usage keeps the TTS cost guard's counters (nil = in memory).
+func (c *common) open(ctx context.Context, e env, log *slog.Logger, reg prometheus.Registerer, usage tts.UsageStore) (storage.Store, *tts.Catalog, *synth.Pipeline, error) {
 	scfg := storage.ConfigFromEnv(e.getenv)
 	scfg.URL, scfg.DataDir = c.store, c.dataDir
 	store, err := storage.Open(ctx, scfg)
@@ -79,7 +80,7 @@ func (c *common) open(ctx context.Context, e env, log *slog.Logger, reg promethe
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	catalog, err := tts.NewCatalog(ctx, tcfg, tts.CatalogDeps{Usage: store, Metrics: reg, Logger: log})
+	catalog, err := tts.NewCatalog(ctx, tcfg, tts.CatalogDeps{Usage: usage, Metrics: reg, Logger: log})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("set up voices: %w", err)
 	}
@@ -225,7 +226,7 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 		return err
 	}
 	defer db.Close()
-	store, catalog, pipeline, err := o.open(ctx, e, log, reg)
+	store, catalog, pipeline, err := o.open(ctx, e, log, reg, db.Usage())
 	if err != nil {
 		return err
 	}
@@ -244,6 +245,8 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	hooks := webhook.New(webhook.Config{Store: store, Global: webhook.Endpoint{URL: o.webhookURL, Secret: o.webhookKey}, Client: &hookClient, Logger: log})
 	svc, err := synth.NewService(synth.ServiceConfig{
 		Store:        store,
+		Lexicon:      db.Lexicon(),
+		Listens:      db.Listens(),
 		Pipeline:     pipeline,
 		Voices:       catalog,
 		Fetcher:      fetcher,
@@ -279,7 +282,7 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	handler := api.New(api.Deps{
 		Articles:    svc,
 		Pages:       pages,
-		Tokens:      api.NewTokens(store, editorToken, o.adminToken),
+		Tokens:      api.NewTokens(db.Tokens(), editorToken, o.adminToken),
 		PublicURL:   o.publicURL,
 		CORSOrigins: splitList(o.corsOrigins),
 		MaxBody:     o.maxBody,

@@ -52,3 +52,9 @@ func (u Usage) Get(ctx context.Context, backend, day string) (UsageRow, error) {
 	r.UpdatedAt = fromMicros(at)
 	return r, nil
 }
+
+// Used returns a backend's billed units on a day.
+func (u Usage) Used(ctx context.Context, backend, day string) (int64, error) {
+	r, err := u.Get(ctx, backend, day)
+	return r.Used, err
+}
