@@ -230,6 +230,16 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	// A data folder or bucket of a Loa without a database: its records
+	// move in once.
+	imported, err := sqldb.ImportBlobStore(ctx, db, store, time.Now())
+	if err != nil {
+		return err
+	}
+	if imported.Rules+imported.LexiconChanges+imported.Tokens+imported.Listens+imported.UsageDays > 0 {
+		log.Info("records imported from the store into the database", "db", db.String(), "rules", imported.Rules,
+			"lexicon_changes", imported.LexiconChanges, "tokens", imported.Tokens, "listen_counters", imported.Listens, "usage_days", imported.UsageDays)
+	}
 	if _, local := store.(*storage.LocalStore); !local && db.Engine() == sqldb.SQLite {
 		log.Warn("the store is shared but the database is a local SQLite file: nodes sharing the bucket must share one PostgreSQL (--db postgres://…)", "db", db.String())
 	}
