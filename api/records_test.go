@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -16,8 +17,8 @@ import (
 	"github.com/loa-audio/loa/synth"
 )
 
-// call sends a request with a token and decodes a JSON answer.
-func call(t *testing.T, h *apitest.Server, method, path, token string, body any, out any) int {
+// callAPI sends a request with a token and decodes a JSON answer.
+func callAPI(t *testing.T, h *apitest.Server, method, path, token string, body any, out any) int {
 	t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -68,25 +69,25 @@ func TestLexiconParallelRequests(t *testing.T) {
 		h := apitest.New(t, apitest.Options{DB: db, NoWorkers: true})
 		tok := apitest.Token
 		codes := parallel(16, func(i int) int {
-			return call(t, h, "POST", "/api/v1/lexicon", tok, map[string]any{"match": fmt.Sprintf("Tên %d", i), "say": "tên"}, nil)
+			return callAPI(t, h, "POST", "/api/v1/lexicon", tok, map[string]any{"match": fmt.Sprintf("Tên %d", i), "say": "tên"}, nil)
 		})
 		if codes[201] != 16 {
 			t.Fatalf("distinct adds: %v", codes)
 		}
 		codes = parallel(12, func(int) int {
-			return call(t, h, "POST", "/api/v1/lexicon", tok, map[string]any{"match": "Kremlin", "say": "Crem-lin"}, nil)
+			return callAPI(t, h, "POST", "/api/v1/lexicon", tok, map[string]any{"match": "Kremlin", "say": "Crem-lin"}, nil)
 		})
 		if codes[201] != 1 || codes[409] != 11 {
 			t.Fatalf("the same rule added 12 times at once: %v; want one 201 and 11 409", codes)
 		}
 		var lx synth.Lexicon
-		call(t, h, "GET", "/api/v1/lexicon", tok, nil, &lx)
+		callAPI(t, h, "GET", "/api/v1/lexicon", tok, nil, &lx)
 		target := lx.Rules[3].ID
 		var mu sync.Mutex
 		updates, deletes := 0, 0
 		codes = parallel(20, func(i int) int {
 			if i%2 == 0 {
-				code := call(t, h, "PUT", "/api/v1/lexicon/"+target, tok, map[string]any{"match": "Tên 3", "say": fmt.Sprintf("lần %d", i)}, nil)
+				code := callAPI(t, h, "PUT", "/api/v1/lexicon/"+target, tok, map[string]any{"match": "Tên 3", "say": fmt.Sprintf("lần %d", i)}, nil)
 				if code == 200 {
 					mu.Lock()
 					updates++
@@ -94,7 +95,7 @@ func TestLexiconParallelRequests(t *testing.T) {
 				}
 				return code
 			}
-			code := call(t, h, "DELETE", "/api/v1/lexicon/"+target, tok, nil, nil)
+			code := callAPI(t, h, "DELETE", "/api/v1/lexicon/"+target, tok, nil, nil)
 			if code == 204 {
 				mu.Lock()
 				deletes++
@@ -105,7 +106,7 @@ func TestLexiconParallelRequests(t *testing.T) {
 		if deletes != 1 || codes[200]+codes[204]+codes[404] != 20 {
 			t.Fatalf("updates and deletes of one rule: %v; want exactly one 204 and only 200/404 besides", codes)
 		}
-		call(t, h, "GET", "/api/v1/lexicon", tok, nil, &lx)
+		callAPI(t, h, "GET", "/api/v1/lexicon", tok, nil, &lx)
 		wantVersion := 16 + 1 + updates + deletes
 		if len(lx.Rules) != 16 || lx.Version != wantVersion {
 			t.Fatalf("lexicon has %d rules at version %d; want 16 at version %d", len(lx.Rules), lx.Version, wantVersion)
@@ -133,7 +134,7 @@ func TestTokensParallelRequests(t *testing.T) {
 		var made []created
 		codes := parallel(12, func(i int) int {
 			var c created
-			code := call(t, h, "POST", "/api/v1/tokens", "admin-secret", map[string]string{"name": fmt.Sprintf("cms-%d", i)}, &c)
+			code := callAPI(t, h, "POST", "/api/v1/tokens", "admin-secret", map[string]string{"name": fmt.Sprintf("cms-%d", i)}, &c)
 			mu.Lock()
 			made = append(made, c)
 			mu.Unlock()
@@ -143,22 +144,22 @@ func TestTokensParallelRequests(t *testing.T) {
 			t.Fatalf("parallel creations: %v", codes)
 		}
 		var list struct{ Tokens []struct{ ID string } }
-		call(t, h, "GET", "/api/v1/tokens", "admin-secret", nil, &list)
+		callAPI(t, h, "GET", "/api/v1/tokens", "admin-secret", nil, &list)
 		if len(list.Tokens) != 12 {
 			t.Fatalf("%d tokens listed, want 12", len(list.Tokens))
 		}
 		victim := made[0]
 		codes = parallel(12, func(int) int {
-			return call(t, h, "DELETE", "/api/v1/tokens/"+victim.ID, "admin-secret", nil, nil)
+			return callAPI(t, h, "DELETE", "/api/v1/tokens/"+victim.ID, "admin-secret", nil, nil)
 		})
 		if codes[204] != 1 || codes[404] != 11 {
 			t.Fatalf("parallel revocations: %v; want one 204 and 11 404", codes)
 		}
-		if code := call(t, h, "GET", "/api/v1/voices", victim.Token, nil, nil); code != 401 {
+		if code := callAPI(t, h, "GET", "/api/v1/voices", victim.Token, nil, nil); code != 401 {
 			t.Fatalf("revoked token: %d", code)
 		}
 		for _, c := range made[1:] {
-			if code := call(t, h, "GET", "/api/v1/voices", c.Token, nil, nil); code != 200 {
+			if code := callAPI(t, h, "GET", "/api/v1/voices", c.Token, nil, nil); code != 200 {
 				t.Fatalf("token %s stopped working: %d", c.ID, code)
 			}
 		}
@@ -177,7 +178,7 @@ func TestListensForgottenWithTheArticle(t *testing.T) {
 		t.Fatal(err)
 	}
 	codes := parallel(8, func(int) int {
-		return call(t, h, "POST", "/events", "", map[string]string{"article": "heard", "event": "play"}, nil)
+		return callAPI(t, h, "POST", "/events", "", map[string]string{"article": "heard", "event": "play"}, nil)
 	})
 	if codes[204]+codes[200]+codes[202] != 8 {
 		t.Fatalf("player events: %v", codes)
@@ -192,5 +193,38 @@ func TestListensForgottenWithTheArticle(t *testing.T) {
 	}
 	if left, err := h.DB.Listens().Get(context.Background(), "heard"); err != nil || len(left) != 0 {
 		t.Fatalf("counts left after delete: %v, %v", left, err)
+	}
+}
+
+// TestRefusedLexiconEditsChangeNothing: a refused edit names its problem
+// and leaves the version, the rules and the history as they were.
+func TestRefusedLexiconEditsChangeNothing(t *testing.T) {
+	h := apitest.New(t, apitest.Options{NoWorkers: true})
+	var added struct{ Rule struct{ ID string } }
+	if code := h.Do("POST", "/api/v1/lexicon", map[string]any{"match": "Putin", "say": "Pu tin"}, &added); code != 201 {
+		t.Fatalf("add: %d", code)
+	}
+	for _, c := range []struct {
+		method, path string
+		body         any
+		code         int
+		says         string
+	}{
+		{"POST", "/api/v1/lexicon", map[string]any{"match": "", "say": "x"}, 400, "match"},
+		{"POST", "/api/v1/lexicon", map[string]any{"match": "putin", "say": "khác"}, 409, "already exists"},
+		{"PUT", "/api/v1/lexicon/" + added.Rule.ID, map[string]any{"match": "Putin", "say": " "}, 400, "say"},
+		{"PUT", "/api/v1/lexicon/rnosuch", map[string]any{"match": "Nga", "say": "Nga"}, 404, "rnosuch"},
+		{"DELETE", "/api/v1/lexicon/rnosuch", nil, 404, "rnosuch"},
+	} {
+		var e struct{ Error string }
+		if code := h.Do(c.method, c.path, c.body, &e); code != c.code || !strings.Contains(e.Error, c.says) {
+			t.Errorf("%s %s: %d %q; want %d naming %q", c.method, c.path, code, e.Error, c.code, c.says)
+		}
+	}
+	var lx synth.Lexicon
+	h.Do("GET", "/api/v1/lexicon", nil, &lx)
+	hist, err := h.DB.Lexicon().History(context.Background(), 0, 100)
+	if err != nil || lx.Version != 1 || len(lx.Rules) != 1 || lx.Rules[0].Say != "Pu tin" || len(hist) != 1 {
+		t.Fatalf("after refused edits: version %d, rules %+v, %d history rows, %v", lx.Version, lx.Rules, len(hist), err)
 	}
 }

@@ -368,22 +368,8 @@ func TestLexiconChangeResynthesizesOnlyTouchedSentences(t *testing.T) {
 func TestAdminTokens(t *testing.T) {
 	h := apitest.New(t, apitest.Options{AdminToken: "admin-secret"})
 	call := func(method, path, token string, body any) (int, map[string]any) {
-		var b io.Reader
-		if body != nil {
-			j, _ := json.Marshal(body)
-			b = bytes.NewReader(j)
-		}
-		req, _ := http.NewRequest(method, h.URL+path, b)
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
 		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		return callAPI(t, h, method, path, token, body, &out), out
 	}
 	code, created := call("POST", "/api/v1/tokens", "admin-secret", map[string]string{"name": "CMS"})
 	if code != 201 || created["token"] == nil {
