@@ -1,6 +1,7 @@
 package sqldb_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -8,10 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/storage/s3test"
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 )
@@ -150,4 +154,71 @@ func TestImportFromAnEmptyStore(t *testing.T) {
 			t.Fatalf("second import ran: %+v", again)
 		}
 	})
+}
+
+// TestImportFromABucketOnceAcrossNodes: the records of an older Loa in an
+// S3 bucket are imported by exactly one of several nodes starting at once
+// on one PostgreSQL.
+func TestImportFromABucketOnceAcrossNodes(t *testing.T) {
+	srv := s3test.SharedMinIO(t)
+	bucket, err := storage.Open(ctx, srv.Config(srv.NewBucket(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, _ := fixture(t)
+	infos, err := storage.ListAll(ctx, local, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, info := range infos {
+		b, _, err := storage.GetBytes(ctx, local, info.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bucket.Put(ctx, info.Key, bytes.NewReader(b), int64(len(b)), storage.PutOptions{ContentType: "application/json"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setting := sqldbtest.URL(t, sqldb.Postgres)
+	var wg sync.WaitGroup
+	var imported, skipped atomic.Int32
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db, err := sqldb.Open(ctx, setting)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer db.Close()
+			if _, err := db.Migrate(ctx); err != nil {
+				t.Error(err)
+				return
+			}
+			sum, err := sqldb.ImportBlobStore(ctx, db, bucket, time.Now())
+			switch {
+			case err != nil:
+				t.Error(err)
+			case sum.Skipped:
+				skipped.Add(1)
+			case sum.Rules == 3 && sum.Tokens == 2 && sum.LexiconChanges == 6:
+				imported.Add(1)
+			default:
+				t.Errorf("import from the bucket: %+v", sum)
+			}
+		}()
+	}
+	wg.Wait()
+	if imported.Load() != 1 || skipped.Load() != 2 {
+		t.Fatalf("%d nodes imported, %d skipped; want 1 and 2", imported.Load(), skipped.Load())
+	}
+	check, err := sqldb.Open(ctx, setting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer check.Close()
+	if hist, err := check.Lexicon().History(ctx, 0, 100); err != nil || len(hist) != 6 {
+		t.Fatalf("history after three imports: %d rows, %v", len(hist), err)
+	}
 }
