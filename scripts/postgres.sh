@@ -41,8 +41,18 @@ flock 9
 running() { [[ -f "$portfile" ]] && "${as[@]}" "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 url() { echo "postgres://loa_test@127.0.0.1:$(cat "$portfile")/loa_test?sslmode=disable"; }
 
+# A port nothing answers on (bash's /dev/tcp, so no other tool is needed).
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	local port
+	for _ in $(seq 50); do
+		port=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return
+		fi
+	done
+	echo "postgres: no free port found" >&2
+	return 1
 }
 
 start() {
