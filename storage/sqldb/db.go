@@ -74,8 +74,8 @@ func Open(ctx context.Context, setting string) (*DB, error) {
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	path = strings.TrimPrefix(path, "//")
-	if path == "" || strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("%w: sqlite:%s: give a file path without '?' or '#'", ErrInvalid, path)
+	if path == "" {
+		return nil, fmt.Errorf("%w: sqlite: needs a file path, e.g. sqlite:./data/loa.db", ErrInvalid)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("create database folder: %w", err)
@@ -89,7 +89,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	// SQLite reads the name as a URI: escaping keeps '?', '#', '%' and
+	// spaces in folder names part of the path.
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: filepath.ToSlash(path)}).EscapedPath()+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite:%s: %w", path, err)
 	}
