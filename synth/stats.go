@@ -19,6 +19,7 @@ type ListenStore interface {
 // seconds, so a burst of listeners costs one write, not one per event.
 type listenStats struct {
 	db      ListenStore
+	flushMu sync.Mutex // a delete waits for a flush in flight, which could bring the counts back
 	mu      sync.Mutex
 	pending map[string]map[string]int
 }
@@ -57,6 +58,8 @@ func (l *listenStats) flushLoop(ctx context.Context, log *slog.Logger) {
 }
 
 func (l *listenStats) flush(ctx context.Context) error {
+	l.flushMu.Lock()
+	defer l.flushMu.Unlock()
 	l.mu.Lock()
 	batch := l.pending
 	l.pending = map[string]map[string]int{}
@@ -88,6 +91,8 @@ func (l *listenStats) get(ctx context.Context, id string) (map[string]int, error
 
 // forget drops an article's counts, stored and pending.
 func (l *listenStats) forget(ctx context.Context, id string) error {
+	l.flushMu.Lock()
+	defer l.flushMu.Unlock()
 	l.mu.Lock()
 	delete(l.pending, id)
 	l.mu.Unlock()
