@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -15,20 +14,28 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth"
 )
 
 // Tokens checks Bearer tokens. The editor and admin tokens from the
 // configuration are compared in constant time; tokens an admin creates are
-// stored by their SHA-256 only, so the store never holds a usable secret.
+// stored by their SHA-256 only, so the database never holds a usable secret.
 type Tokens struct {
-	store  storage.Store
+	store  TokenStore
 	editor []byte // SHA-256 of the configured editor token (nil = none)
 	admin  []byte
 	mu     sync.Mutex
 	cache  map[string]cachedToken
 	now    func() time.Time
+}
+
+// TokenStore keeps created editor tokens by digest (sqldb.Tokens).
+type TokenStore interface {
+	Create(ctx context.Context, digest string, rec sqldb.TokenRow) error
+	Valid(ctx context.Context, digest string) (bool, error)
+	List(ctx context.Context) ([]sqldb.TokenRow, error)
+	Revoke(ctx context.Context, id string) (digest string, err error)
 }
 
 type cachedToken struct {
@@ -43,8 +50,9 @@ type TokenRecord struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// NewTokens configures authentication; empty tokens are disabled.
-func NewTokens(store storage.Store, editorToken, adminToken string) *Tokens {
+// NewTokens configures authentication; empty tokens are disabled, and a
+// nil store accepts only the configured tokens.
+func NewTokens(store TokenStore, editorToken, adminToken string) *Tokens {
 	t := &Tokens{store: store, cache: map[string]cachedToken{}, now: time.Now}
 	if editorToken != "" {
 		t.editor = digest(editorToken)
@@ -60,8 +68,6 @@ func digest(s string) []byte {
 	return sum[:]
 }
 
-func tokenKey(hash []byte) string { return "tokens/" + hex.EncodeToString(hash) + ".json" }
-
 func (t *Tokens) isAdmin(token string) bool {
 	return t.admin != nil && subtle.ConstantTimeCompare(digest(token), t.admin) == 1
 }
@@ -74,18 +80,17 @@ func (t *Tokens) isEditor(ctx context.Context, token string) (bool, error) {
 	if t.store == nil {
 		return false, nil
 	}
-	key := tokenKey(d)
+	key := hex.EncodeToString(d)
 	t.mu.Lock()
 	c, ok := t.cache[key]
 	t.mu.Unlock()
 	if ok && t.now().Before(c.until) {
 		return c.valid, nil
 	}
-	_, err := t.store.Stat(ctx, key)
-	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return false, fmt.Errorf("check token: %w", err)
+	valid, err := t.store.Valid(ctx, key)
+	if err != nil {
+		return false, err
 	}
-	valid := err == nil
 	t.mu.Lock()
 	if len(t.cache) > 10000 {
 		t.cache = map[string]cachedToken{}
@@ -98,31 +103,34 @@ func (t *Tokens) isEditor(ctx context.Context, token string) (bool, error) {
 
 // Create makes a new editor token and returns its secret once.
 func (t *Tokens) Create(ctx context.Context, name string) (string, TokenRecord, error) {
+	if t.store == nil {
+		return "", TokenRecord{}, fmt.Errorf("%w: this server keeps no editor tokens", synth.ErrUnavailable)
+	}
 	var b [24]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", TokenRecord{}, err
 	}
 	secret := "loa_" + hex.EncodeToString(b[:])
-	d := digest(secret)
-	rec := TokenRecord{ID: hex.EncodeToString(d)[:16], Name: name, CreatedAt: t.now().UTC()}
-	if _, err := storage.PutJSON(ctx, t.store, tokenKey(d), rec, storage.PutOptions{ContentType: "application/json", IfNoneMatch: true}); err != nil {
-		return "", TokenRecord{}, fmt.Errorf("store token: %w", err)
+	d := hex.EncodeToString(digest(secret))
+	rec := TokenRecord{ID: d[:16], Name: name, CreatedAt: t.now().UTC()}
+	if err := t.store.Create(ctx, d, sqldb.TokenRow(rec)); err != nil {
+		return "", TokenRecord{}, err
 	}
 	return secret, rec, nil
 }
 
-// List returns stored editor tokens.
+// List returns stored editor tokens, oldest first.
 func (t *Tokens) List(ctx context.Context) ([]TokenRecord, error) {
-	infos, err := storage.ListAll(ctx, t.store, "tokens/")
-	if err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
-	}
 	out := []TokenRecord{}
-	for _, info := range infos {
-		var rec TokenRecord
-		if _, err := storage.GetJSON(ctx, t.store, info.Key, &rec); err == nil {
-			out = append(out, rec)
-		}
+	if t.store == nil {
+		return out, nil
+	}
+	rows, err := t.store.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out = append(out, TokenRecord(r))
 	}
 	return out, nil
 }
@@ -132,21 +140,16 @@ func (t *Tokens) Revoke(ctx context.Context, id string) error {
 	if len(id) != 16 || strings.Trim(id, "0123456789abcdef") != "" {
 		return fmt.Errorf("%w: token id must be 16 hex digits", synth.ErrInvalidInput)
 	}
-	infos, err := storage.ListAll(ctx, t.store, "tokens/"+id)
-	if err != nil {
-		return fmt.Errorf("find token: %w", err)
-	}
-	if len(infos) == 0 {
+	if t.store == nil {
 		return fmt.Errorf("%w: token %s", synth.ErrNotFound, id)
 	}
-	for _, info := range infos {
-		if err := t.store.Delete(ctx, info.Key); err != nil {
-			return fmt.Errorf("revoke token: %w", err)
-		}
-		t.mu.Lock()
-		delete(t.cache, info.Key)
-		t.mu.Unlock()
+	d, err := t.store.Revoke(ctx, id)
+	if err != nil {
+		return err
 	}
+	t.mu.Lock()
+	delete(t.cache, d)
+	t.mu.Unlock()
 	return nil
 }
 

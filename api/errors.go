@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth"
 	"github.com/loa-audio/loa/synth/tts"
 )
@@ -27,9 +28,9 @@ func statusOf(err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, synth.ErrForbidden), errors.Is(err, errForbidden):
 		return http.StatusForbidden
-	case errors.Is(err, synth.ErrNotFound), errors.Is(err, storage.ErrNotFound):
+	case errors.Is(err, synth.ErrNotFound), errors.Is(err, storage.ErrNotFound), errors.Is(err, sqldb.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, synth.ErrConflict):
+	case errors.Is(err, synth.ErrConflict), errors.Is(err, sqldb.ErrConflict):
 		return http.StatusConflict
 	case errors.Is(err, synth.ErrTooLarge), errors.Is(err, errBodyTooLarge):
 		return http.StatusRequestEntityTooLarge

@@ -33,7 +33,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	param := regexp.MustCompile(`:([a-z]+)`)
 	routed := map[string]bool{}
-	engine := api.New(api.Deps{Articles: h.Service, Tokens: api.NewTokens(h.Store, "x", ""), Webhooks: h.Hooks})
+	engine := api.New(api.Deps{Articles: h.Service, Tokens: api.NewTokens(h.DB.Tokens(), "x", ""), Webhooks: h.Hooks})
 	for _, r := range engine.Routes() {
 		if !strings.HasPrefix(r.Path, "/api/v1") {
 			continue

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 run_pkgs=(espeak-ng libmp3lame-dev gcc pkg-config ca-certificates curl)
-test_pkgs=(lame ffmpeg mp3val chromium nginx-light)
+test_pkgs=(lame ffmpeg mp3val chromium nginx-light postgresql)
 
 case "${1:-run}" in
   run) want=("${run_pkgs[@]}") ;;

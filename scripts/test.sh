@@ -14,6 +14,9 @@ step "system packages"
 scripts/deps.sh test
 step "S3 test servers"
 scripts/tools.sh
+step "PostgreSQL test cluster"
+LOA_TEST_POSTGRES_URL="$(scripts/postgres.sh)"
+export LOA_TEST_POSTGRES_URL
 if [ -x scripts/web-deps.sh ]; then
   step "browser test dependencies"
   scripts/web-deps.sh

@@ -1,8 +1,9 @@
-// Package storage is Loa's system of record: every article source, manifest,
-// audio file, timing file, cached segment, job and lexicon is an object in a
-// Store. One machine uses a local folder (LocalStore); a cluster shares one
-// S3 bucket (S3Store). Open picks one from a Config; ConfigFromEnv builds
-// the Config from the environment.
+// Package storage is Loa's blob store: every article source, manifest,
+// audio file, timing file, cached segment and job is an object in a Store
+// (small queried records live in the SQL database, package sqldb). One
+// machine uses a local folder (LocalStore); a cluster shares one S3 bucket
+// (S3Store). Open picks one from a Config; ConfigFromEnv builds the Config
+// from the environment.
 //
 // Configuration read by ConfigFromEnv (cmd passes os.Getenv):
 //

@@ -2,48 +2,55 @@ package synth
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth/text"
 )
 
-const lexiconKey = "lexicons/rules.json"
-
 // Lexicon is the editors' pronunciation dictionary. Every change bumps the
-// version and keeps a copy under lexicons/history/, so a change can be
-// traced and undone. Segment cache keys include the rules that fired in a
-// sentence, so a change re-synthesizes only the sentences it touches.
+// version and is kept as one history row, so a change can be traced and
+// undone. Segment cache keys include the rules that fired in a sentence, so
+// a change re-synthesizes only the sentences it touches.
 type Lexicon struct {
 	Version   int         `json:"version"`
 	Rules     []text.Rule `json:"rules"`
 	UpdatedAt time.Time   `json:"updated_at"`
 }
 
-type lexiconStore struct {
-	store storage.Store
-	now   func() time.Time
+// LexiconStore keeps the rules and their history (sqldb.Lexicon). Change
+// runs decide and the write as one transaction, edits one at a time.
+type LexiconStore interface {
+	Get(ctx context.Context, feed string) (sqldb.LexiconState, error)
+	Change(ctx context.Context, at time.Time, decide func(current []sqldb.RuleRow) (sqldb.RuleChange, error)) (sqldb.LexiconState, error)
 }
 
-func (l *lexiconStore) get(ctx context.Context) (Lexicon, error) {
-	var lx Lexicon
-	if _, err := storage.GetJSON(ctx, l.store, lexiconKey, &lx); err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return Lexicon{}, fmt.Errorf("read lexicon: %w", err)
-	}
-	if lx.Rules == nil {
-		lx.Rules = []text.Rule{}
+func decodeLexicon(st sqldb.LexiconState) (Lexicon, error) {
+	lx := Lexicon{Version: st.Version, UpdatedAt: st.UpdatedAt, Rules: make([]text.Rule, 0, len(st.Rules))}
+	for _, row := range st.Rules {
+		var r text.Rule
+		if err := json.Unmarshal(row.Body, &r); err != nil {
+			return Lexicon{}, fmt.Errorf("decode lexicon rule %s: %w", row.ID, err)
+		}
+		lx.Rules = append(lx.Rules, r)
 	}
 	return lx, nil
 }
 
+func ruleRow(r text.Rule) (sqldb.RuleRow, error) {
+	body, err := json.Marshal(r)
+	return sqldb.RuleRow{ID: r.ID, Feed: r.Feed, Body: body}, err
+}
+
 // rulesFor returns the global rules plus those of one feed.
-func (l *lexiconStore) rulesFor(ctx context.Context, feed string) ([]text.Rule, error) {
-	lx, err := l.get(ctx)
+func (s *Service) rulesFor(ctx context.Context, feed string) ([]text.Rule, error) {
+	lx, err := s.Lexicon(ctx, feed)
 	if err != nil {
 		return nil, err
 	}
@@ -56,37 +63,30 @@ func (l *lexiconStore) rulesFor(ctx context.Context, feed string) ([]text.Rule, 
 	return out, nil
 }
 
-func (l *lexiconStore) change(ctx context.Context, fn func(*Lexicon) error) (Lexicon, error) {
-	var saved Lexicon
-	_, err := updateJSON(ctx, l.store, lexiconKey, func(lx *Lexicon, _ bool) error {
-		if err := fn(lx); err != nil {
-			return err
+// Lexicon returns the pronunciation rules; feed filters to the rules that
+// apply to that feed ("" = all rules).
+func (s *Service) Lexicon(ctx context.Context, feed string) (Lexicon, error) {
+	st, err := s.lexicon.Get(ctx, feed)
+	if err != nil {
+		return Lexicon{}, fmt.Errorf("read lexicon: %w", err)
+	}
+	return decodeLexicon(st)
+}
+
+// changeRule makes one lexicon edit: decide sees the current rules and
+// returns the change or an error that refuses it.
+func (s *Service) changeRule(ctx context.Context, decide func([]text.Rule) (sqldb.RuleChange, error)) (Lexicon, error) {
+	st, err := s.lexicon.Change(ctx, s.now().UTC(), func(rows []sqldb.RuleRow) (sqldb.RuleChange, error) {
+		cur, err := decodeLexicon(sqldb.LexiconState{Rules: rows})
+		if err != nil {
+			return sqldb.RuleChange{}, err
 		}
-		lx.Version++
-		lx.UpdatedAt = l.now().UTC()
-		saved = *lx
-		return nil
+		return decide(cur.Rules)
 	})
 	if err != nil {
 		return Lexicon{}, err
 	}
-	key := "lexicons/history/" + fmt.Sprintf("%08d", saved.Version) + ".json"
-	if _, err := storage.PutJSON(ctx, l.store, key, saved, storage.PutOptions{ContentType: "application/json"}); err != nil {
-		return Lexicon{}, fmt.Errorf("keep lexicon version %d: %w", saved.Version, err)
-	}
-	return saved, nil
-}
-
-// Lexicon returns the pronunciation rules; feed filters to the rules that
-// apply to that feed ("" = all rules).
-func (s *Service) Lexicon(ctx context.Context, feed string) (Lexicon, error) {
-	lx, err := s.lexicon.get(ctx)
-	if err != nil || feed == "" {
-		return lx, err
-	}
-	rules, err := s.lexicon.rulesFor(ctx, feed)
-	lx.Rules = rules
-	return lx, err
+	return decodeLexicon(st)
 }
 
 func checkRule(r text.Rule) error {
@@ -105,14 +105,17 @@ func (s *Service) AddRule(ctx context.Context, r text.Rule) (text.Rule, Lexicon,
 	if err := checkRule(r); err != nil {
 		return text.Rule{}, Lexicon{}, err
 	}
-	lx, err := s.lexicon.change(ctx, func(lx *Lexicon) error {
-		for _, old := range lx.Rules {
+	row, err := ruleRow(r)
+	if err != nil {
+		return text.Rule{}, Lexicon{}, err
+	}
+	lx, err := s.changeRule(ctx, func(rules []text.Rule) (sqldb.RuleChange, error) {
+		for _, old := range rules {
 			if old.Feed == r.Feed && strings.EqualFold(old.Match, r.Match) && old.CaseSensitive == r.CaseSensitive && (!r.CaseSensitive || old.Match == r.Match) {
-				return fmt.Errorf("%w: a rule for %q already exists (id %s); edit it instead", ErrConflict, r.Match, old.ID)
+				return sqldb.RuleChange{}, fmt.Errorf("%w: a rule for %q already exists (id %s); edit it instead", ErrConflict, r.Match, old.ID)
 			}
 		}
-		lx.Rules = append(lx.Rules, r)
-		return nil
+		return sqldb.RuleChange{Action: sqldb.RuleAdded, Rule: row}, nil
 	})
 	return r, lx, err
 }
@@ -123,28 +126,26 @@ func (s *Service) UpdateRule(ctx context.Context, id string, r text.Rule) (text.
 	if err := checkRule(r); err != nil {
 		return text.Rule{}, Lexicon{}, err
 	}
-	lx, err := s.lexicon.change(ctx, func(lx *Lexicon) error {
-		for i := range lx.Rules {
-			if lx.Rules[i].ID == id {
-				lx.Rules[i] = r
-				return nil
-			}
+	row, err := ruleRow(r)
+	if err != nil {
+		return text.Rule{}, Lexicon{}, err
+	}
+	lx, err := s.changeRule(ctx, func(rules []text.Rule) (sqldb.RuleChange, error) {
+		if !slices.ContainsFunc(rules, func(old text.Rule) bool { return old.ID == id }) {
+			return sqldb.RuleChange{}, fmt.Errorf("%w: lexicon rule %q", ErrNotFound, id)
 		}
-		return fmt.Errorf("%w: lexicon rule %q", ErrNotFound, id)
+		return sqldb.RuleChange{Action: sqldb.RuleUpdated, Rule: row}, nil
 	})
 	return r, lx, err
 }
 
 // DeleteRule removes a rule.
 func (s *Service) DeleteRule(ctx context.Context, id string) (Lexicon, error) {
-	return s.lexicon.change(ctx, func(lx *Lexicon) error {
-		for i := range lx.Rules {
-			if lx.Rules[i].ID == id {
-				lx.Rules = append(lx.Rules[:i], lx.Rules[i+1:]...)
-				return nil
-			}
+	return s.changeRule(ctx, func(rules []text.Rule) (sqldb.RuleChange, error) {
+		if !slices.ContainsFunc(rules, func(old text.Rule) bool { return old.ID == id }) {
+			return sqldb.RuleChange{}, fmt.Errorf("%w: lexicon rule %q", ErrNotFound, id)
 		}
-		return fmt.Errorf("%w: lexicon rule %q", ErrNotFound, id)
+		return sqldb.RuleChange{Action: sqldb.RuleDeleted, Rule: sqldb.RuleRow{ID: id}}, nil
 	})
 }
 

@@ -55,6 +55,8 @@ type ServiceConfig struct {
 	Store    storage.Store
 	Pipeline *Pipeline
 	Voices   VoiceCatalog
+	Lexicon  LexiconStore
+	Listens  ListenStore
 	Fetcher  *Fetcher // nil: URL submissions are refused
 	Notifier Notifier // nil: no webhooks
 	// NodeID names this process in job leases; a restarted node with the
@@ -82,7 +84,7 @@ type Service struct {
 	voices   VoiceCatalog
 	queue    *queue
 	index    *index
-	lexicon  *lexiconStore
+	lexicon  LexiconStore
 	broker   *broker
 	stats    *listenStats
 	log      *slog.Logger
@@ -101,8 +103,8 @@ type Service struct {
 
 // NewService checks the configuration and fills in defaults.
 func NewService(cfg ServiceConfig) (*Service, error) {
-	if cfg.Store == nil || cfg.Pipeline == nil || cfg.Voices == nil {
-		return nil, errors.New("synth: service needs a store, a pipeline and voices")
+	if cfg.Store == nil || cfg.Pipeline == nil || cfg.Voices == nil || cfg.Lexicon == nil || cfg.Listens == nil {
+		return nil, errors.New("synth: service needs a store, a pipeline, voices, a lexicon and listen counts")
 	}
 	if cfg.NodeID == "" {
 		h, _ := os.Hostname()
@@ -139,7 +141,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		voices:   cfg.Voices,
 		queue:    &queue{store: cfg.Store, node: cfg.NodeID, lease: cfg.Lease, now: cfg.Now},
 		index:    &index{store: cfg.Store},
-		lexicon:  &lexiconStore{store: cfg.Store, now: cfg.Now},
+		lexicon:  cfg.Lexicon,
 		broker:   newBroker(),
 		log:      cfg.Logger,
 		now:      cfg.Now,
@@ -148,7 +150,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		cache:    map[string]cachedManifest{},
 		metrics:  newServiceMetrics(),
 	}
-	s.stats = &listenStats{store: cfg.Store, pending: map[string]map[string]int{}}
+	s.stats = &listenStats{db: cfg.Listens, pending: map[string]map[string]int{}}
 	return s, nil
 }
 
@@ -641,8 +643,8 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	if err := s.index.remove(ctx, id); err != nil {
 		return err
 	}
-	if err := s.store.Delete(ctx, statsKey(id)); err != nil {
-		return fmt.Errorf("delete listen counts of %s: %w", id, err)
+	if err := s.stats.forget(ctx, id); err != nil {
+		return err
 	}
 	for _, prefix := range []string{audioPrefix(id), "articles/" + id + "/"} {
 		infos, err := storage.ListAll(ctx, s.store, prefix)

@@ -2,33 +2,44 @@ package synth
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
-
-	"github.com/loa-audio/loa/storage"
 )
 
+// ListenStore keeps listen counts (sqldb.Listens).
+type ListenStore interface {
+	Add(ctx context.Context, counts map[string]map[string]int) error
+	Get(ctx context.Context, id string) (map[string]int, error)
+	Delete(ctx context.Context, id string) error
+}
+
 // listenStats counts anonymous player events per article. Counts gather in
-// memory and are added to stats/<id>.json with compare-and-swap every few
-// seconds, so several nodes can count the same article.
+// memory and are added to the database in one transaction every few
+// seconds, so a burst of listeners costs one write, not one per event.
 type listenStats struct {
-	store   storage.Store
+	db      ListenStore
+	flushMu sync.Mutex // a delete waits for a flush in flight, which could bring the counts back
 	mu      sync.Mutex
 	pending map[string]map[string]int
 }
 
-func statsKey(id string) string { return "stats/" + id + ".json" }
-
 func (l *listenStats) add(id, event string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.pending[id] == nil {
-		l.pending[id] = map[string]int{}
+	l.merge(map[string]map[string]int{id: {event: 1}})
+}
+
+// merge adds counts to those pending; l.mu is held.
+func (l *listenStats) merge(counts map[string]map[string]int) {
+	for id, events := range counts {
+		if l.pending[id] == nil {
+			l.pending[id] = map[string]int{}
+		}
+		for ev, n := range events {
+			l.pending[id][ev] += n
+		}
 	}
-	l.pending[id][event]++
 }
 
 func (l *listenStats) flushLoop(ctx context.Context, log *slog.Logger) {
@@ -40,40 +51,35 @@ func (l *listenStats) flushLoop(ctx context.Context, log *slog.Logger) {
 			return
 		case <-t.C:
 			if err := l.flush(ctx); err != nil {
-				log.WarnContext(ctx, "listen counts not saved", "err", err)
+				log.WarnContext(ctx, "listen counts not saved; retrying with the next batch", "err", err)
 			}
 		}
 	}
 }
 
 func (l *listenStats) flush(ctx context.Context) error {
+	l.flushMu.Lock()
+	defer l.flushMu.Unlock()
 	l.mu.Lock()
 	batch := l.pending
 	l.pending = map[string]map[string]int{}
 	l.mu.Unlock()
-	var firstErr error
-	for id, counts := range batch {
-		_, err := updateJSON(ctx, l.store, statsKey(id), func(m *map[string]int, _ bool) error {
-			if *m == nil {
-				*m = map[string]int{}
-			}
-			for k, v := range counts {
-				(*m)[k] += v
-			}
-			return nil
-		})
-		if err != nil && firstErr == nil {
-			firstErr = fmt.Errorf("save listen counts of %s: %w", id, err)
-		}
+	if err := l.db.Add(ctx, batch); err != nil {
+		// The batch is one transaction: nothing of it was counted, so it
+		// goes back for the next flush.
+		l.mu.Lock()
+		l.merge(batch)
+		l.mu.Unlock()
+		return err
 	}
-	return firstErr
+	return nil
 }
 
 // get returns stored counts plus those not yet flushed.
 func (l *listenStats) get(ctx context.Context, id string) (map[string]int, error) {
-	out := map[string]int{}
-	if _, err := storage.GetJSON(ctx, l.store, statsKey(id), &out); err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return nil, fmt.Errorf("read listen counts of %s: %w", id, err)
+	out, err := l.db.Get(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	l.mu.Lock()
 	for k, v := range l.pending[id] {
@@ -81,4 +87,14 @@ func (l *listenStats) get(ctx context.Context, id string) (map[string]int, error
 	}
 	l.mu.Unlock()
 	return out, nil
+}
+
+// forget drops an article's counts, stored and pending.
+func (l *listenStats) forget(ctx context.Context, id string) error {
+	l.flushMu.Lock()
+	defer l.flushMu.Unlock()
+	l.mu.Lock()
+	delete(l.pending, id)
+	l.mu.Unlock()
+	return l.db.Delete(ctx, id)
 }

@@ -254,7 +254,7 @@ func (s *Service) process(ctx context.Context, c *claimed) error {
 	if err != nil {
 		return err
 	}
-	rules, err := s.lexicon.rulesFor(ctx, src.Feed)
+	rules, err := s.rulesFor(ctx, src.Feed)
 	if err != nil {
 		return err
 	}
@@ -594,7 +594,7 @@ func (s *Service) Preview(ctx context.Context, sub Submission) (PreviewResult, e
 		}
 		doc = p.doc
 	}
-	rules, err := s.lexicon.rulesFor(ctx, sub.Feed)
+	rules, err := s.rulesFor(ctx, sub.Feed)
 	if err != nil {
 		return PreviewResult{}, err
 	}

@@ -1,6 +1,6 @@
-// Package apitest runs a complete Loa service for tests: a real store,
-// espeak-ng voices (or the caller's), the pipeline, workers, the API and the
-// pages, behind an httptest server.
+// Package apitest runs a complete Loa service for tests: a real store and
+// database, espeak-ng voices (or the caller's), the pipeline, workers, the
+// API and the pages, behind an httptest server.
 package apitest
 
 import (
@@ -25,6 +25,8 @@ import (
 
 	"github.com/loa-audio/loa/api"
 	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth"
 	"github.com/loa-audio/loa/synth/testenv"
 	"github.com/loa-audio/loa/synth/tts"
@@ -41,6 +43,7 @@ type Server struct {
 	t       testing.TB
 	URL     string
 	Store   storage.Store
+	DB      *sqldb.DB
 	Service *synth.Service
 	Hooks   *webhook.Dispatcher
 }
@@ -49,6 +52,7 @@ type Server struct {
 // default espeak-ng voices.
 type Options struct {
 	Store      storage.Store
+	DB         *sqldb.DB // nil = a fresh SQLite database in a temporary folder
 	Voices     synth.VoiceCatalog
 	AdminToken string
 	Pipeline   synth.PipelineConfig // Store and Voices are filled in
@@ -75,13 +79,17 @@ func New(t testing.TB, o Options) *Server {
 			t.Fatal(err)
 		}
 	}
+	db := o.DB
+	if db == nil {
+		db = sqldbtest.New(t, sqldb.SQLite)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	voices := o.Voices
 	if voices == nil {
-		catalog, err := tts.NewCatalog(ctx, tts.DefaultConfig(), tts.CatalogDeps{Usage: store, Logger: log})
+		catalog, err := tts.NewCatalog(ctx, tts.DefaultConfig(), tts.CatalogDeps{Usage: db.Usage(), Logger: log})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,6 +103,7 @@ func New(t testing.TB, o Options) *Server {
 	}
 	scfg := o.Service
 	scfg.Store, scfg.Pipeline, scfg.Voices, scfg.Logger = store, pipeline, voices, log
+	scfg.Lexicon, scfg.Listens = db.Lexicon(), db.Listens()
 	if scfg.Fetcher == nil {
 		scfg.Fetcher = synth.NewFetcher(synth.FetchConfig{})
 	}
@@ -127,7 +136,7 @@ func New(t testing.TB, o Options) *Server {
 	handler := api.New(api.Deps{
 		Articles:       svc,
 		Pages:          pages,
-		Tokens:         api.NewTokens(store, Token, o.AdminToken),
+		Tokens:         api.NewTokens(db.Tokens(), Token, o.AdminToken),
 		Registry:       reg,
 		Webhooks:       hooks,
 		Logger:         log,
@@ -148,7 +157,7 @@ func New(t testing.TB, o Options) *Server {
 		<-done
 		hooks.Wait()
 	})
-	return &Server{t: t, URL: srv.URL, Store: store, Service: svc, Hooks: hooks}
+	return &Server{t: t, URL: srv.URL, Store: store, DB: db, Service: svc, Hooks: hooks}
 }
 
 // Do sends a request with the editor token and decodes a JSON answer into

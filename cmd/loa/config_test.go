@@ -56,3 +56,34 @@ func TestBadCommandLines(t *testing.T) {
 		t.Errorf("empty article: exit %d, stderr %q", code, errb.String())
 	}
 }
+
+// TestMigrateUpAndStatus: `loa migrate` applies the schema once and
+// `loa migrate status` lists it as applied; a bad setting is a usage error.
+func TestMigrateUpAndStatus(t *testing.T) {
+	dir := t.TempDir()
+	runLoa := func(args ...string) (int, string) {
+		var out bytes.Buffer
+		code := run(context.Background(), env{stdout: &out, stderr: &out, getenv: func(k string) string {
+			if k == "LOA_DATA_DIR" {
+				return dir
+			}
+			return ""
+		}}, args)
+		return code, out.String()
+	}
+	if code, out := runLoa("migrate"); code != 0 || !strings.Contains(out, "database migrated") || !strings.Contains(out, "applied") {
+		t.Fatalf("migrate: exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(dir + "/loa.db"); err != nil {
+		t.Fatalf("no database in the data folder: %v", err)
+	}
+	code, out := runLoa("migrate", "status")
+	if code != 0 || strings.Contains(out, "database migrated") || strings.Contains(out, "pending") || !strings.Contains(out, "00001_records.sql  applied") {
+		t.Fatalf("status: exit %d\n%s", code, out)
+	}
+	for _, args := range [][]string{{"migrate", "--db", "mysql://db"}, {"migrate", "sideways"}, {"migrate", "status", "--db", "sqlite:"}} {
+		if code, out := runLoa(args...); code != 2 || !strings.Contains(out, "loa migrate:") {
+			t.Errorf("%v: exit %d\n%s", args, code, out)
+		}
+	}
+}

@@ -44,6 +44,7 @@ func init() {
 		"segment":   {"print the sentences of an article read on stdin, one per line", declareSegment},
 		"normalize": {"print the spoken form of each line read on stdin", declareNormalize},
 		"preview":   {"show what will be spoken for an article on stdin, with the rule behind each change", declarePreview},
+		"migrate":   {"bring the database schema up to date (up, the default) or list its migrations (status)", declareMigrate},
 		"submit":    {"send an article file or URL to a running server, optionally waiting for its audio", declareSubmit},
 		"backends":  {"list registered TTS backends, one per line", declareBackends},
 		"voices":    {"list configured voices with backend, language and status", declareVoices},

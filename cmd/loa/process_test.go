@@ -19,6 +19,8 @@ import (
 
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/s3test"
+	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth"
 	"github.com/loa-audio/loa/synth/testenv"
 )
@@ -371,7 +373,8 @@ func TestTwoNodesShareOneBucket(t *testing.T) {
 	srv := s3test.SharedMinIO(t)
 	bucket := srv.NewBucket(t)
 	cfg, logPath := countingVoice(t, 20*time.Millisecond)
-	env := append(srv.Env(bucket), "LOA_TTS_CONFIG_JSON="+cfg, "LOA_LEASE=3s")
+	// Nodes sharing a bucket share one PostgreSQL.
+	env := append(srv.Env(bucket), "LOA_TTS_CONFIG_JSON="+cfg, "LOA_LEASE=3s", "LOA_DB="+sqldbtest.URL(t, sqldb.Postgres))
 	a := startNode(t, env...)
 	b := startNode(t, env...)
 	nodes := []*node{a, b}
@@ -428,4 +431,51 @@ func TestTwoNodesShareOneBucket(t *testing.T) {
 		t.Fatal("the surviving node redid the dead node's segments")
 	}
 	t.Logf("20 articles: node A finished %d, node B %d; orphan taken over %v after the kill (%d sentences reused)", workedA, workedB, time.Since(killed).Round(time.Millisecond), st.SentencesCached)
+}
+
+// TestServeImportsTheRecordsOfAnOlderDataFolder: `loa serve` on a data
+// folder written by Loa at 078f68c moves its lexicon, tokens, listen counts
+// and usage into the database on the first start, and only then.
+func TestServeImportsTheRecordsOfAnOlderDataFolder(t *testing.T) {
+	data := t.TempDir()
+	if err := os.CopyFS(data, os.DirFS("../../testdata/upgrade/078f68c/store")); err != nil {
+		t.Fatal(err)
+	}
+	secrets, err := os.ReadFile("../../testdata/upgrade/078f68c/token-secrets.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, secret, _ := strings.Cut(strings.Split(string(secrets), "\n")[0], " ")
+	check := func(n *node) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+n.addr+"/api/v1/lexicon", nil)
+		// A token an admin created before the upgrade.
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var lx synth.Lexicon
+		if err := json.NewDecoder(resp.Body).Decode(&lx); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET lexicon with an old token: %d, %v", resp.StatusCode, err)
+		}
+		if lx.Version != 6 || len(lx.Rules) != 3 || lx.Rules[0].Say != "Pu-tin" {
+			t.Fatalf("lexicon after the upgrade: %+v", lx)
+		}
+	}
+	n := startNode(t, "LOA_DATA_DIR="+data)
+	check(n)
+	if !strings.Contains(n.out.String(), "records imported from the store into the database") {
+		t.Fatalf("no import logged:\n%s", n.out)
+	}
+	if _, err := os.Stat(filepath.Join(data, "loa.db")); err != nil {
+		t.Fatalf("no database in the data folder: %v", err)
+	}
+	n.kill()
+	again := startNode(t, "LOA_DATA_DIR="+data)
+	check(again)
+	if strings.Contains(again.out.String(), "records imported") {
+		t.Fatalf("imported twice:\n%s", again.out)
+	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/loa-audio/loa/api"
 	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth"
 	"github.com/loa-audio/loa/synth/audio"
 	"github.com/loa-audio/loa/synth/text"
@@ -60,8 +61,9 @@ func declareCommon(fs *flagSet, c *common) {
 	declarePauses(fs, &c.pauseSetting)
 }
 
-// open builds the store, the voice catalog and the pipeline from settings.
-func (c *common) open(ctx context.Context, e env, log *slog.Logger, reg prometheus.Registerer) (storage.Store, *tts.Catalog, *synth.Pipeline, error) {
+// open builds the store, the voice catalog and the pipeline from settings;
+// usage keeps the TTS cost guard's counters (nil = in memory).
+func (c *common) open(ctx context.Context, e env, log *slog.Logger, reg prometheus.Registerer, usage tts.UsageStore) (storage.Store, *tts.Catalog, *synth.Pipeline, error) {
 	scfg := storage.ConfigFromEnv(e.getenv)
 	scfg.URL, scfg.DataDir = c.store, c.dataDir
 	store, err := storage.Open(ctx, scfg)
@@ -78,7 +80,7 @@ func (c *common) open(ctx context.Context, e env, log *slog.Logger, reg promethe
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	catalog, err := tts.NewCatalog(ctx, tcfg, tts.CatalogDeps{Usage: store, Metrics: reg, Logger: log})
+	catalog, err := tts.NewCatalog(ctx, tcfg, tts.CatalogDeps{Usage: usage, Metrics: reg, Logger: log})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("set up voices: %w", err)
 	}
@@ -103,6 +105,7 @@ func (c *common) open(ctx context.Context, e env, log *slog.Logger, reg promethe
 
 type serveOptions struct {
 	common
+	db           string
 	addr         string
 	editorToken  string
 	adminToken   string
@@ -147,6 +150,7 @@ func loadTTSConfig(path, inline, defaultVoice string, getenv func(string) string
 func declareServe(fs *flagSet) func(context.Context, env, []string) error {
 	o := &serveOptions{}
 	declareCommon(fs, &o.common)
+	declareDB(fs, &o.db)
 	fs.String(&o.addr, "addr", "LOA_ADDR", "127.0.0.1:8080", "HTTP listen address")
 	fs.String(&o.editorToken, "editor-token", "LOA_EDITOR_TOKEN", "", "Bearer token for the editor API and dashboard (generated and printed once at start-up when empty)")
 	fs.String(&o.adminToken, "admin-token", "LOA_ADMIN_TOKEN", "", "Bearer token that may create and revoke editor tokens (disabled when empty)")
@@ -228,9 +232,27 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	store, catalog, pipeline, err := o.open(ctx, e, log, reg)
+	db, err := openDB(ctx, o.db, o.dataDir, log)
 	if err != nil {
 		return err
+	}
+	defer db.Close()
+	store, catalog, pipeline, err := o.open(ctx, e, log, reg, db.Usage())
+	if err != nil {
+		return err
+	}
+	// A data folder or bucket of a Loa without a database: its records
+	// move in once.
+	imported, err := sqldb.ImportBlobStore(ctx, db, store, time.Now())
+	if err != nil {
+		return err
+	}
+	if imported.Rules+imported.LexiconChanges+imported.Tokens+imported.Listens+imported.UsageDays > 0 {
+		log.Info("records imported from the store into the database", "db", db.String(), "rules", imported.Rules,
+			"lexicon_changes", imported.LexiconChanges, "tokens", imported.Tokens, "listen_counters", imported.Listens, "usage_days", imported.UsageDays)
+	}
+	if _, local := store.(*storage.LocalStore); !local && db.Engine() == sqldb.SQLite {
+		log.Warn("the store is shared but the database is a local SQLite file: nodes sharing the bucket must share one PostgreSQL (--db postgres://…)", "db", db.String())
 	}
 	if o.nodeID == "" {
 		host, _ := os.Hostname()
@@ -244,6 +266,8 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	hooks := webhook.New(webhook.Config{Store: store, Global: webhook.Endpoint{URL: o.webhookURL, Secret: o.webhookKey}, Client: &hookClient, CheckURL: fetcher.CheckURL, Logger: log})
 	svc, err := synth.NewService(synth.ServiceConfig{
 		Store:        store,
+		Lexicon:      db.Lexicon(),
+		Listens:      db.Listens(),
 		Pipeline:     pipeline,
 		Voices:       catalog,
 		Fetcher:      fetcher,
@@ -280,7 +304,7 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	handler := api.New(api.Deps{
 		Articles:       svc,
 		Pages:          pages,
-		Tokens:         api.NewTokens(store, editorToken, o.adminToken),
+		Tokens:         api.NewTokens(db.Tokens(), editorToken, o.adminToken),
 		PublicURL:      o.publicURL,
 		CORSOrigins:    splitList(o.corsOrigins),
 		TrustedProxies: proxies,
@@ -293,6 +317,9 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 		Ready: func(ctx context.Context) error {
 			if _, err := store.Stat(ctx, "index/articles.json"); err != nil && !errors.Is(err, storage.ErrNotFound) {
 				return fmt.Errorf("store: %w", err)
+			}
+			if err := db.Ping(ctx); err != nil {
+				return err
 			}
 			if err := catalog.Ping(ctx); err != nil {
 				return fmt.Errorf("default voice: %w", err)

@@ -71,9 +71,10 @@ func synthOnce(ctx context.Context, e env, o *synthOptions) error {
 	if dir, err = filepath.Abs(dir); err != nil {
 		return err
 	}
-	// The one-shot run uses its own local store: the cache folder.
+	// The one-shot run uses its own local store, the cache folder, and no
+	// database: TTS usage is counted for this run only.
 	o.store, o.dataDir = "file://"+dir, dir
-	store, _, pipeline, err := o.open(ctx, e, log, prometheus.NewRegistry())
+	store, _, pipeline, err := o.open(ctx, e, log, prometheus.NewRegistry(), nil)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -17,7 +16,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth/testenv"
 	"github.com/loa-audio/loa/synth/tts"
 	_ "github.com/loa-audio/loa/synth/tts/espeak"
@@ -95,11 +95,9 @@ func TestStuckBackendOpensCircuitAndFallbackFinishes(t *testing.T) {
 	}
 }
 
-func TestOverBudgetFallsBackAndCountsInStore(t *testing.T) {
-	store, err := storage.OpenLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestOverBudgetFallsBackAndCountsInDatabase(t *testing.T) {
+	db := sqldbtest.New(t, sqldb.SQLite)
+	store := db.Usage()
 	day := time.Date(2026, 3, 1, 23, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return day }
@@ -118,7 +116,7 @@ func TestOverBudgetFallsBackAndCountsInStore(t *testing.T) {
 	if fmt.Sprint(used) != "[vi-cloud vi-cloud vi-cloud vi vi]" {
 		t.Fatalf("voices used: %v (3×29 = 87 fits in 100, a fourth does not)", used)
 	}
-	u := readUsage(t, store, "usage/cloud/2026-03-01.json")
+	u := readUsage(t, db, "cloud", "2026-03-01")
 	if u.Used != 87 || u.Requests != 3 || u.Unit != "characters" || u.Backend != "cloud" {
 		t.Fatalf("stored usage %+v", u)
 	}
@@ -126,7 +124,7 @@ func TestOverBudgetFallsBackAndCountsInStore(t *testing.T) {
 		t.Fatalf("Usage = %+v", got)
 	}
 
-	// Another node sharing the store sees the same count.
+	// Another node sharing the database sees the same count.
 	other := newCatalog(t, cfg, tts.CatalogDeps{Usage: store, Now: now}, cloud, local)
 	if _, v, _ := other.Synthesize(context.Background(), "vi-cloud", sentence(9)); v != "vi" {
 		t.Fatalf("second node spoke with %s despite the budget", v)
@@ -142,7 +140,7 @@ func TestOverBudgetFallsBackAndCountsInStore(t *testing.T) {
 	if _, v, _ := c.Synthesize(context.Background(), "vi-cloud", sentence(1)); v != "vi-cloud" {
 		t.Fatalf("next day spoken by %s", v)
 	}
-	if u := readUsage(t, store, "usage/cloud/2026-03-02.json"); u.Used != 29 {
+	if u := readUsage(t, db, "cloud", "2026-03-02"); u.Used != 29 {
 		t.Fatalf("next day usage %+v", u)
 	}
 }
@@ -161,11 +159,9 @@ func TestOverBudgetStatus(t *testing.T) {
 	}
 }
 
-func TestUsageCompareAndSwapAcrossNodes(t *testing.T) {
-	store, err := storage.OpenLocal(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestUsageSharedAcrossNodes(t *testing.T) {
+	db := sqldbtest.New(t, sqldb.SQLite)
+	store := db.Usage()
 	cfg := twoVoices(tts.BackendConfig{})
 	nodes := []*tts.Catalog{
 		newCatalog(t, cfg, tts.CatalogDeps{Usage: store}, &ttstest.Fake{}, &ttstest.Fake{}),
@@ -182,7 +178,7 @@ func TestUsageCompareAndSwapAcrossNodes(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if u := readUsage(t, store, tts.UsageKey("cloud", time.Now())); u.Used != 24*29 || u.Requests != 24 {
+	if u := readUsage(t, db, "cloud", time.Now().UTC().Format(time.DateOnly)); u.Used != 24*29 || u.Requests != 24 {
 		t.Fatalf("usage %+v, want %d characters in 24 requests: a lost update", u, 24*29)
 	}
 }
@@ -439,17 +435,11 @@ func statusOf(t *testing.T, c *tts.Catalog, id string) tts.VoiceStatus {
 	return tts.VoiceStatus{}
 }
 
-func readUsage(t *testing.T, store storage.Store, key string) tts.Usage {
+func readUsage(t *testing.T, db *sqldb.DB, backend, day string) sqldb.UsageRow {
 	t.Helper()
-	rc, _, err := store.Get(context.Background(), key, nil)
+	u, err := db.Usage().Get(context.Background(), backend, day)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer rc.Close()
-	b, _ := io.ReadAll(rc)
-	var u tts.Usage
-	if err := json.Unmarshal(b, &u); err != nil {
-		t.Fatalf("%s: %v", b, err)
 	}
 	return u
 }

@@ -1,0 +1,381 @@
+package sqldb_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
+)
+
+// The conformance suite: every record kind, on both engines, each test on
+// a fresh database.
+
+var ctx = context.Background()
+
+func TestMigrations(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		again, err := db.Migrate(ctx)
+		if err != nil || len(again) != 0 {
+			t.Fatalf("second Migrate applied %v, %v; want nothing", again, err)
+		}
+		st, err := db.MigrationStatus(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st) == 0 {
+			t.Fatal("no migrations known")
+		}
+		for i, m := range st {
+			if !m.Applied || m.AppliedAt.IsZero() {
+				t.Errorf("migration %d %s not applied: %+v", m.Version, m.Name, m)
+			}
+			if i > 0 && m.Version <= st[i-1].Version {
+				t.Errorf("migrations out of order: %d after %d", m.Version, st[i-1].Version)
+			}
+		}
+	})
+}
+
+func TestOpenRefusesUnknownSettings(t *testing.T) {
+	for _, s := range []string{"", "mysql://x", "sqlite:", "postgres://%zz"} {
+		if db, err := sqldb.Open(ctx, s); err == nil {
+			db.Close()
+			t.Errorf("Open(%q) succeeded", s)
+		} else if !errors.Is(err, sqldb.ErrInvalid) {
+			t.Errorf("Open(%q): %v, want ErrInvalid", s, err)
+		}
+	}
+}
+
+func rule(id, feed, match string) sqldb.RuleRow {
+	return sqldb.RuleRow{ID: id, Feed: feed, Body: fmt.Appendf(nil, `{"id":%q,"match":%q,"say":"nói %s","feed":%q}`, id, match, match, feed)}
+}
+
+func add(r sqldb.RuleRow) func([]sqldb.RuleRow) (sqldb.RuleChange, error) {
+	return func([]sqldb.RuleRow) (sqldb.RuleChange, error) {
+		return sqldb.RuleChange{Action: sqldb.RuleAdded, Rule: r}, nil
+	}
+}
+
+func ids(rules []sqldb.RuleRow) []string {
+	out := []string{}
+	for _, r := range rules {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+func TestLexiconChangesAndHistory(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		lx := db.Lexicon()
+		st, err := lx.Get(ctx, "")
+		if err != nil || st.Version != 0 || len(st.Rules) != 0 || st.Rules == nil {
+			t.Fatalf("empty lexicon: %+v, %v", st, err)
+		}
+		at := time.Date(2026, 3, 1, 8, 0, 0, 123000, time.UTC)
+		for _, r := range []sqldb.RuleRow{rule("a", "", "Putin"), rule("b", "the-thao", "VAR"), rule("c", "", "Kremlin"), rule("d", "kinh-te", "GDP")} {
+			if _, err := lx.Change(ctx, at, add(r)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		upd := rule("a", "", "Pu-tin")
+		st, err = lx.Change(ctx, at.Add(time.Second), func(cur []sqldb.RuleRow) (sqldb.RuleChange, error) {
+			if len(cur) != 4 {
+				t.Errorf("decide saw %d rules, want 4", len(cur))
+			}
+			return sqldb.RuleChange{Action: sqldb.RuleUpdated, Rule: upd}, nil
+		})
+		if err != nil || st.Version != 5 || !st.UpdatedAt.Equal(at.Add(time.Second)) {
+			t.Fatalf("update: %+v, %v", st, err)
+		}
+		if fmt.Sprint(ids(st.Rules)) != "[a b c d]" || string(st.Rules[0].Body) != string(upd.Body) {
+			t.Fatalf("after update: %v %s", ids(st.Rules), st.Rules[0].Body)
+		}
+		if st, err = lx.Change(ctx, at, func([]sqldb.RuleRow) (sqldb.RuleChange, error) {
+			return sqldb.RuleChange{Action: sqldb.RuleDeleted, Rule: sqldb.RuleRow{ID: "c"}}, nil
+		}); err != nil || fmt.Sprint(ids(st.Rules)) != "[a b d]" {
+			t.Fatalf("delete: %v, %v", ids(st.Rules), err)
+		}
+
+		// Order is the order of adding, updates keep their place; a feed
+		// sees the rules of every feed plus its own.
+		got, err := lx.Get(ctx, "the-thao")
+		if err != nil || fmt.Sprint(ids(got.Rules)) != "[a b]" || got.Version != 6 {
+			t.Fatalf("feed the-thao: %v v%d, %v", ids(got.Rules), got.Version, err)
+		}
+		if got, _ := lx.Get(ctx, ""); fmt.Sprint(ids(got.Rules)) != "[a b d]" || got.Rules[1].Feed != "the-thao" {
+			t.Fatalf("all feeds: %v", ids(got.Rules))
+		}
+
+		// Refusals change nothing, not even the version.
+		refused := errors.New("duplicate")
+		if _, err := lx.Change(ctx, at, func([]sqldb.RuleRow) (sqldb.RuleChange, error) { return sqldb.RuleChange{}, refused }); !errors.Is(err, refused) {
+			t.Fatalf("refused change: %v", err)
+		}
+		for _, ch := range []sqldb.RuleChange{{Action: sqldb.RuleUpdated, Rule: rule("zz", "", "x")}, {Action: sqldb.RuleDeleted, Rule: sqldb.RuleRow{ID: "zz"}}} {
+			if _, err := lx.Change(ctx, at, func([]sqldb.RuleRow) (sqldb.RuleChange, error) { return ch, nil }); !errors.Is(err, sqldb.ErrNotFound) {
+				t.Fatalf("%s of a missing rule: %v", ch.Action, err)
+			}
+		}
+		if _, err := lx.Change(ctx, at, add(rule("a", "", "again"))); !errors.Is(err, sqldb.ErrConflict) {
+			t.Fatalf("add of an existing id: %v", err)
+		}
+		if got, _ := lx.Get(ctx, ""); got.Version != 6 || len(got.Rules) != 3 {
+			t.Fatalf("refused changes moved the lexicon: v%d %v", got.Version, ids(got.Rules))
+		}
+
+		hist, err := lx.History(ctx, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for i, h := range hist {
+			actions = append(actions, h.Action+":"+h.RuleID)
+			if h.Version != i+1 {
+				t.Errorf("history row %d has version %d", i, h.Version)
+			}
+		}
+		if fmt.Sprint(actions) != "[add:a add:b add:c add:d update:a delete:c]" {
+			t.Fatalf("history %v", actions)
+		}
+		if string(hist[4].Body) != string(upd.Body) || hist[5].Body != nil || !hist[0].ChangedAt.Equal(at) {
+			t.Fatalf("history rows: %+v / %+v / %v", hist[4], hist[5], hist[0].ChangedAt)
+		}
+		if tail, _ := lx.History(ctx, 4, 1); len(tail) != 1 || tail[0].Version != 5 {
+			t.Fatalf("History(4, 1) = %+v", tail)
+		}
+	})
+}
+
+// Parallel edits keep the invariants: one version per change, one
+// history row per version, no lost rule, one winner per conflict.
+func TestLexiconConcurrentEdits(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		lx := db.Lexicon()
+		const n = 24
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := lx.Change(ctx, time.Now(), add(rule(fmt.Sprintf("r%02d", i), "", fmt.Sprintf("từ %d", i)))); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		st, err := lx.Get(ctx, "")
+		if err != nil || st.Version != n || len(st.Rules) != n {
+			t.Fatalf("after %d parallel adds: version %d, %d rules, %v", n, st.Version, len(st.Rules), err)
+		}
+
+		// The same match added by many editors at once: the check in
+		// decide sees every committed rule, so exactly one wins.
+		var wins, dels, upds atomic.Int32
+		dup := errors.New("exists")
+		for i := range n {
+			wg.Add(3)
+			go func() {
+				defer wg.Done()
+				_, err := lx.Change(ctx, time.Now(), func(cur []sqldb.RuleRow) (sqldb.RuleChange, error) {
+					for _, r := range cur {
+						if r.Feed == "x" {
+							return sqldb.RuleChange{}, dup
+						}
+					}
+					return sqldb.RuleChange{Action: sqldb.RuleAdded, Rule: rule(fmt.Sprintf("dup%02d", i), "x", "same")}, nil
+				})
+				if err == nil {
+					wins.Add(1)
+				} else if !errors.Is(err, dup) {
+					t.Error(err)
+				}
+			}()
+			go func() {
+				defer wg.Done()
+				_, err := lx.Change(ctx, time.Now(), func([]sqldb.RuleRow) (sqldb.RuleChange, error) {
+					return sqldb.RuleChange{Action: sqldb.RuleDeleted, Rule: sqldb.RuleRow{ID: "r00"}}, nil
+				})
+				if err == nil {
+					dels.Add(1)
+				} else if !errors.Is(err, sqldb.ErrNotFound) {
+					t.Error(err)
+				}
+			}()
+			go func() {
+				defer wg.Done()
+				_, err := lx.Change(ctx, time.Now(), func([]sqldb.RuleRow) (sqldb.RuleChange, error) {
+					return sqldb.RuleChange{Action: sqldb.RuleUpdated, Rule: rule("r01", "", fmt.Sprintf("sửa %d", i))}, nil
+				})
+				if err == nil {
+					upds.Add(1)
+				} else {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if wins.Load() != 1 || dels.Load() != 1 || upds.Load() != n {
+			t.Fatalf("wins %d (want 1), deletes %d (want 1), updates %d (want %d)", wins.Load(), dels.Load(), upds.Load(), n)
+		}
+		st, _ = lx.Get(ctx, "")
+		want := n + 1 + 1 + n
+		hist, err := lx.History(ctx, 0, 1000)
+		if err != nil || st.Version != want || len(hist) != want || len(st.Rules) != n {
+			t.Fatalf("version %d, %d history rows (want %d both), %d rules (want %d), %v", st.Version, len(hist), want, len(st.Rules), n, err)
+		}
+	})
+}
+
+func TestTokens(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		tok := db.Tokens()
+		if list, err := tok.List(ctx); err != nil || list == nil || len(list) != 0 {
+			t.Fatalf("empty list: %v, %v", list, err)
+		}
+		at := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
+		if err := tok.Create(ctx, "d1", sqldb.TokenRow{ID: "i1", Name: "CMS", CreatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tok.Create(ctx, "d2", sqldb.TokenRow{ID: "i2", Name: "Bot", CreatedAt: at.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tok.Create(ctx, "d1", sqldb.TokenRow{ID: "i3", Name: "x", CreatedAt: at}); !errors.Is(err, sqldb.ErrConflict) {
+			t.Fatalf("duplicate digest: %v", err)
+		}
+		if ok, err := tok.Valid(ctx, "d1"); !ok || err != nil {
+			t.Fatalf("Valid(d1) = %v, %v", ok, err)
+		}
+		list, err := tok.List(ctx)
+		if err != nil || len(list) != 2 || list[0] != (sqldb.TokenRow{ID: "i1", Name: "CMS", CreatedAt: at}) || list[1].ID != "i2" {
+			t.Fatalf("list %+v, %v", list, err)
+		}
+		if d, err := tok.Revoke(ctx, "i1"); err != nil || d != "d1" {
+			t.Fatalf("Revoke = %q, %v", d, err)
+		}
+		if ok, _ := tok.Valid(ctx, "d1"); ok {
+			t.Fatal("revoked token still valid")
+		}
+		if _, err := tok.Revoke(ctx, "i1"); !errors.Is(err, sqldb.ErrNotFound) {
+			t.Fatalf("second revoke: %v", err)
+		}
+	})
+}
+
+func TestTokensConcurrent(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		tok := db.Tokens()
+		const n = 20
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := tok.Create(ctx, fmt.Sprintf("digest%02d", i), sqldb.TokenRow{ID: fmt.Sprintf("id%02d", i), Name: "n", CreatedAt: time.Now()}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		var revoked atomic.Int32
+		for range n {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				if _, err := tok.Revoke(ctx, "id07"); err == nil {
+					revoked.Add(1)
+				} else if !errors.Is(err, sqldb.ErrNotFound) {
+					t.Error(err)
+				}
+			}()
+			go func() {
+				defer wg.Done()
+				if err := tok.Create(ctx, "digest07-again", sqldb.TokenRow{ID: "again", Name: "n", CreatedAt: time.Now()}); err != nil && !errors.Is(err, sqldb.ErrConflict) {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		list, _ := tok.List(ctx)
+		if revoked.Load() != 1 || len(list) != n {
+			t.Fatalf("revoked %d times (want 1), %d tokens left (want %d)", revoked.Load(), len(list), n)
+		}
+	})
+}
+
+func TestListens(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		l := db.Listens()
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := l.Add(ctx, map[string]map[string]int{"a": {"play": 2, "load": 1}, "b": {"100": 1}}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		got, err := l.Get(ctx, "a")
+		if err != nil || got["play"] != 20 || got["load"] != 10 || len(got) != 2 {
+			t.Fatalf("counts of a: %v, %v", got, err)
+		}
+		if err := l.Delete(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := l.Get(ctx, "a"); len(got) != 0 {
+			t.Fatalf("deleted counts: %v", got)
+		}
+		if got, _ := l.Get(ctx, "b"); got["100"] != 10 {
+			t.Fatalf("other article's counts: %v", got)
+		}
+	})
+}
+
+func TestUsage(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		u := db.Usage()
+		if r, err := u.Get(ctx, "cloud", "2026-03-01"); err != nil || r.Used != 0 || r.Requests != 0 {
+			t.Fatalf("empty day: %+v, %v", r, err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var totals []int64
+		for i := range 24 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				total, err := u.Add(ctx, "cloud", "2026-03-01", "characters", int64(i+1), time.Now())
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				totals = append(totals, total)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		r, err := u.Get(ctx, "cloud", "2026-03-01")
+		if err != nil || r.Used != 300 || r.Requests != 24 || r.Unit != "characters" || r.UpdatedAt.IsZero() {
+			t.Fatalf("usage %+v, %v; want 300 characters in 24 requests", r, err)
+		}
+		// Every Add saw its own increment: the totals are distinct.
+		sort.Slice(totals, func(i, j int) bool { return totals[i] < totals[j] })
+		for i := 1; i < len(totals); i++ {
+			if totals[i] == totals[i-1] {
+				t.Fatalf("two adds returned the same total %d", totals[i])
+			}
+		}
+		if other, _ := u.Get(ctx, "cloud", "2026-03-02"); other.Used != 0 {
+			t.Fatalf("next day: %+v", other)
+		}
+	})
+}

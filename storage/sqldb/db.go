@@ -1,0 +1,290 @@
+// Package sqldb is Loa's SQL database: the home of small, queried, mutable
+// records (lexicon rules and their history, editor tokens, listen counts,
+// TTS usage counters), next to the blob store that keeps what is large or
+// immutable. One code path serves both engines: SQLite (modernc.org/sqlite,
+// pure Go, a file in the data folder) for one machine and PostgreSQL
+// (pgx) for several nodes. Queries are written once with '?' placeholders
+// and portable SQL; the schema grows by versioned goose migrations
+// (migrations/*.sql) applied at start-up.
+//
+// The package knows no domain types: callers hand it rows and decide what
+// they mean, so it stays a leaf like the blob store.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Sentinels; callers map them to their own (synth.ErrNotFound, …).
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+	ErrInvalid  = errors.New("invalid database setting")
+)
+
+// Engine names the database behind a DB.
+type Engine string
+
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// DB is an open, migrated-on-request database.
+type DB struct {
+	sql    *sql.DB
+	engine Engine
+	pool   *pgxpool.Pool // PostgreSQL only
+	name   string        // the setting without its password, for logs
+}
+
+// DefaultURL is the embedded default: a SQLite file in the data folder.
+func DefaultURL(dataDir string) string {
+	return "sqlite:" + filepath.Join(dataDir, "loa.db")
+}
+
+// Open connects to the database named by setting: "sqlite:PATH" (the file
+// and its folder are created) or "postgres://…" / "postgresql://…". It does
+// not migrate; call Migrate.
+func Open(ctx context.Context, setting string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(setting, "sqlite:"):
+		return openSQLite(ctx, strings.TrimPrefix(setting, "sqlite:"))
+	case strings.HasPrefix(setting, "postgres://"), strings.HasPrefix(setting, "postgresql://"):
+		return openPostgres(ctx, setting)
+	case setting == "":
+		return nil, fmt.Errorf("%w: empty database setting; use sqlite:PATH or postgres://…", ErrInvalid)
+	}
+	return nil, fmt.Errorf("%w: %q: use sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB", ErrInvalid, redact(setting))
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	path = strings.TrimPrefix(path, "//")
+	if path == "" {
+		return nil, fmt.Errorf("%w: sqlite: needs a file path, e.g. sqlite:./data/loa.db", ErrInvalid)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("create database folder: %w", err)
+	}
+	// WAL lets readers run beside the one writer; busy_timeout makes a
+	// second writer wait instead of failing; _txlock=immediate takes the
+	// write lock at BEGIN, so two read-then-write transactions queue up
+	// rather than deadlock on the upgrade from read to write.
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	// SQLite reads the name as a URI: escaping keeps '?', '#', '%' and
+	// spaces in folder names part of the path.
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: filepath.ToSlash(path)}).EscapedPath()+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite:%s: %w", path, err)
+	}
+	d := &DB{sql: db, engine: SQLite, name: "sqlite:" + path}
+	if err := d.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func openPostgres(ctx context.Context, setting string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(setting)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, redact(setting), err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", redact(setting), err)
+	}
+	// One pool serves database/sql (our queries, goose) and, later, pgx
+	// users such as River's riverpgxv5 driver.
+	d := &DB{sql: stdlib.OpenDBFromPool(pool), engine: Postgres, pool: pool, name: redact(setting)}
+	if err := d.Ping(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// redact hides the password of a database URL.
+func redact(setting string) string {
+	u, err := url.Parse(setting)
+	if err != nil || u.User == nil {
+		return setting
+	}
+	return u.Redacted()
+}
+
+// Engine says which database this is.
+func (d *DB) Engine() Engine { return d.engine }
+
+// String names the database without secrets.
+func (d *DB) String() string { return d.name }
+
+// SQL is the database/sql handle (River's riversqlite driver wants it).
+func (d *DB) SQL() *sql.DB { return d.sql }
+
+// Pool is the pgx pool on PostgreSQL, nil on SQLite.
+func (d *DB) Pool() *pgxpool.Pool { return d.pool }
+
+// Ping checks the connection.
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.sql.PingContext(ctx); err != nil {
+		return fmt.Errorf("database %s: %w", d.name, err)
+	}
+	return nil
+}
+
+// Close releases the connections.
+func (d *DB) Close() error {
+	err := d.sql.Close()
+	if d.pool != nil {
+		d.pool.Close()
+	}
+	return err
+}
+
+// querier is what both DB and Tx run queries with.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Conn runs queries written with '?' placeholders on either engine.
+type Conn struct {
+	q      querier
+	engine Engine
+}
+
+func (c Conn) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.q.ExecContext(ctx, c.bind(query), args...)
+}
+
+func (c Conn) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.q.QueryContext(ctx, c.bind(query), args...)
+}
+
+func (c Conn) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.q.QueryRowContext(ctx, c.bind(query), args...)
+}
+
+// bind turns '?' into PostgreSQL's $1, $2, …; queries in this package
+// never carry a literal '?'.
+func (c Conn) bind(query string) string {
+	if c.engine != Postgres || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Conn runs single statements outside a transaction.
+func (d *DB) Conn() Conn { return Conn{q: d.sql, engine: d.engine} }
+
+// InTx runs fn in a transaction, committed when fn returns nil. A
+// transaction the database aborted for a conflict with another one
+// (PostgreSQL serialization failure or deadlock, SQLite busy) is retried,
+// so fn must have no effects outside the transaction.
+func (d *DB) InTx(ctx context.Context, fn func(tx Conn) error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = d.inTx(ctx, fn); err == nil || !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 10 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func (d *DB) inTx(ctx context.Context, fn func(tx Conn) error) (err error) {
+	tx, err := d.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(Conn{q: tx, engine: d.engine}); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "40001" || pgErr.Code == "40P01"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		code := sqErr.Code() & 0xff
+		return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+	}
+	return false
+}
+
+// isUniqueViolation reports a duplicate primary or unique key.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+	}
+	return false
+}
+
+// micros and fromMicros store times as integer microseconds since the Unix
+// epoch: the same column type and ordering on both engines.
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+func fromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
