@@ -134,15 +134,36 @@ func attr(n *html.Node, name string) string {
 	return ""
 }
 
-func classWords(n *html.Node) []string {
-	s := strings.ToLower(attr(n, "class") + " " + attr(n, "id") + " " + attr(n, "role") + " " + attr(n, "itemprop"))
-	return strings.FieldsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
-	})
+// classParts splits n's class and id into the words that say what n is.
+// Class names that only qualify a node ("has-post-thumbnail",
+// "content-with-sidebar", WordPress's "category-news", "type-post") say
+// nothing about its role and are left out, so they can neither drop nor
+// promote it.
+func classParts(n *html.Node) []string {
+	var parts []string
+	for _, tok := range strings.Fields(strings.ToLower(attr(n, "class") + " " + attr(n, "id"))) {
+		if qualifierClass(tok) {
+			continue
+		}
+		parts = append(parts, strings.FieldsFunc(tok, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+		})...)
+	}
+	return parts
+}
+
+func qualifierClass(tok string) bool {
+	for _, p := range []string{"has-", "is-", "no-", "with-", "without-", "category-", "tag-", "tags-", "format-",
+		"type-", "status-", "post-type-", "postid-", "layout-", "theme-", "page-template"} {
+		if strings.HasPrefix(tok, p) {
+			return true
+		}
+	}
+	return strings.Contains(tok, "-with-") || strings.Contains(tok, "_with_") || strings.Contains(tok, "--type-")
 }
 
 func isLeadNode(n *html.Node) bool {
-	for _, w := range classWords(n) {
+	for _, w := range classParts(n) {
 		if leadWords[w] {
 			return true
 		}
@@ -150,24 +171,40 @@ func isLeadNode(n *html.Node) bool {
 	return false
 }
 
+// Table parts are rows of data; their class names ("player-row") name the
+// data, not the page furniture.
+func isTablePart(a atom.Atom) bool {
+	switch a {
+	case atom.Table, atom.Thead, atom.Tbody, atom.Tfoot, atom.Tr, atom.Td, atom.Th, atom.Caption, atom.Colgroup:
+		return true
+	}
+	return false
+}
+
 func looksBoilerplate(n *html.Node) bool {
-	if isLeadNode(n) {
+	switch strings.ToLower(attr(n, "role")) {
+	case "navigation", "banner", "contentinfo", "complementary", "search", "dialog":
+		return true
+	}
+	if isTablePart(n.DataAtom) || strings.EqualFold(attr(n, "itemprop"), "articleBody") || isLeadNode(n) {
 		return false
 	}
-	for _, w := range classWords(n) {
+	for _, w := range classParts(n) {
 		if boilerplateWords[w] {
 			return true
 		}
 	}
-	raw := strings.ToLower(attr(n, "class") + " " + attr(n, "id") + " " + attr(n, "type") + " " + attr(n, "data-type"))
-	for _, part := range boilerplateParts {
-		if strings.Contains(raw, part) {
-			return true
+	var raw strings.Builder
+	for _, tok := range strings.Fields(strings.ToLower(attr(n, "class") + " " + attr(n, "id"))) {
+		if !qualifierClass(tok) {
+			raw.WriteString(tok + " ")
 		}
 	}
-	switch strings.ToLower(attr(n, "role")) {
-	case "navigation", "banner", "contentinfo", "complementary", "search", "dialog":
-		return true
+	raw.WriteString(strings.ToLower(attr(n, "type") + " " + attr(n, "data-type")))
+	for _, part := range boilerplateParts {
+		if strings.Contains(raw.String(), part) {
+			return true
+		}
 	}
 	return false
 }
@@ -217,6 +254,11 @@ func (x *extractor) prune(n *html.Node, depth int) {
 }
 
 func (x *extractor) holdsArticle(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if strings.EqualFold(attr(p, "itemprop"), "articleBody") {
+			return false // a part of the marked article body, not a wrapper around it
+		}
+	}
 	for d := range n.Descendants() {
 		if d.DataAtom == atom.H1 {
 			return true
@@ -277,7 +319,11 @@ var inlineTags = map[atom.Atom]bool{
 
 // document assembles title, lead and body.
 func (x *extractor) document(opts ExtractOptions) Document {
-	body := x.articleRoot()
+	roots := x.articleRoots()
+	var body *html.Node
+	if len(roots) > 0 {
+		body = roots[0]
+	}
 	titleNode := x.findTitle(body)
 	leadNode := x.findLead(body, titleNode)
 	doc := Document{Language: x.lang}
@@ -305,8 +351,17 @@ func (x *extractor) document(opts ExtractOptions) Document {
 		if leadNode != nil {
 			w.skip[leadNode] = true
 		}
-		w.walk(body, KindParagraph)
-		w.flush()
+		for _, r := range roots {
+			if r == titleNode || r == leadNode {
+				continue
+			}
+			if r.DataAtom == atom.P || isParagraphTag(r.DataAtom) {
+				w.element(r, KindParagraph)
+			} else {
+				w.walk(r, KindParagraph)
+			}
+			w.flush()
+		}
 		blocks = w.blocks
 	}
 	// Without a marked lead, a first paragraph set entirely in bold, or
@@ -392,19 +447,33 @@ func isAncestor(a, n *html.Node) bool {
 	return false
 }
 
-// articleRoot scores containers by the paragraph text they hold (the
-// readability idea: a text block adds its length to its parent and half
-// of it to its grandparent) and returns the best one, widened to an
-// enclosing <article> when there is one.
-func (x *extractor) articleRoot() *html.Node {
+// articleRoots returns the subtrees that hold the article, in reading
+// order. A node the page marks as the article body (itemprop="articleBody")
+// wins when it holds real text; otherwise containers are scored by the
+// paragraph text they hold (the readability idea: a text block adds its
+// length to its parent and half of it to its grandparent), the best one is
+// widened to an enclosing <article>, and sibling sections of the same
+// article (split around figures or ads) join it.
+func (x *extractor) articleRoots() []*html.Node {
 	scores := map[*html.Node]float64{}
+	var order []*html.Node // scored nodes in document order: ties never depend on map order
+	add := func(n *html.Node, v float64) {
+		if _, ok := scores[n]; !ok {
+			order = append(order, n)
+		}
+		scores[n] += v
+	}
 	var bodyNode *html.Node
+	var marked []*html.Node
 	for n := range x.root.Descendants() {
 		if n.Type != html.ElementNode || x.prunedAncestor(n) {
 			continue
 		}
-		if n.DataAtom == atom.Body {
+		switch {
+		case n.DataAtom == atom.Body:
 			bodyNode = n
+		case strings.EqualFold(attr(n, "itemprop"), "articleBody"):
+			marked = append(marked, n)
 		}
 		if inlineTags[n.DataAtom] {
 			continue
@@ -415,43 +484,125 @@ func (x *extractor) articleRoot() *html.Node {
 		}
 		score := float64(own) + float64(strings.Count(x.ownString(n), ","))*10
 		if !isParagraphTag(n.DataAtom) {
-			scores[n] += score
+			add(n, score)
 		}
 		if p := n.Parent; p != nil {
-			scores[p] += score
+			add(p, score)
 			if g := p.Parent; g != nil {
-				scores[g] += score / 2
+				add(g, score/2)
 			}
 		}
 	}
 	var best *html.Node
 	bestScore := 0.0
-	for n, s := range scores {
-		if isParagraphTag(n.DataAtom) || n.Type != html.ElementNode {
-			continue
-		}
-		if s > bestScore || s == bestScore && best != nil && depth(n) > depth(best) {
+	for _, n := range order {
+		if s := scores[n]; !isParagraphTag(n.DataAtom) && (s > bestScore || s == bestScore && best != nil && depth(n) > depth(best)) {
 			best, bestScore = n, s
 		}
 	}
+	if m := x.markedBody(marked, best); m != nil {
+		return []*html.Node{m}
+	}
 	if best == nil {
-		return bodyNode
+		if bodyNode == nil {
+			return nil
+		}
+		return []*html.Node{bodyNode}
 	}
 	// Prefer the deepest container that still holds most of the best score.
-	for n, s := range scores {
-		if isParagraphTag(n.DataAtom) || s < bestScore*0.8 || !isAncestor(best, n) {
-			continue
-		}
-		if depth(n) > depth(best) {
+	for _, n := range order {
+		if s := scores[n]; !isParagraphTag(n.DataAtom) && s >= bestScore*0.8 && isAncestor(best, n) && depth(n) > depth(best) {
 			best = n
 		}
 	}
 	for p := best; p != nil; p = p.Parent {
-		if p.DataAtom == atom.Article || strings.EqualFold(attr(p, "itemprop"), "articleBody") {
-			return p
+		if p.DataAtom == atom.Article {
+			return []*html.Node{p}
 		}
 	}
-	return best
+	return x.withSiblings(best, scores)
+}
+
+// markedBody picks the largest itemprop="articleBody" node, unless it is a
+// stub (a few words marked up as the body while the story sits elsewhere).
+func (x *extractor) markedBody(marked []*html.Node, best *html.Node) *html.Node {
+	var pick *html.Node
+	size := 0
+	for _, m := range marked {
+		if t := x.paragraphText(m); t > size {
+			pick, size = m, t
+		}
+	}
+	if pick == nil || size < 200 && (best == nil || size*3 < x.paragraphText(best)) {
+		return nil
+	}
+	return pick
+}
+
+// paragraphText counts the letters of text under n outside links and
+// pruned parts.
+func (x *extractor) paragraphText(n *html.Node) int {
+	total := 0
+	var walk func(*html.Node, bool)
+	walk = func(c *html.Node, inLink bool) {
+		for d := c.FirstChild; d != nil; d = d.NextSibling {
+			switch {
+			case x.pruned[d]:
+			case d.Type == html.TextNode:
+				if !inLink {
+					total += len(strings.TrimSpace(d.Data))
+				}
+			case d.Type == html.ElementNode:
+				walk(d, inLink || d.DataAtom == atom.A)
+			}
+		}
+	}
+	walk(n, false)
+	return total
+}
+
+// withSiblings returns best with the siblings that continue the same
+// article: containers that scored a good part of best's score, and plain
+// paragraphs of prose.
+func (x *extractor) withSiblings(best *html.Node, scores map[*html.Node]float64) []*html.Node {
+	parent := best.Parent
+	if parent == nil || parent.DataAtom == atom.Html {
+		return []*html.Node{best}
+	}
+	threshold := max(10, scores[best]*0.2)
+	var out []*html.Node
+	for c := parent.FirstChild; c != nil; c = c.NextSibling {
+		if c == best {
+			out = append(out, c)
+			continue
+		}
+		if c.Type != html.ElementNode || x.pruned[c] || c.DataAtom == atom.H1 || inlineTags[c.DataAtom] {
+			continue
+		}
+		own, links := x.ownText(c)
+		switch {
+		case scores[c] >= threshold && x.linkDensity(c) < 0.25:
+		case c.DataAtom == atom.P && own >= 80 && links*4 < own:
+		default:
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// linkDensity is the share of n's text that sits in links.
+func (x *extractor) linkDensity(n *html.Node) float64 {
+	all, plain := 0, x.paragraphText(n)
+	for d := range n.Descendants() {
+		if d.Type == html.TextNode && !x.prunedAncestor(d) {
+			all += len(strings.TrimSpace(d.Data))
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	return float64(all-plain) / float64(all)
 }
 
 func isParagraphTag(a atom.Atom) bool {
