@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -99,7 +100,7 @@ func newExtractor(root *html.Node) *extractor {
 var dropTags = map[atom.Atom]bool{
 	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true, atom.Iframe: true,
 	atom.Svg: true, atom.Canvas: true, atom.Nav: true, atom.Footer: true, atom.Aside: true,
-	atom.Form: true, atom.Button: true, atom.Audio: true, atom.Video: true, atom.Figure: true,
+	atom.Button: true, atom.Audio: true, atom.Video: true, atom.Figure: true,
 	atom.Figcaption: true, atom.Picture: true, atom.Img: true, atom.Object: true, atom.Embed: true,
 	atom.Select: true, atom.Input: true, atom.Textarea: true, atom.Map: true, atom.Dialog: true,
 	atom.Menu: true, atom.Head: true, atom.Math: true, atom.Source: true, atom.Track: true,
@@ -243,7 +244,9 @@ func (x *extractor) prune(n *html.Node, depth int) {
 			x.pruned[c] = true
 			continue
 		case c.DataAtom == atom.Html || c.DataAtom == atom.Body || c.DataAtom == atom.Main || c.DataAtom == atom.Article:
-		case isHidden(c) || looksBoilerplate(c):
+		case isHidden(c) || looksBoilerplate(c) || c.DataAtom == atom.Form:
+			// A form is a search box or a comment box, unless it wraps the
+			// whole page (ASP.NET WebForms).
 			if !x.holdsArticle(c) {
 				x.pruned[c] = true
 				continue
@@ -520,7 +523,59 @@ func (x *extractor) articleRoots() []*html.Node {
 			return []*html.Node{p}
 		}
 	}
-	return x.withSiblings(best, scores)
+	roots := x.withSiblings(best, scores)
+	// Sections of one article split by figures, ads or pull quotes often
+	// sit in cousin containers a few levels up; each scores like a
+	// paragraph parent of its own.
+	for _, n := range order {
+		s := scores[n]
+		if isParagraphTag(n.DataAtom) || s < bestScore*0.3 || n == best || isAncestor(n, best) || isAncestor(best, n) {
+			continue
+		}
+		if !nearCousin(best, n, 6) || x.linkDensity(n) >= 0.25 {
+			continue
+		}
+		roots = addRoot(roots, n)
+	}
+	if len(roots) > 1 {
+		pos := map[*html.Node]int{}
+		i := 0
+		for d := range x.root.Descendants() {
+			pos[d] = i
+			i++
+		}
+		slices.SortFunc(roots, func(a, b *html.Node) int { return pos[a] - pos[b] })
+	}
+	return roots
+}
+
+// nearCousin says whether a and b share an ancestor at most up levels
+// above a.
+func nearCousin(a, b *html.Node, up int) bool {
+	p := a.Parent
+	for i := 0; i < up && p != nil; i++ {
+		if isAncestor(p, b) {
+			return true
+		}
+		p = p.Parent
+	}
+	return false
+}
+
+// addRoot adds n unless a root already holds it; roots it holds go.
+func addRoot(roots []*html.Node, n *html.Node) []*html.Node {
+	for _, r := range roots {
+		if r == n || isAncestor(r, n) {
+			return roots
+		}
+	}
+	out := roots[:0]
+	for _, r := range roots {
+		if !isAncestor(n, r) {
+			out = append(out, r)
+		}
+	}
+	return append(out, n)
 }
 
 // markedBody picks the largest itemprop="articleBody" node, unless it is a
@@ -761,6 +816,7 @@ type blockWalker struct {
 	inLink    int
 	inBold    int
 	related   bool // inside a "Xem thêm" / related list
+	inCell    int  // inside a table cell, where a linked name is data, not a link list
 }
 
 func (w *blockWalker) walk(n *html.Node, kind BlockKind) {
@@ -826,6 +882,12 @@ func (w *blockWalker) element(c *html.Node, kind BlockKind) {
 		w.flush()
 		w.walk(c, KindQuote)
 		w.flush()
+	case a == atom.Td || a == atom.Th:
+		w.flush()
+		w.inCell++
+		w.walk(c, kind)
+		w.flush()
+		w.inCell--
 	default:
 		w.flush()
 		w.walk(c, kind)
@@ -864,7 +926,7 @@ func (w *blockWalker) flush() {
 		return
 	case playerTime.MatchString(t), creditLine.MatchString(t), tagsLine.MatchString(t), furniture.MatchString(t), dateOnly.MatchString(t):
 		return
-	case linkDense && !strings.HasPrefix(t, "Theo ") && !strings.HasPrefix(t, "Nguồn"):
+	case linkDense && w.inCell == 0 && !strings.HasPrefix(t, "Theo ") && !strings.HasPrefix(t, "Nguồn"):
 		return
 	}
 	w.related = false
