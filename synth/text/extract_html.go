@@ -82,6 +82,7 @@ type extractor struct {
 	root    *html.Node
 	pruned  map[*html.Node]bool
 	meta    map[string]string
+	ld      linkedData
 	lang    string
 	docText int // letters of paragraph text in the whole page
 
@@ -91,6 +92,7 @@ type extractor struct {
 func newExtractor(root *html.Node) *extractor {
 	x := &extractor{root: root, pruned: map[*html.Node]bool{}, meta: map[string]string{}}
 	x.readHead()
+	x.ld = readLinkedData(root)
 	x.docText = x.ownTextTotal(root)
 	x.prune(root, 0)
 	return x
@@ -335,7 +337,7 @@ func (x *extractor) document(opts ExtractOptions) Document {
 		doc.Title = blockText(x.plainText(titleNode))
 		x.titleFromBody = true
 	default:
-		doc.Title = siteTitle(blockText(firstNonEmpty(x.meta["og:title"], x.meta["<title>"])), x.meta["og:site_name"], opts.URL)
+		doc.Title = siteTitle(blockText(firstNonEmpty(x.ld.Headline, x.meta["og:title"], x.meta["<title>"])), x.meta["og:site_name"], opts.URL)
 	}
 	if leadNode != nil {
 		doc.Lead = blockText(x.plainText(leadNode))
@@ -367,6 +369,21 @@ func (x *extractor) document(opts ExtractOptions) Document {
 		}
 		blocks = w.blocks
 	}
+	// JSON-LD's articleBody is the story when the page's markup gives much
+	// less: a body filled in by scripts, or markup Loa could not read.
+	if ld := letters(x.ld.Body); ld > 0 {
+		dom := 0
+		for _, b := range blocks {
+			dom += letters(b.Text)
+		}
+		if ld > 2*dom+200 {
+			blocks = blocks[:0]
+			for _, b := range paragraphsOf(x.ld.Body) {
+				blocks = append(blocks, pendingBlock{Block: b})
+			}
+		}
+	}
+	doc.Lead, blocks = dedupeLead(doc.Lead, blocks)
 	// Without a marked lead, a first paragraph set entirely in bold, or
 	// equal to the page's description, is the lead.
 	if doc.Lead == "" && len(blocks) > 0 && blocks[0].Kind == KindParagraph && len(blocks) > 1 {
