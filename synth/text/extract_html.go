@@ -246,6 +246,11 @@ func (x *extractor) prune(n *html.Node, depth int) {
 			x.pruned[c] = true
 			continue
 		case c.DataAtom == atom.Html || c.DataAtom == atom.Body || c.DataAtom == atom.Main || c.DataAtom == atom.Article:
+		case x.teaserList(c) && !hasHeadline(c):
+			// Teasers can hold more text than a short story: their shape,
+			// not their size, decides.
+			x.pruned[c] = true
+			continue
 		case isHidden(c) || looksBoilerplate(c) || c.DataAtom == atom.Form:
 			// A form is a search box or a comment box, unless it wraps the
 			// whole page (ASP.NET WebForms).
@@ -256,6 +261,53 @@ func (x *extractor) prune(n *html.Node, depth int) {
 		}
 		x.prune(c, depth+1)
 	}
+}
+
+// teaserList recognises a list of links to other stories by its shape:
+// at least three items, each a headline link with at most a short
+// excerpt, whatever the list is called ("Breaking news", "More stories").
+func (x *extractor) teaserList(n *html.Node) bool {
+	switch n.DataAtom {
+	case atom.Ul, atom.Ol, atom.Div, atom.Section:
+	default:
+		return false
+	}
+	items, teasers, all, linked := 0, 0, 0, 0
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		items++
+		if c.DataAtom != atom.Li && c.DataAtom != atom.Article && c.DataAtom != atom.Div {
+			continue
+		}
+		text, links, longest := 0, 0, 0
+		for d := range c.Descendants() {
+			if d.Type == html.ElementNode && d.DataAtom == atom.A {
+				l := len(strings.TrimSpace(x.plainText(d)))
+				links += l
+				longest = max(longest, l)
+			}
+			if d.Type == html.TextNode {
+				text += len(strings.TrimSpace(d.Data))
+			}
+		}
+		all += text
+		linked += links
+		if longest >= 10 && text < 300 {
+			teasers++
+		}
+	}
+	return teasers >= 3 && teasers*5 >= items*3 && linked*6 >= all
+}
+
+func hasHeadline(n *html.Node) bool {
+	for d := range n.Descendants() {
+		if d.DataAtom == atom.H1 {
+			return true
+		}
+	}
+	return false
 }
 
 func (x *extractor) holdsArticle(n *html.Node) bool {
@@ -384,6 +436,10 @@ func (x *extractor) document(opts ExtractOptions) Document {
 		}
 	}
 	doc.Lead, blocks = dedupeLead(doc.Lead, blocks)
+	// A few bold words closing the story are the byline ("Minh Anh").
+	if n := len(blocks); n > 1 && blocks[n-1].bold && blocks[n-1].Kind == KindParagraph && len(strings.Fields(blocks[n-1].Text)) <= 5 && !strings.ContainsAny(blocks[n-1].Text, ".!?:") {
+		blocks = blocks[:n-1]
+	}
 	// Without a marked lead, a first paragraph set entirely in bold, or
 	// equal to the page's description, is the lead.
 	if doc.Lead == "" && len(blocks) > 0 && blocks[0].Kind == KindParagraph && len(blocks) > 1 {
