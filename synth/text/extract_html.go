@@ -980,6 +980,23 @@ var (
 	trailingCredit = regexp.MustCompile(`\s*(\((?i:ảnh|video|nguồn ảnh)\s*:[^()]{1,80}\)|(^|[.!?…]\s+)(?i:ảnh|video)\s*:[^.]{1,80})\.?$`)
 )
 
+// trailingCreditIndex runs trailingCredit only on blocks whose end names
+// a photo or video, the few that can hold a credit.
+func trailingCreditIndex(t string) []int {
+	tail := t
+	if len(tail) > 200 {
+		tail = tail[len(tail)-200:]
+	}
+	if !strings.Contains(tail, ":") {
+		return nil
+	}
+	lower := strings.ToLower(tail)
+	if !strings.Contains(lower, "ảnh") && !strings.Contains(lower, "video") {
+		return nil
+	}
+	return trailingCredit.FindStringSubmatchIndex(t)
+}
+
 func (w *blockWalker) flush() {
 	raw := w.buf.String()
 	w.buf.Reset()
@@ -991,19 +1008,27 @@ func (w *blockWalker) flush() {
 	}
 	size := len(strings.Join(strings.Fields(raw), ""))
 	linkDense := size > 0 && linkBytes*10 >= size*7
+	// The furniture patterns look at a block's first words only, and the
+	// whole-line ones fit in a short line: long paragraphs skip the
+	// regexps' work on their full length.
+	head := t
+	if len(head) > 120 {
+		head = head[:120]
+	}
+	short := len(t) <= 80
 	switch {
-	case relatedIntro.MatchString(t):
+	case relatedIntro.MatchString(head):
 		w.related = true
 		return
 	case w.related && (linkDense || w.kind == KindListItem && linkBytes > 0):
 		return
-	case playerTime.MatchString(t), creditLine.MatchString(t), tagsLine.MatchString(t), furniture.MatchString(t), dateOnly.MatchString(t):
+	case short && (playerTime.MatchString(t) || dateOnly.MatchString(t)), creditLine.MatchString(head), tagsLine.MatchString(head), furniture.MatchString(head):
 		return
 	case linkDense && w.inCell == 0 && !strings.HasPrefix(t, "Theo ") && !strings.HasPrefix(t, "Nguồn"):
 		return
 	}
 	w.related = false
-	if sub := trailingCredit.FindStringSubmatchIndex(t); sub != nil && sub[0] > 0 {
+	if sub := trailingCreditIndex(t); sub != nil && sub[0] > 0 {
 		// Keep the stop that ended the sentence before the credit.
 		cut := strings.TrimSpace(t[:sub[0]])
 		if sub[4] >= 0 {
