@@ -282,23 +282,70 @@ func (x *extractor) teaserList(n *html.Node) bool {
 			continue
 		}
 		text, links, longest := 0, 0, 0
+		headline := false
 		for d := range c.Descendants() {
-			if d.Type == html.ElementNode && d.DataAtom == atom.A {
-				l := len(strings.TrimSpace(x.plainText(d)))
+			switch {
+			case d.Type == html.ElementNode && d.DataAtom == atom.A:
+				l := x.textLen(d)
 				links += l
 				longest = max(longest, l)
-			}
-			if d.Type == html.TextNode {
+				if l >= 10 && (underHeading(d, c) || ownTextBlank(c) && startsWith(c, d)) {
+					headline = true
+				}
+			case d.Type == html.TextNode:
 				text += len(strings.TrimSpace(d.Data))
 			}
 		}
 		all += text
 		linked += links
-		if longest >= 10 && text < 300 {
+		if headline && text < 300 {
 			teasers++
 		}
 	}
 	return teasers >= 3 && teasers*5 >= items*3 && linked*6 >= all
+}
+
+// underHeading says whether a sits in a heading inside item.
+func underHeading(a, item *html.Node) bool {
+	for p := a.Parent; p != nil && p != item; p = p.Parent {
+		switch p.DataAtom {
+		case atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+			return true
+		}
+	}
+	return false
+}
+
+// ownTextBlank says whether n has no text of its own beside its children
+// elements: a teaser's headline link stands apart from its excerpt, while
+// a list item of prose runs on after its link ("Einstein, physicist").
+func ownTextBlank(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.TextNode && strings.TrimSpace(c.Data) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// startsWith says whether the first text of item lies inside a.
+func startsWith(item, a *html.Node) bool {
+	for d := range item.Descendants() {
+		if d.Type == html.TextNode && strings.TrimSpace(d.Data) != "" {
+			return isAncestor(a, d)
+		}
+	}
+	return false
+}
+
+func (x *extractor) textLen(n *html.Node) int {
+	l := 0
+	for d := range n.Descendants() {
+		if d.Type == html.TextNode {
+			l += len(strings.TrimSpace(d.Data))
+		}
+	}
+	return l
 }
 
 func hasHeadline(n *html.Node) bool {
