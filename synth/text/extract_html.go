@@ -644,6 +644,16 @@ func (x *extractor) articleRoots() []*html.Node {
 		}
 	}
 	roots := x.withSiblings(best, scores)
+	// Paragraphs of the story can also sit one level up, beside the
+	// container that holds most of it (an intro paragraph before the
+	// body's own wrapper).
+	if p := best.Parent; p != nil && p.DataAtom != atom.Body && p.DataAtom != atom.Html {
+		for _, r := range x.withSiblings(p, scores) {
+			if r != p {
+				roots = addRoot(roots, r)
+			}
+		}
+	}
 	// Sections of one article split by figures, ads or pull quotes often
 	// sit in cousin containers a few levels up; each scores like a
 	// paragraph parent of its own.
