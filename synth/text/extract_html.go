@@ -155,9 +155,13 @@ func classParts(n *html.Node) []string {
 	return parts
 }
 
+// Prefixes of qualifier classes; "hidden-xs" and "visible-md" are
+// responsive utilities that hide a node on some screens only.
+var qualifierPrefixes = []string{"has-", "is-", "no-", "with-", "without-", "category-", "tag-", "tags-", "format-",
+	"type-", "status-", "post-type-", "postid-", "layout-", "theme-", "page-template", "hidden-", "visible-"}
+
 func qualifierClass(tok string) bool {
-	for _, p := range []string{"has-", "is-", "no-", "with-", "without-", "category-", "tag-", "tags-", "format-",
-		"type-", "status-", "post-type-", "postid-", "layout-", "theme-", "page-template"} {
+	for _, p := range qualifierPrefixes {
 		if strings.HasPrefix(tok, p) {
 			return true
 		}
@@ -204,6 +208,9 @@ func looksBoilerplate(n *html.Node) bool {
 		}
 	}
 	raw.WriteString(strings.ToLower(attr(n, "type") + " " + attr(n, "data-type")))
+	if strings.Contains(raw.String(), "commentary") {
+		return false // an opinion piece, not its readers' comments
+	}
 	for _, part := range boilerplateParts {
 		if strings.Contains(raw.String(), part) {
 			return true
@@ -338,6 +345,20 @@ func startsWith(item, a *html.Node) bool {
 	return false
 }
 
+// textBefore counts the text of root that comes before n.
+func (x *extractor) textBefore(root, n *html.Node) int {
+	l := 0
+	for d := range root.Descendants() {
+		if d == n {
+			break
+		}
+		if d.Type == html.TextNode && !x.prunedAncestor(d) {
+			l += len(strings.TrimSpace(d.Data))
+		}
+	}
+	return l
+}
+
 func (x *extractor) textLen(n *html.Node) int {
 	l := 0
 	for d := range n.Descendants() {
@@ -448,7 +469,7 @@ func (x *extractor) document(opts ExtractOptions) Document {
 		w := &blockWalker{x: x, skip: map[*html.Node]bool{}, waitFor: nil}
 		if titleNode != nil {
 			w.skip[titleNode] = true
-			if isAncestor(body, titleNode) {
+			if isAncestor(body, titleNode) && x.textBefore(body, titleNode)*5 < x.paragraphText(body) {
 				w.waitFor = titleNode // what precedes the headline is kicker and breadcrumbs
 			}
 		}
@@ -888,7 +909,9 @@ func (x *extractor) findLead(body, title *html.Node) *html.Node {
 		if n.DataAtom == atom.Meta || inlineTags[n.DataAtom] && n.DataAtom != atom.Span {
 			continue
 		}
-		if t := blockText(x.plainText(n)); utf8.RuneCountInString(t) >= 20 {
+		// A lead is a paragraph or two; a "summary" holding a whole story is
+		// the story.
+		if t := blockText(x.plainText(n)); utf8.RuneCountInString(t) >= 20 && utf8.RuneCountInString(t) <= 1200 {
 			if body != nil && isAncestor(n, body) {
 				continue
 			}
