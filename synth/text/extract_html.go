@@ -122,7 +122,11 @@ var boilerplateWords = setOf("nav", "navbar", "navigation", "menu", "footer", "s
 // Substrings that mark boilerplate even inside compound class names.
 var boilerplateParts = []string{"related", "lienquan", "xemthem", "xem-them", "breadcrumb", "comment",
 	"sidebar", "newsletter", "advert", "social", "share", "player", "caption", "banner", "footer",
-	"cungchuyenmuc", "tin-khac", "tinkhac", "most-read", "box-tag", "list-tag"}
+	"cungchuyenmuc", "tin-khac", "tinkhac", "most-read", "box-tag", "list-tag",
+	// A paragraph classed "paywall" is story text the page hides from
+	// non-subscribers; "paywall-modal", "paywall-bar", "paywall-prompt" are
+	// the pitch.
+	"paywall-", "paywall_", "regwall"}
 
 // Class and id words of the lead paragraph (sapo).
 var leadWords = setOf("sapo", "lead", "summary", "description", "desc", "chapeau", "excerpt", "intro",

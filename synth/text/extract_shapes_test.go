@@ -1,0 +1,100 @@
+package text
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestExtractPublisherShapes pins, page by page, the shapes that used to
+// come out empty or wrong: what must be read, what must not, and the lead.
+func TestExtractPublisherShapes(t *testing.T) {
+	tests := []struct {
+		page       string
+		title      string
+		lead       string // "" = no lead
+		has, hasnt []string
+	}{
+		{page: "constructed-wordpress-post-classes", title: "Riverside bike lane to be extended",
+			has:   []string{"The city council voted on Tuesday", "cleared of snow before the roads in winter."},
+			hasnt: []string{"bloggers like this", "Share this", "Leave a Reply", "Recent Posts", "Proudly powered by WordPress"}},
+		{page: "constructed-drupal-body-field", title: "Young turtles tracked across the ocean",
+			has:   []string{"Researchers at the marine institute", "Funding for a second season"},
+			hasnt: []string{"Tags", "All rights reserved"}},
+		{page: "constructed-aspnet-form", title: "Boil-water notice lifted in northern districts",
+			has:   []string{"The regional water board has lifted", "twenty percent reduction on their next bill."},
+			hasnt: []string{"Planned outages", "Privacy", "Search"}},
+		{page: "constructed-jsonld-only", title: "Old town bakery wins national bread award again",
+			has:   []string{"A small bakery in the old town", "bake alongside him."},
+			hasnt: []string{"Loading", "enable JavaScript"}},
+		{page: "constructed-teaser-list", title: "Late goalkeeper header completes comeback",
+			has:   []string{"Only about a hundred fans", "headed in by the goalkeeper"},
+			hasnt: []string{"Harbour ferry fares", "fuel costs forced", "Breaking news"}},
+		{page: "constructed-sections-and-lead", title: "Boat museum reopens with new wing",
+			lead:  "The museum reopened on Saturday after a two-year renovation that doubled its exhibition space.",
+			has:   []string{"Visitors queued around the block", "The oldest is a dugout canoe", "Entry remains free"},
+			hasnt: []string{"Advertisement", "Photo: Museum", "Related posts", "Harbour ferry"}},
+		{page: "constructed-table-player-rows", title: "Coach names spring tournament squad",
+			has:   []string{"Jon Berg", "Goalkeeper", "Leo Santos", "training camp next week"},
+			hasnt: []string{"0:00", "2:31"}},
+		{page: "constructed-paywall-teaser", has: []string{"kept its main interest rate unchanged"},
+			hasnt: []string{"Subscribe to keep reading", "Cancel anytime", "Harbour ferry"}},
+		{page: "constructed-vi-news-boilerplate", title: "Hà Nội ngập sâu sau trận mưa lớn",
+			lead:  "Mưa lớn kéo dài từ đêm qua khiến nhiều tuyến phố ở trung tâm Hà Nội ngập sâu, giao thông ùn tắc trong giờ cao điểm sáng.",
+			has:   []string{"Theo Trung tâm Dự báo", "hạn chế ra đường"},
+			hasnt: []string{"Ảnh: Ngọc Thành", "Xem thêm", "Tin liên quan", "Từ khóa", "Minh Anh", "Đọc nhiều", "Giấy phép", "Trang chủ"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.page, func(t *testing.T) {
+			f, err := os.Open("../../testdata/extract/" + tc.page + "/source.html")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			doc, err := ExtractHTML(f, ExtractOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.title != "" && doc.Title != tc.title {
+				t.Errorf("title %q, want %q", doc.Title, tc.title)
+			}
+			if doc.Lead != tc.lead {
+				t.Errorf("lead %q, want %q", doc.Lead, tc.lead)
+			}
+			all := doc.Text()
+			for _, s := range tc.has {
+				if !strings.Contains(all, s) {
+					t.Errorf("missing %q in:%s", s, dumpBlocks(doc.Blocks))
+				}
+			}
+			for _, s := range tc.hasnt {
+				if strings.Contains(all, s) {
+					t.Errorf("contains %q:%s", s, dumpBlocks(doc.Blocks))
+				}
+			}
+			if tc.lead != "" && strings.Count(all, tc.lead) != 1 {
+				t.Errorf("the lead is read %d times", strings.Count(all, tc.lead))
+			}
+		})
+	}
+}
+
+// A class name alone never drops the node that holds the story, and a
+// "summary" field holding the whole body is the body, not the lead.
+func TestExtractClassNamesDoNotDropTheStory(t *testing.T) {
+	story := strings.Repeat("<p>The harbour authority approved the plan after a long public hearing on Monday evening.</p>", 6)
+	for _, wrapper := range []string{
+		`<div class="sidebar-layout comments-enabled">`, `<div class="post-wrapper share-tools-below">`,
+		`<div class="field field--name-body field--type-text-with-summary summary">`, `<section class="related-content main">`,
+	} {
+		page := `<html><body><div class="nav"><a href="/">Home</a></div>` + wrapper + story + `</div><div class="footer">© Site</div></body></html>`
+		doc, err := ExtractHTML(strings.NewReader(page), ExtractOptions{})
+		if err != nil {
+			t.Errorf("%s: %v", wrapper, err)
+			continue
+		}
+		if n := strings.Count(doc.Text(), "The harbour authority approved"); n != 6 {
+			t.Errorf("%s: %d of 6 paragraphs read:%s", wrapper, n, dumpBlocks(doc.Blocks))
+		}
+	}
+}
