@@ -663,11 +663,6 @@ func (x *extractor) articleRoots() []*html.Node {
 			best = n
 		}
 	}
-	for p := best; p != nil; p = p.Parent {
-		if p.DataAtom == atom.Article {
-			return []*html.Node{p}
-		}
-	}
 	roots := x.withSiblings(best, scores)
 	// Paragraphs of the story can also sit one level up, beside the
 	// container that holds most of it (an intro paragraph before the
@@ -691,6 +686,21 @@ func (x *extractor) articleRoots() []*html.Node {
 			continue
 		}
 		roots = addRoot(roots, n)
+	}
+	// An enclosing <article> brings the headline, lead and sections the
+	// scoring missed, unless it wraps much more than the story found (a
+	// page whose comments and teasers sit in one <article> too).
+	for p := best; p != nil; p = p.Parent {
+		if p.DataAtom == atom.Article {
+			found := 0
+			for _, r := range roots {
+				found += x.paragraphText(r)
+			}
+			if x.paragraphText(p) <= 2*found+500 {
+				return []*html.Node{p}
+			}
+			break
+		}
 	}
 	if len(roots) > 1 {
 		pos := map[*html.Node]int{}
