@@ -25,7 +25,7 @@ var pageFloors = map[string]float64{
 	"constructed-wordpress-post-classes": 0.95, "constructed-drupal-body-field": 0.95,
 	"constructed-aspnet-form": 0.95, "constructed-jsonld-only": 0.95, "constructed-teaser-list": 0.95,
 	"constructed-sections-and-lead": 0.95, "constructed-table-player-rows": 0.95,
-	"constructed-vi-news-boilerplate": 0.95, "vi-ngaynay-trieu-tien-nga": 0.99,
+	"constructed-vi-news-boilerplate": 0.95, "constructed-gallery-in-body": 0.95, "vi-ngaynay-trieu-tien-nga": 0.99,
 }
 
 // articleText is what the corpus scores: the lead and the body, as
