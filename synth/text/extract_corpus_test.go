@@ -3,7 +3,6 @@ package text_test
 import (
 	"bytes"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/loa-audio/loa/synth/text"
@@ -28,18 +27,6 @@ var pageFloors = map[string]float64{
 	"constructed-vi-news-boilerplate": 0.95, "constructed-gallery-in-body": 0.95, "vi-ngaynay-trieu-tien-nga": 0.99,
 }
 
-// articleText is what the corpus scores: the lead and the body, as
-// `loa extract --json` gives them, without the headline.
-func articleText(doc text.Document) string {
-	var parts []string
-	for _, b := range doc.Blocks {
-		if b.Kind != text.KindTitle {
-			parts = append(parts, b.Text)
-		}
-	}
-	return strings.Join(parts, "\n")
-}
-
 func TestExtractCorpusF1(t *testing.T) {
 	pages, err := extracteval.Load(corpusDir)
 	if err != nil {
@@ -58,7 +45,7 @@ func TestExtractCorpusF1(t *testing.T) {
 		doc, err := text.ExtractHTML(bytes.NewReader(p.HTML), text.ExtractOptions{URL: p.URL})
 		got := ""
 		if err == nil {
-			got = articleText(doc)
+			got = doc.ArticleText()
 		}
 		s := extracteval.Compare(got, p.Want)
 		sum += s.F1
@@ -98,7 +85,7 @@ func TestExtractDeterministic(t *testing.T) {
 				first, firstErr = doc, err
 				continue
 			}
-			if (err == nil) != (firstErr == nil) || articleText(doc) != articleText(first) || doc.Title != first.Title || doc.Lead != first.Lead {
+			if (err == nil) != (firstErr == nil) || doc.ArticleText() != first.ArticleText() || doc.Title != first.Title || doc.Lead != first.Lead {
 				t.Fatalf("%s: run %d differs from run 1", p.Name, i+1)
 			}
 		}

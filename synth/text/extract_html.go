@@ -1137,3 +1137,16 @@ func (w *blockWalker) flush() {
 	}
 	w.blocks = append(w.blocks, pendingBlock{Block: Block{Kind: w.kind, Text: t}, bold: size > 0 && boldBytes*10 >= size*9})
 }
+
+// ArticleText is the lead and the body without the headline, one block a
+// line: what `loa extract --json` gives as lead and body, and what
+// extraction quality is scored on.
+func (d Document) ArticleText() string {
+	var parts []string
+	for _, b := range d.Blocks {
+		if b.Kind != KindTitle {
+			parts = append(parts, b.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
+}

@@ -20,13 +20,7 @@ func loaText(p extracteval.Page) string {
 	if err != nil {
 		return ""
 	}
-	var parts []string
-	for _, b := range doc.Blocks {
-		if b.Kind != text.KindTitle {
-			parts = append(parts, b.Text)
-		}
-	}
-	return strings.Join(parts, "\n")
+	return doc.ArticleText()
 }
 
 // readabilityText is go-readability v2.1.3's article text, the baseline.
