@@ -1068,7 +1068,9 @@ var (
 	creditLine   = regexp.MustCompile(`(?i)^\(?\s*(ảnh|video|clip|đồ họa|đồ hoạ|infographic|nguồn ảnh|ảnh minh họa|ảnh minh hoạ|ảnh chụp màn hình)\s*(:|\)|\.?$)`)
 	tagsLine     = regexp.MustCompile(`(?i)^(từ khóa|từ khoá|tags?|chủ đề)\s*:`)
 	furniture    = regexp.MustCompile(`(?i)^(nghe bài viết|nghe đọc bài|đang tải|chia sẻ|bình luận|theo dõi .{0,40} trên google news|in bài|gửi bài|lưu bài|quay lại|trở về|đầu trang)\b`)
-	dateOnly     = regexp.MustCompile(`^(?i:(thứ\s+\S+|chủ nhật)\s*,?\s*)?\d{1,2}/\d{1,2}/\d{4}(\s*[-,|]?\s*\d{1,2}[:h]\d{2}\s*(\(?GMT[+-]\d+\)?)?)?$`)
+	// Whole lines that newspapers in English put between paragraphs.
+	furnitureLine = regexp.MustCompile(`(?i)^(advertisement|advertisements|ad|sponsored( content)?|skip advertisement|story continues below( this)? advertisement|advertisement\W+(story )?continue(s)? (reading )?below|continue reading( the main story)?( below)?|scroll to continue( with content)?|read more|see more|show more|related( articles| stories| coverage| content)?:?|share( this)?( article| story)?:?|recommended( stories| articles)?:?)$`)
+	dateOnly      = regexp.MustCompile(`^(?i:(thứ\s+\S+|chủ nhật)\s*,?\s*)?\d{1,2}/\d{1,2}/\d{4}(\s*[-,|]?\s*\d{1,2}[:h]\d{2}\s*(\(?GMT[+-]\d+\)?)?)?$`)
 	// A photo credit closing a paragraph: "… nạn nhân (Ảnh: Reuters)." or
 	// "… hội nghị. Ảnh: Lâm Khánh/TTXVN."
 	trailingCredit = regexp.MustCompile(`\s*(\((?i:ảnh|video|nguồn ảnh)\s*:[^()]{1,80}\)|(^|[.!?…]\s+)(?i:ảnh|video)\s*:[^.]{1,80})\.?$`)
@@ -1116,7 +1118,7 @@ func (w *blockWalker) flush() {
 		return
 	case w.related && (linkDense || w.kind == KindListItem && linkBytes > 0):
 		return
-	case short && (playerTime.MatchString(t) || dateOnly.MatchString(t)), creditLine.MatchString(head), tagsLine.MatchString(head), furniture.MatchString(head):
+	case short && (playerTime.MatchString(t) || dateOnly.MatchString(t) || furnitureLine.MatchString(t)), creditLine.MatchString(head), tagsLine.MatchString(head), furniture.MatchString(head):
 		return
 	case linkDense && w.inCell == 0 && !strings.HasPrefix(t, "Theo ") && !strings.HasPrefix(t, "Nguồn"):
 		return

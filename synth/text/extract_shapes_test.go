@@ -101,3 +101,23 @@ func TestExtractClassNamesDoNotDropTheStory(t *testing.T) {
 		}
 	}
 }
+
+// Lines English-language papers set between paragraphs are not read.
+func TestExtractDropsAdvertisementLines(t *testing.T) {
+	p := "<p>The harbour authority approved the plan after a long public hearing on Monday evening.</p>"
+	page := `<html><body><article><h1>Harbour plan approved</h1>` + p + `<p>Advertisement</p><div>Continue reading the main story</div>` + p +
+		`<p>Story continues below advertisement</p>` + p + `<p>An advertisement campaign will explain the plan to residents.</p></article></body></html>`
+	doc, err := ExtractHTML(strings.NewReader(page), ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := doc.ArticleText()
+	for _, s := range []string{"Advertisement\n", "Continue reading", "Story continues"} {
+		if strings.Contains(got, s) {
+			t.Errorf("read %q:\n%s", s, got)
+		}
+	}
+	if strings.Count(got, "approved the plan") != 3 || !strings.Contains(got, "An advertisement campaign") {
+		t.Errorf("story lost:\n%s", got)
+	}
+}
