@@ -494,13 +494,16 @@ func (x *extractor) document(opts ExtractOptions) Document {
 		blocks = w.blocks
 	}
 	// JSON-LD's articleBody is the story when the page's markup gives much
-	// less: a body filled in by scripts, or markup Loa could not read.
+	// less (a body filled in by scripts, markup Loa could not read) or
+	// something else (a container that outscored the story).
 	if ld := letters(x.ld.Body); ld > 0 {
 		dom := 0
+		var texts []string
 		for _, b := range blocks {
 			dom += letters(b.Text)
+			texts = append(texts, b.Text)
 		}
-		if ld > 2*dom+200 {
+		if dom == 0 || ld > 2*dom+200 || ld >= 200 && wordOverlap(x.ld.Body, strings.Join(texts, " ")) < 0.4 {
 			blocks = blocks[:0]
 			for _, b := range paragraphsOf(x.ld.Body) {
 				blocks = append(blocks, pendingBlock{Block: b})

@@ -121,3 +121,31 @@ func TestExtractDropsAdvertisementLines(t *testing.T) {
 		t.Errorf("story lost:\n%s", got)
 	}
 }
+
+// When the markup's best container tells another story than the page's
+// JSON-LD articleBody, the JSON-LD body is read.
+func TestExtractPrefersJSONLDOverAnotherStory(t *testing.T) {
+	story := "The harbour authority approved the new ferry terminal on Monday after a public hearing that lasted four hours. Construction starts in May and should take two years. The terminal will have room for three ferries at once and a covered waiting hall for six hundred passengers."
+	other := strings.Repeat("<p>I have been reading this site for years and I think the council never listens to anyone who lives near the water, which is a shame.</p>", 8)
+	page := `<html><head><script type="application/ld+json">{"@type":["NewsArticle"],"headline":"Ferry terminal approved","articleBody":"` + story + `"}</script></head>
+<body><h1>Ferry terminal approved</h1><div class="x1"><span>` + story[:60] + `</span></div><div class="x2">` + other + `</div></body></html>`
+	doc, err := ExtractHTML(strings.NewReader(page), ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.ArticleText(); got != story || doc.Title != "Ferry terminal approved" {
+		t.Errorf("title %q, text:\n%s", doc.Title, got)
+	}
+}
+
+func TestExtractJSONLDBodyWithMarkup(t *testing.T) {
+	page := `<html><head><script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"NewsArticle","headline":"Bridge reopens","articleBody":"<p>The old bridge reopened to traffic on Friday after eight months of repairs to its <b>steel</b> arches.</p><p>Buses return to their usual route on Monday.</p>"}]}</script></head><body><div id="app"></div></body></html>`
+	doc, err := ExtractHTML(strings.NewReader(page), ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "The old bridge reopened to traffic on Friday after eight months of repairs to its steel arches.\nBuses return to their usual route on Monday."
+	if got := doc.ArticleText(); got != want || doc.Title != "Bridge reopens" {
+		t.Errorf("title %q, text %q", doc.Title, got)
+	}
+}

@@ -87,6 +87,9 @@ func jsonString(v any) string {
 // paragraphsOf splits a JSON-LD articleBody into blocks: publishers
 // separate paragraphs with line breaks, or not at all.
 func paragraphsOf(body string) []Block {
+	if strings.Contains(body, "</") || strings.Contains(body, "<br") {
+		body = markupLines(body)
+	}
 	var out []Block
 	for _, p := range strings.Split(strings.ReplaceAll(body, "\r", ""), "\n") {
 		if t := blockText(p); t != "" {
@@ -144,4 +147,50 @@ func dedupeLead(lead string, blocks []pendingBlock) (string, []pendingBlock) {
 		}
 	}
 	return lead, blocks
+}
+
+// wordOverlap is the share of the word pairs among the first 300 words
+// of a that also occur in b: whether two texts tell the same story,
+// whatever their layout (pairs, because single common words are in every
+// text).
+func wordOverlap(a, b string) float64 {
+	wa := strings.Fields(wordKey(a))
+	if len(wa) > 300 {
+		wa = wa[:300]
+	}
+	if len(wa) < 2 {
+		return 1
+	}
+	in := map[string]bool{}
+	wb := strings.Fields(wordKey(b))
+	for i := 1; i < len(wb); i++ {
+		in[wb[i-1]+" "+wb[i]] = true
+	}
+	n := 0
+	for i := 1; i < len(wa); i++ {
+		if in[wa[i-1]+" "+wa[i]] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(wa)-1)
+}
+
+// markupLines is the text of an HTML fragment (some publishers put markup
+// in articleBody), a line for every paragraph or break.
+func markupLines(s string) string {
+	var b strings.Builder
+	z := html.NewTokenizer(strings.NewReader(s))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return b.String()
+		case html.TextToken:
+			b.Write(z.Text())
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			if a := atom.Lookup(name); !inlineTags[a] {
+				b.WriteByte('\n')
+			}
+		}
+	}
 }
