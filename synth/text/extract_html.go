@@ -297,7 +297,7 @@ func (x *extractor) teaserList(n *html.Node) bool {
 		for d := range c.Descendants() {
 			switch {
 			case d.Type == html.ElementNode && d.DataAtom == atom.A:
-				l := x.textLen(d)
+				l := x.ownTextTotal(d)
 				links += l
 				longest = max(longest, l)
 				if l >= 10 && (underHeading(d, c) || ownTextBlank(c) && startsWith(c, d)) {
@@ -363,16 +363,6 @@ func (x *extractor) textBefore(root, n *html.Node) int {
 	return l
 }
 
-func (x *extractor) textLen(n *html.Node) int {
-	l := 0
-	for d := range n.Descendants() {
-		if d.Type == html.TextNode {
-			l += len(strings.TrimSpace(d.Data))
-		}
-	}
-	return l
-}
-
 func hasHeadline(n *html.Node) bool {
 	for d := range n.Descendants() {
 		if d.DataAtom == atom.H1 {
@@ -388,10 +378,8 @@ func (x *extractor) holdsArticle(n *html.Node) bool {
 			return false // a part of the marked article body, not a wrapper around it
 		}
 	}
-	for d := range n.Descendants() {
-		if d.DataAtom == atom.H1 {
-			return true
-		}
+	if hasHeadline(n) {
+		return true
 	}
 	own := x.ownTextTotal(n)
 	return x.docText > 0 && own*2 > x.docText
