@@ -750,28 +750,6 @@ func (x *extractor) markedBody(marked []*html.Node, best *html.Node) *html.Node 
 	return pick
 }
 
-// paragraphText counts the letters of text under n outside links and
-// pruned parts.
-func (x *extractor) paragraphText(n *html.Node) int {
-	total := 0
-	var walk func(*html.Node, bool)
-	walk = func(c *html.Node, inLink bool) {
-		for d := c.FirstChild; d != nil; d = d.NextSibling {
-			switch {
-			case x.pruned[d]:
-			case d.Type == html.TextNode:
-				if !inLink {
-					total += len(strings.TrimSpace(d.Data))
-				}
-			case d.Type == html.ElementNode:
-				walk(d, inLink || d.DataAtom == atom.A)
-			}
-		}
-	}
-	walk(n, false)
-	return total
-}
-
 // withSiblings returns best with the siblings that continue the same
 // article: containers that scored a good part of best's score, and plain
 // paragraphs of prose.
@@ -804,16 +782,17 @@ func (x *extractor) withSiblings(best *html.Node, scores map[*html.Node]float64)
 
 // linkDensity is the share of n's text that sits in links.
 func (x *extractor) linkDensity(n *html.Node) float64 {
-	all, plain := 0, x.paragraphText(n)
-	for d := range n.Descendants() {
-		if d.Type == html.TextNode && !x.prunedAncestor(d) {
-			all += len(strings.TrimSpace(d.Data))
-		}
-	}
+	all, links := x.textStats(n, true)
 	if all == 0 {
 		return 0
 	}
-	return float64(all-plain) / float64(all)
+	return float64(links) / float64(all)
+}
+
+// paragraphText counts the text under n outside links and pruned parts.
+func (x *extractor) paragraphText(n *html.Node) int {
+	all, links := x.textStats(n, true)
+	return all - links
 }
 
 func isParagraphTag(a atom.Atom) bool {
@@ -844,6 +823,12 @@ func (x *extractor) prunedAncestor(n *html.Node) bool {
 // ownText measures the text of n that is not inside a nested block: its
 // length in bytes and how much of it sits in links.
 func (x *extractor) ownText(n *html.Node) (total, links int) {
+	return x.textStats(n, false)
+}
+
+// textStats measures the unpruned text under n, in bytes, and how much of
+// it sits in links; nested blocks count only when nested is set.
+func (x *extractor) textStats(n *html.Node, nested bool) (total, links int) {
 	var walk func(*html.Node, bool)
 	walk = func(c *html.Node, inLink bool) {
 		for d := c.FirstChild; d != nil; d = d.NextSibling {
@@ -855,7 +840,7 @@ func (x *extractor) ownText(n *html.Node) (total, links int) {
 				if inLink {
 					links += l
 				}
-			case d.Type == html.ElementNode && inlineTags[d.DataAtom]:
+			case d.Type == html.ElementNode && (nested || inlineTags[d.DataAtom]):
 				walk(d, inLink || d.DataAtom == atom.A)
 			}
 		}
