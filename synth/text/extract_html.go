@@ -122,7 +122,7 @@ var boilerplateWords = setOf("nav", "navbar", "navigation", "menu", "footer", "s
 // Substrings that mark boilerplate even inside compound class names.
 var boilerplateParts = []string{"related", "lienquan", "xemthem", "xem-them", "breadcrumb", "comment",
 	"sidebar", "newsletter", "advert", "social", "share", "player", "caption", "banner", "footer",
-	"cungchuyenmuc", "tin-khac", "tinkhac", "most-read", "box-tag", "list-tag",
+	"cungchuyenmuc", "tin-khac", "tinkhac", "most-read", "box-tag", "list-tag", "disqus",
 	// A paragraph classed "paywall" is story text the page hides from
 	// non-subscribers; "paywall-modal", "paywall-bar", "paywall-prompt" are
 	// the pitch.
@@ -1046,6 +1046,8 @@ var (
 	furniture    = regexp.MustCompile(`(?i)^(nghe bài viết|nghe đọc bài|đang tải|chia sẻ|bình luận|theo dõi .{0,40} trên google news|in bài|gửi bài|lưu bài|quay lại|trở về|đầu trang)\b`)
 	// Whole lines that newspapers in English put between paragraphs.
 	furnitureLine = regexp.MustCompile(`(?i)^(advertisement|advertisements|ad|sponsored( content)?|skip advertisement|story continues below( this)? advertisement|advertisement\W+(story )?continue(s)? (reading )?below|continue reading( the main story)?( below)?|scroll to continue( with content)?|read more|see more|show more|related( articles| stories| coverage| content)?:?|share( this)?( article| story)?:?|recommended( stories| articles)?:?)$`)
+	// Short English lines that credit a photo or pitch a newsletter.
+	creditOrPitch = regexp.MustCompile(`(?i)^(\(?(photo|photograph|image|picture|illustration|video|graphic)s?( by| credit| courtesy of| copyright| source)?\s*[:©]?\s*[^.!?]{0,60}(/|\bvia\b|getty|reuters|ap photo|afp|shutterstock|images?)[^.!?]{0,40}\)?\.?|image (copyright|caption)\b.*|(sign up|subscribe) (for|to) (our|the) .{0,80}newsletter.*|get (our|the) .{0,60}newsletter.*)$`)
 	dateOnly      = regexp.MustCompile(`^(?i:(thứ\s+\S+|chủ nhật)\s*,?\s*)?\d{1,2}/\d{1,2}/\d{4}(\s*[-,|]?\s*\d{1,2}[:h]\d{2}\s*(\(?GMT[+-]\d+\)?)?)?$`)
 	// A photo credit closing a paragraph: "… nạn nhân (Ảnh: Reuters)." or
 	// "… hội nghị. Ảnh: Lâm Khánh/TTXVN."
@@ -1094,7 +1096,7 @@ func (w *blockWalker) flush() {
 		return
 	case w.related && (linkDense || w.kind == KindListItem && linkBytes > 0):
 		return
-	case short && (playerTime.MatchString(t) || dateOnly.MatchString(t) || furnitureLine.MatchString(t)), creditLine.MatchString(head), tagsLine.MatchString(head), furniture.MatchString(head):
+	case short && (playerTime.MatchString(t) || dateOnly.MatchString(t) || furnitureLine.MatchString(t)), len(t) <= 200 && creditOrPitch.MatchString(t), creditLine.MatchString(head), tagsLine.MatchString(head), furniture.MatchString(head):
 		return
 	case linkDense && w.inCell == 0 && !strings.HasPrefix(t, "Theo ") && !strings.HasPrefix(t, "Nguồn"):
 		return
