@@ -442,7 +442,7 @@ func (x *extractor) document(opts ExtractOptions) Document {
 		body = roots[0]
 	}
 	titleNode := x.findTitle(body)
-	leadNode := x.findLead(body, titleNode)
+	leadNode := x.findLead(roots, titleNode)
 	doc := Document{Language: x.lang}
 	switch {
 	case titleNode != nil:
@@ -884,11 +884,23 @@ func (x *extractor) findTitle(body *html.Node) *html.Node {
 	return last
 }
 
-// findLead returns the element marked as the lead (sapo), after the title
-// and not deep inside a later part of the page.
-func (x *extractor) findLead(body, title *html.Node) *html.Node {
+// findLead returns the element marked as the lead (sapo): after the title,
+// before the story's end, and not deep inside its first part (a
+// "summary" box further down, or teasers after the story, are no lead).
+func (x *extractor) findLead(roots []*html.Node, title *html.Node) *html.Node {
+	var first, last *html.Node
+	if len(roots) > 0 {
+		first, last = roots[0], roots[len(roots)-1]
+	}
 	afterTitle := title == nil
+	seenLast := false
 	for n := range x.root.Descendants() {
+		switch {
+		case n == last:
+			seenLast = true
+		case seenLast && !isAncestor(last, n):
+			return nil
+		}
 		if n == title {
 			afterTitle = true
 			continue
@@ -901,14 +913,27 @@ func (x *extractor) findLead(body, title *html.Node) *html.Node {
 		}
 		// A lead is a paragraph or two; a "summary" holding a whole story is
 		// the story.
-		if t := blockText(x.plainText(n)); utf8.RuneCountInString(t) >= 20 && utf8.RuneCountInString(t) <= 1200 {
-			if body != nil && isAncestor(n, body) {
-				continue
-			}
-			return n
+		if t := blockText(x.plainText(n)); utf8.RuneCountInString(t) < 20 || utf8.RuneCountInString(t) > 1200 {
+			continue
 		}
+		if first != nil && (isAncestor(n, first) || isAncestor(first, n) && x.textBefore(first, n)*5 >= x.paragraphText(first)) {
+			continue
+		}
+		if inLaterRoot(roots, n) {
+			continue
+		}
+		return n
 	}
 	return nil
+}
+
+func inLaterRoot(roots []*html.Node, n *html.Node) bool {
+	for _, r := range roots[min(1, len(roots)):] {
+		if r == n || isAncestor(r, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // plainText is the visible text of n, blocks separated by spaces.
