@@ -1071,6 +1071,9 @@ var (
 	furniture    = regexp.MustCompile(`(?i)^(nghe bài viết|nghe đọc bài|đang tải|chia sẻ|bình luận|theo dõi .{0,40} trên google news|in bài|gửi bài|lưu bài|quay lại|trở về|đầu trang)\b`)
 	// Whole lines that newspapers in English put between paragraphs.
 	furnitureLine = regexp.MustCompile(`(?i)^(advertisement|advertisements|ad|sponsored( content)?|skip advertisement|story continues below( this)? advertisement|advertisement\W+(story )?continue(s)? (reading )?below|continue reading( the main story)?( below)?|scroll to continue( with content)?|read more|see more|show more|related( articles| stories| coverage| content)?:?|share( this)?( article| story)?:?|recommended( stories| articles)?:?)$`)
+	// Short English bylines and time stamps: "By Jane Doe and John Roe",
+	// "Updated 3:45 PM ET, Mon March 2, 2015".
+	bylineOrStamp = regexp.MustCompile(`^((By|BY|Written by|Words by|Reporting by)\s+\p{Lu}[^.!?]{0,80}|(?i:published|updated|posted|last updated|first published)(\s+on)?:?\s+[^.!?]{0,20}\d[^!?]{0,50})$`)
 	// Short English lines that credit a photo or pitch a newsletter.
 	creditOrPitch = regexp.MustCompile(`(?i)^(\(?(photo|photograph|image|picture|illustration|video|graphic)s?( by| credit| courtesy of| copyright| source)?\s*[:©]?\s*[^.!?]{0,60}(/|\bvia\b|getty|reuters|ap photo|afp|shutterstock|images?)[^.!?]{0,40}\)?\.?|image (copyright|caption)\b.*|(sign up|subscribe) (for|to) (our|the) .{0,80}newsletter.*|get (our|the) .{0,60}newsletter.*)$`)
 	dateOnly      = regexp.MustCompile(`^(?i:(thứ\s+\S+|chủ nhật)\s*,?\s*)?\d{1,2}/\d{1,2}/\d{4}(\s*[-,|]?\s*\d{1,2}[:h]\d{2}\s*(\(?GMT[+-]\d+\)?)?)?$`)
@@ -1121,7 +1124,7 @@ func (w *blockWalker) flush() {
 		return
 	case w.related && (linkDense || w.kind == KindListItem && linkBytes > 0):
 		return
-	case short && (playerTime.MatchString(t) || dateOnly.MatchString(t) || furnitureLine.MatchString(t)), len(t) <= 200 && creditOrPitch.MatchString(t), creditLine.MatchString(head), tagsLine.MatchString(head), furniture.MatchString(head):
+	case short && (playerTime.MatchString(t) || dateOnly.MatchString(t) || furnitureLine.MatchString(t)), len(t) <= 200 && (creditOrPitch.MatchString(t) || bylineOrStamp.MatchString(t)), creditLine.MatchString(head), tagsLine.MatchString(head), furniture.MatchString(head):
 		return
 	case linkDense && w.inCell == 0 && !strings.HasPrefix(t, "Theo ") && !strings.HasPrefix(t, "Nguồn"):
 		return

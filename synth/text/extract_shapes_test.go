@@ -103,22 +103,23 @@ func TestExtractClassNamesDoNotDropTheStory(t *testing.T) {
 }
 
 // Lines English-language papers set between paragraphs (ads, newsletter
-// pitches, photo credits) are not read.
+// pitches, photo credits, bylines, time stamps) are not read.
 func TestExtractDropsAdvertisementLines(t *testing.T) {
 	p := "<p>The harbour authority approved the plan after a long public hearing on Monday evening.</p>"
 	page := `<html><body><article><h1>Harbour plan approved</h1>` + p + `<p>Advertisement</p><div>Continue reading the main story</div>` + p +
-		`<p>Story continues below advertisement</p><p>SIGN UP FOR OUR NEWSLETTER</p><p>Photo: JIM WATSON/AFP/Getty Images</p>` + p + `<p>An advertisement campaign will explain the plan to residents.</p></article></body></html>`
+		`<p>Story continues below advertisement</p><p>SIGN UP FOR OUR NEWSLETTER</p><p>Photo: JIM WATSON/AFP/Getty Images</p><p>By Nathan Willis</p><p>Updated 3:45 PM ET, Mon March 2, 2015</p>` + p +
+		`<p>By Friday the harbour authority expects the first contracts to be signed.</p>` + `<p>An advertisement campaign will explain the plan to residents.</p></article></body></html>`
 	doc, err := ExtractHTML(strings.NewReader(page), ExtractOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := doc.ArticleText()
-	for _, s := range []string{"Advertisement\n", "Continue reading", "Story continues", "NEWSLETTER", "Getty"} {
+	for _, s := range []string{"Advertisement\n", "Continue reading", "Story continues", "NEWSLETTER", "Getty", "Nathan Willis", "3:45 PM"} {
 		if strings.Contains(got, s) {
 			t.Errorf("read %q:\n%s", s, got)
 		}
 	}
-	if strings.Count(got, "approved the plan") != 3 || !strings.Contains(got, "An advertisement campaign") {
+	if strings.Count(got, "approved the plan") != 3 || !strings.Contains(got, "An advertisement campaign") || !strings.Contains(got, "By Friday the harbour") {
 		t.Errorf("story lost:\n%s", got)
 	}
 }
