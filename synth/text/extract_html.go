@@ -59,9 +59,15 @@ func ExtractHTML(r io.Reader, opts ExtractOptions) (Document, error) {
 		// x/net/html refuses pages nested deeper than 512 elements.
 		return Document{}, fmt.Errorf("extract html: parse: %w: %w", ErrTooLarge, err)
 	}
-	x := newExtractor(root)
+	x := newExtractor(root, false)
 	doc := x.document(opts)
-	if len(doc.Blocks) == 0 || len(doc.Blocks) == 1 && doc.Blocks[0].Kind == KindTitle && !x.titleFromBody {
+	if !x.found(doc) {
+		// Class names dropped everything: read the page again trusting
+		// only its tags, rather than give nothing.
+		x = newExtractor(root, true)
+		doc = x.document(opts)
+	}
+	if !x.found(doc) {
 		return Document{}, fmt.Errorf("extract html: no article text found: %w", ErrEmpty)
 	}
 	return doc, nil
@@ -92,10 +98,18 @@ type extractor struct {
 	docText int // letters of paragraph text in the whole page
 
 	titleFromBody bool // the title is an <h1> of the page, not only <title>
+	relaxed       bool // class names, shapes and hidden styles prune nothing
 }
 
-func newExtractor(root *html.Node) *extractor {
-	x := &extractor{root: root, pruned: map[*html.Node]bool{}, meta: map[string]string{}}
+// found says whether doc holds an article: more than a <title>.
+func (x *extractor) found(doc Document) bool {
+	return len(doc.Blocks) > 1 || len(doc.Blocks) == 1 && (doc.Blocks[0].Kind != KindTitle || x.titleFromBody)
+}
+
+// newExtractor reads the page's metadata and marks what is not article
+// text; relaxed keeps everything but the tags that never hold any.
+func newExtractor(root *html.Node, relaxed bool) *extractor {
+	x := &extractor{root: root, pruned: map[*html.Node]bool{}, meta: map[string]string{}, relaxed: relaxed}
 	x.readHead()
 	x.ld = readLinkedData(root)
 	x.docText = x.ownTextTotal(root)
@@ -261,7 +275,7 @@ func (x *extractor) prune(n *html.Node, depth int) {
 		case dropTags[c.DataAtom]:
 			x.pruned[c] = true
 			continue
-		case c.DataAtom == atom.Html || c.DataAtom == atom.Body || c.DataAtom == atom.Main || c.DataAtom == atom.Article:
+		case x.relaxed || c.DataAtom == atom.Html || c.DataAtom == atom.Body || c.DataAtom == atom.Main || c.DataAtom == atom.Article:
 		case x.teaserList(c) && !hasHeadline(c):
 			// Teasers can hold more text than a short story: their shape,
 			// not their size, decides.

@@ -151,3 +151,20 @@ func TestExtractJSONLDBodyWithMarkup(t *testing.T) {
 		t.Errorf("title %q, text %q", doc.Title, got)
 	}
 }
+
+// A page whose only text looks like furniture (here a list of links with
+// excerpts) is read rather than refused.
+func TestExtractFallsBackWhenEverythingLooksLikeFurniture(t *testing.T) {
+	var items strings.Builder
+	for _, s := range []string{"First harbour ferry sails", "Second ferry joins the fleet", "Timetable grows in spring", "Fares stay the same"} {
+		items.WriteString(`<li><a href="/x">` + s + `</a><p>The harbour company says more ferries will sail this year.</p></li>`)
+	}
+	page := `<html><head><title>Ferry news</title></head><body><ul class="list">` + items.String() + `</ul></body></html>`
+	doc, err := ExtractHTML(strings.NewReader(page), ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.ArticleText(); strings.Count(got, "The harbour company says") != 4 {
+		t.Errorf("got:\n%s", got)
+	}
+}
