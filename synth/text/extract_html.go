@@ -702,6 +702,20 @@ func (x *extractor) articleRoots() []*html.Node {
 		}
 		roots = addRoot(roots, n)
 	}
+	// A section cut from the same mould as the best one (same tag and
+	// class, a few levels away) belongs to the story however short it is.
+	if class := attr(best, "class"); class != "" {
+		top := best
+		for i := 0; i < 6 && top.Parent != nil && top.Parent.DataAtom != atom.Body && top.Parent.DataAtom != atom.Html; i++ {
+			top = top.Parent
+		}
+		for n := range top.Descendants() {
+			if n != best && n.DataAtom == best.DataAtom && attr(n, "class") == class && !x.prunedAncestor(n) &&
+				!isAncestor(n, best) && !isAncestor(best, n) && x.paragraphText(n) > 0 && x.linkDensity(n) < 0.25 {
+				roots = addRoot(roots, n)
+			}
+		}
+	}
 	// An enclosing <article> brings the headline, lead and sections the
 	// scoring missed, unless it wraps much more than the story found (a
 	// page whose comments and teasers sit in one <article> too).

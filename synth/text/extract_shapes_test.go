@@ -168,3 +168,22 @@ func TestExtractFallsBackWhenEverythingLooksLikeFurniture(t *testing.T) {
 		t.Errorf("got:\n%s", got)
 	}
 }
+
+// Sections of one story nested in their own wrappers (page builders cut a
+// story around every figure) are all read, even a short one.
+func TestExtractJoinsSectionsCutFromTheSameMould(t *testing.T) {
+	long := strings.Repeat("<p>The harbour authority approved the plan after a long public hearing on Monday evening, officials said.</p>", 5)
+	section := func(body string) string {
+		return `<section class="outer"><div class="container"><div class="post-body wysiwyg">` + body + `</div></div></section>`
+	}
+	page := `<html><body><h1>Harbour plan approved</h1><div id="post">` + section(long) + `<figure><img src="a.jpg"><figcaption>The harbour</figcaption></figure>` +
+		section("<p>Work starts in May.</p>") + `<aside class="promo">Subscribe</aside>` + section(long) + `</div><div class="footer">© Harbour News</div></body></html>`
+	doc, err := ExtractHTML(strings.NewReader(page), ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := doc.ArticleText()
+	if strings.Count(got, "The harbour authority approved") != 10 || !strings.Contains(got, "Work starts in May.") || strings.Contains(got, "Subscribe") {
+		t.Errorf("got:\n%s", got)
+	}
+}
