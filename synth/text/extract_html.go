@@ -685,7 +685,7 @@ func (x *extractor) articleRoots() []*html.Node {
 	if p := best.Parent; p != nil && p.DataAtom != atom.Body && p.DataAtom != atom.Html {
 		for _, r := range x.withSiblings(p, scores) {
 			if r != p {
-				roots = addRoot(roots, r)
+				roots = append(roots, r)
 			}
 		}
 	}
@@ -700,7 +700,7 @@ func (x *extractor) articleRoots() []*html.Node {
 		if !nearCousin(best, n, 6) || x.linkDensity(n) >= 0.25 {
 			continue
 		}
-		roots = addRoot(roots, n)
+		roots = append(roots, n)
 	}
 	// A section cut from the same mould as the best one (same tag and
 	// class, a few levels away) belongs to the story however short it is.
@@ -712,10 +712,11 @@ func (x *extractor) articleRoots() []*html.Node {
 		for n := range top.Descendants() {
 			if n != best && n.DataAtom == best.DataAtom && attr(n, "class") == class && !x.prunedAncestor(n) &&
 				!isAncestor(n, best) && !isAncestor(best, n) && x.paragraphText(n) > 0 && x.linkDensity(n) < 0.25 {
-				roots = addRoot(roots, n)
+				roots = append(roots, n)
 			}
 		}
 	}
+	roots = x.outermost(roots)
 	// An enclosing <article> brings the headline, lead and sections the
 	// scoring missed, unless it wraps much more than the story found (a
 	// page whose comments and teasers sit in one <article> too).
@@ -730,15 +731,6 @@ func (x *extractor) articleRoots() []*html.Node {
 			}
 			break
 		}
-	}
-	if len(roots) > 1 {
-		pos := map[*html.Node]int{}
-		i := 0
-		for d := range x.root.Descendants() {
-			pos[d] = i
-			i++
-		}
-		slices.SortFunc(roots, func(a, b *html.Node) int { return pos[a] - pos[b] })
 	}
 	return roots
 }
@@ -756,20 +748,28 @@ func nearCousin(a, b *html.Node, up int) bool {
 	return false
 }
 
-// addRoot adds n unless a root already holds it; roots it holds go.
-func addRoot(roots []*html.Node, n *html.Node) []*html.Node {
-	for _, r := range roots {
-		if r == n || isAncestor(r, n) {
-			return roots
+// outermost puts nodes in document order without duplicates and without
+// nodes another one holds. In document order a node's descendants follow
+// it at once, so comparing with the last one kept is enough: linear, however
+// many sections a page has.
+func (x *extractor) outermost(nodes []*html.Node) []*html.Node {
+	if len(nodes) < 2 {
+		return nodes
+	}
+	pos := map[*html.Node]int{}
+	i := 0
+	for d := range x.root.Descendants() {
+		pos[d] = i
+		i++
+	}
+	slices.SortFunc(nodes, func(a, b *html.Node) int { return pos[a] - pos[b] })
+	out := nodes[:1]
+	for _, n := range nodes[1:] {
+		if last := out[len(out)-1]; n != last && !isAncestor(last, n) {
+			out = append(out, n)
 		}
 	}
-	out := roots[:0]
-	for _, r := range roots {
-		if !isAncestor(n, r) {
-			out = append(out, r)
-		}
-	}
-	return append(out, n)
+	return out
 }
 
 // markedBody picks the largest itemprop="articleBody" node, unless it is a
@@ -931,7 +931,7 @@ func (x *extractor) findLead(roots []*html.Node, title *html.Node) *html.Node {
 		first, last = roots[0], roots[len(roots)-1]
 	}
 	afterTitle := title == nil
-	seenLast := false
+	seenLast, deep := false, false
 	for n := range x.root.Descendants() {
 		switch {
 		case n == last:
@@ -954,8 +954,16 @@ func (x *extractor) findLead(roots []*html.Node, title *html.Node) *html.Node {
 		if t := blockText(x.plainText(n)); utf8.RuneCountInString(t) < 20 || utf8.RuneCountInString(t) > 1200 {
 			continue
 		}
-		if first != nil && (isAncestor(n, first) || isAncestor(first, n) && x.textBefore(first, n)*5 >= x.paragraphText(first)) {
+		if first != nil && isAncestor(n, first) {
 			continue
+		}
+		if first != nil && isAncestor(first, n) {
+			// Text before n only grows: once too deep, every later
+			// candidate in the first part is too.
+			if deep || x.textBefore(first, n)*5 >= x.paragraphText(first) {
+				deep = true
+				continue
+			}
 		}
 		if inLaterRoot(roots, n) {
 			continue

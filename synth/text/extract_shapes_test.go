@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestExtractPublisherShapes pins, page by page, the shapes that used to
@@ -185,5 +186,24 @@ func TestExtractJoinsSectionsCutFromTheSameMould(t *testing.T) {
 	got := doc.ArticleText()
 	if strings.Count(got, "The harbour authority approved") != 10 || !strings.Contains(got, "Work starts in May.") || strings.Contains(got, "Subscribe") {
 		t.Errorf("got:\n%s", got)
+	}
+}
+
+// Pages built to be slow stay fast: thousands of wrapped sections, of
+// lead-like boxes, of teaser items.
+func TestExtractPathologicalPagesAreBounded(t *testing.T) {
+	para := "<p>The harbour authority approved the plan after a long public hearing.</p>"
+	wrapped := strings.Repeat(`<div class="a"><div class="b"><div class="c">`+para+`</div></div></div>`, 30000)
+	leads := `<h1>Title of the story</h1>` + strings.Repeat(`<div class="summary">A summary box that looks like a lead paragraph.</div>`+para, 8000)
+	teasers := strings.Repeat(`<ul>`+strings.Repeat(`<li><a href="/x">A headline of a teaser</a><p>Excerpt.</p></li>`, 5)+`</ul>`, 3000)
+	for name, body := range map[string]string{"wrapped": wrapped, "leads": leads, "teasers": teasers + para} {
+		page := "<html><body>" + body + "</body></html>"
+		start := time.Now()
+		if _, err := ExtractHTML(strings.NewReader(page), ExtractOptions{}); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("%s (%d KB): took %v", name, len(page)>>10, d)
+		}
 	}
 }
