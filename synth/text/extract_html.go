@@ -302,37 +302,42 @@ func (x *extractor) teaserList(n *html.Node) bool {
 	default:
 		return false
 	}
-	items, teasers, all, linked := 0, 0, 0, 0
+	items := 0
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type != html.ElementNode {
+		if c.Type == html.ElementNode {
+			items++
+		}
+	}
+	if items < 3 {
+		return false // a wrapper, not a list: its one child is looked at on its own
+	}
+	teasers, all, linked := 0, 0, 0
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode || c.DataAtom != atom.Li && c.DataAtom != atom.Article && c.DataAtom != atom.Div {
 			continue
 		}
-		items++
-		if c.DataAtom != atom.Li && c.DataAtom != atom.Article && c.DataAtom != atom.Div {
-			continue
-		}
-		text, links, longest := 0, 0, 0
-		headline := false
-		for d := range c.Descendants() {
-			switch {
-			case d.Type == html.ElementNode && d.DataAtom == atom.A:
-				l := x.ownTextTotal(d)
-				links += l
-				longest = max(longest, l)
-				if l >= 10 && (underHeading(d, c) || ownTextBlank(c) && startsWith(c, d)) {
-					headline = true
-				}
-			case d.Type == html.TextNode:
-				text += len(strings.TrimSpace(d.Data))
-			}
-		}
+		text, links := x.textStats(c, true)
 		all += text
 		linked += links
-		if headline && text < 300 {
+		if text < 300 && x.headlineLink(c) {
 			teasers++
 		}
 	}
 	return teasers >= 3 && teasers*5 >= items*3 && linked*6 >= all
+}
+
+// headlineLink says whether a list item opens with a link of ten letters
+// or more that stands on its own: in a heading, or before the excerpt
+// with no text of the item running on from it.
+func (x *extractor) headlineLink(item *html.Node) bool {
+	for d := range item.Descendants() {
+		if d.Type == html.ElementNode && d.DataAtom == atom.A {
+			if t, _ := x.textStats(d, true); t >= 10 && (underHeading(d, item) || ownTextBlank(item) && startsWith(item, d)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // underHeading says whether a sits in a heading inside item.
