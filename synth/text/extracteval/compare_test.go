@@ -2,7 +2,9 @@ package extracteval_test
 
 import (
 	"bytes"
+	"flag"
 	"net/url"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,17 @@ import (
 )
 
 const corpusDir = "../../../testdata/extract"
+
+// Other page sets of the same layout can be scored and timed, e.g.
+// Readability's test pages as go-readability ships them:
+//
+//	go test -run Compare -v ./synth/text/extracteval -args -pages DIR
+//	go test -run '^$' -bench ExtractPages -cpu 1 ./synth/text/extracteval -args -pages DIR -min-kb 120 -max-kb 240
+var (
+	pagesDir = flag.String("pages", corpusDir, "folder of pages to score and time (one sub-folder per page)")
+	minKB    = flag.Int("min-kb", 0, "BenchmarkExtractPages: only pages of at least this many KB")
+	maxKB    = flag.Int("max-kb", 1<<20, "BenchmarkExtractPages: only pages of at most this many KB")
+)
 
 func loaText(p extracteval.Page) string {
 	doc, err := text.ExtractHTML(bytes.NewReader(p.HTML), text.ExtractOptions{URL: p.URL})
@@ -73,17 +86,62 @@ func BenchmarkExtractCorpus(b *testing.B) {
 }
 
 // TestCompareWithReadability keeps the baseline honest: go-readability
-// must extract the corpus too, or the bench row compares with nothing.
+// must extract the pages too, or the bench row compares with nothing. With
+// -v it lists every page's scores, worst difference first.
 func TestCompareWithReadability(t *testing.T) {
-	pages, err := extracteval.Load(corpusDir)
+	pages, err := extracteval.Load(*pagesDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := 0.0
+	type row struct {
+		name     string
+		loa, rdb extracteval.Score
+	}
+	var rows []row
+	var loaSum, rdbSum float64
 	for _, p := range pages {
-		sum += extracteval.Compare(readabilityText(p), p.Want).F1
+		r := row{p.Name, extracteval.Compare(loaText(p), p.Want), extracteval.Compare(readabilityText(p), p.Want)}
+		rows = append(rows, r)
+		loaSum += r.loa.F1
+		rdbSum += r.rdb.F1
 	}
-	if mean := sum / float64(len(pages)); mean < 0.5 {
-		t.Fatalf("go-readability's mean F1 %.3f: the baseline is broken", mean)
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].loa.F1-rows[i].rdb.F1 < rows[j].loa.F1-rows[j].rdb.F1 })
+	for _, r := range rows {
+		t.Logf("%-40s loa %.3f (p %.2f r %.2f)  go-readability %.3f (p %.2f r %.2f)", r.name,
+			r.loa.F1, r.loa.Precision, r.loa.Recall, r.rdb.F1, r.rdb.Precision, r.rdb.Recall)
 	}
+	n := float64(len(pages))
+	t.Logf("mean F1 over %d pages: loa %.4f, go-readability %.4f", len(pages), loaSum/n, rdbSum/n)
+	if rdbSum/n < 0.5 {
+		t.Fatalf("go-readability's mean F1 %.3f: the baseline is broken", rdbSum/n)
+	}
+}
+
+// BenchmarkExtractPages times Loa alone on the pages of -pages whose size
+// is within -min-kb and -max-kb.
+func BenchmarkExtractPages(b *testing.B) {
+	pages, err := extracteval.Load(*pagesDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sel []extracteval.Page
+	size := 0
+	for _, p := range pages {
+		if kb := len(p.HTML) >> 10; kb >= *minKB && kb <= *maxKB {
+			sel = append(sel, p)
+			size += len(p.HTML)
+		}
+	}
+	if len(sel) == 0 {
+		b.Fatalf("no page of %d–%d KB in %s", *minKB, *maxKB, *pagesDir)
+	}
+	b.SetBytes(int64(size))
+	start := time.Now()
+	for b.Loop() {
+		for _, p := range sel {
+			_, _ = text.ExtractHTML(bytes.NewReader(p.HTML), text.ExtractOptions{URL: p.URL})
+		}
+	}
+	b.ReportMetric(float64(b.N*len(sel))/time.Since(start).Seconds(), "pages/s")
+	b.ReportMetric(float64(size)/float64(len(sel))/1024, "KB/page")
 }
