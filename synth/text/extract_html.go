@@ -732,7 +732,8 @@ func (x *extractor) articleRoots() []*html.Node {
 				found += x.paragraphText(r)
 			}
 			if x.paragraphText(p) <= 2*found+500 {
-				return []*html.Node{p}
+				// Posts of a live blog are <article>s each: the others stay.
+				return x.outermost(append(roots, p))
 			}
 			break
 		}

@@ -210,3 +210,24 @@ func TestExtractPathologicalPagesAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// A live blog whose posts are <article>s each is read whole, not one post.
+func TestExtractLiveBlogOfArticles(t *testing.T) {
+	var posts strings.Builder
+	for _, s := range []string{"Polls have closed across the state and counting has begun in all counties.",
+		"Turnout looks high in the capital, officials at two polling stations told our reporter.",
+		"The first results from the rural north show the incumbent ahead by a wide margin."} {
+		posts.WriteString(`<article class="post"><time>9:42 PM</time><div class="post-body"><p>` + s + ` More details will follow as the night goes on.</p></div></article>`)
+	}
+	page := `<html><body><h1>Election night live</h1><div class="live">` + posts.String() + `</div></body></html>`
+	doc, err := ExtractHTML(strings.NewReader(page), ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := doc.ArticleText()
+	for _, s := range []string{"Polls have closed", "Turnout looks high", "The first results"} {
+		if !strings.Contains(got, s) {
+			t.Errorf("missing %q:\n%s", s, got)
+		}
+	}
+}
