@@ -387,6 +387,7 @@ func (x *extractor) textBefore(root, n *html.Node) int {
 	return l
 }
 
+// hasHeadline says whether n holds an <h1>.
 func hasHeadline(n *html.Node) bool {
 	for d := range n.Descendants() {
 		if d.DataAtom == atom.H1 {
@@ -396,6 +397,8 @@ func hasHeadline(n *html.Node) bool {
 	return false
 }
 
+// holdsArticle says whether n wraps the story: it holds the headline or
+// most of the page's text. Such a node is kept whatever its class says.
 func (x *extractor) holdsArticle(n *html.Node) bool {
 	for p := n.Parent; p != nil; p = p.Parent {
 		if strings.EqualFold(attr(p, "itemprop"), "articleBody") {
@@ -501,7 +504,7 @@ func (x *extractor) document(opts ExtractOptions) Document {
 			if r == titleNode || r == leadNode {
 				continue
 			}
-			if r.DataAtom == atom.P || isParagraphTag(r.DataAtom) {
+			if isParagraphTag(r.DataAtom) { // a lone paragraph beside the story's wrapper
 				w.element(r, KindParagraph)
 			} else {
 				w.walk(r, KindParagraph)
