@@ -61,11 +61,14 @@ func ExtractHTML(r io.Reader, opts ExtractOptions) (Document, error) {
 	}
 	x := newExtractor(root, false)
 	doc := x.document(opts)
-	if !x.found(doc) {
-		// Class names dropped everything: read the page again trusting
-		// only its tags, rather than give nothing.
-		x = newExtractor(root, true)
-		doc = x.document(opts)
+	if small := letters(doc.ArticleText()); !x.found(doc) || small < 150 {
+		// Class names dropped everything, or all but a line ("%d bloggers
+		// like this:"): read the page again trusting only its tags, and
+		// take that reading when it finds much more.
+		rx := newExtractor(root, true)
+		if rdoc := rx.document(opts); rx.found(rdoc) && (!x.found(doc) || letters(rdoc.ArticleText()) > 3*small+100) {
+			x, doc = rx, rdoc
+		}
 	}
 	if !x.found(doc) {
 		return Document{}, fmt.Errorf("extract html: no article text found: %w", ErrEmpty)

@@ -231,3 +231,22 @@ func TestExtractLiveBlogOfArticles(t *testing.T) {
 		}
 	}
 }
+
+// A story wrapped in a boilerplate-sounding class on a page whose menus
+// outweigh it is not lost for the one line left after pruning.
+func TestExtractRereadsWhenPruningLeavesALine(t *testing.T) {
+	var menu strings.Builder
+	for i := range 300 {
+		menu.WriteString(`<li><a href="/s` + string(rune('a'+i%26)) + `">Section name number</a></li>`)
+	}
+	story := strings.Repeat("<p>The harbour authority approved the plan after a long public hearing on Monday evening.</p>", 5)
+	page := `<html><body><ul class="mega">` + menu.String() + `</ul><div class="post-content share-enabled">` + story +
+		`</div><p>Copyright 2024 Harbour News, all rights reserved by the publisher.</p></body></html>`
+	doc, err := ExtractHTML(strings.NewReader(page), ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.ArticleText(); strings.Count(got, "The harbour authority approved") != 5 {
+		t.Errorf("got:\n%s", got)
+	}
+}
