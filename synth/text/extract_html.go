@@ -98,7 +98,7 @@ type extractor struct {
 	meta    map[string]string
 	ld      linkedData
 	lang    string
-	docText int // letters of paragraph text in the whole page
+	docText int // bytes of text in the whole page, outside scripts and styles
 
 	titleFromBody bool // the title is an <h1> of the page, not only <title>
 	relaxed       bool // class names, shapes and hidden styles prune nothing
@@ -411,8 +411,10 @@ func (x *extractor) holdsArticle(n *html.Node) bool {
 	if hasHeadline(n) {
 		return true
 	}
-	own := x.ownTextTotal(n)
-	return x.docText > 0 && own*2 > x.docText
+	// Links count too: by prose alone a long comment thread would hold
+	// the article. A story that menus outweigh is found by the second
+	// reading (ExtractHTML).
+	return x.docText > 0 && x.ownTextTotal(n)*2 > x.docText
 }
 
 // ownTextTotal counts the letters of text under n outside scripts and styles.
@@ -883,7 +885,7 @@ func (x *extractor) textStats(n *html.Node, nested bool) (total, links int) {
 	walk = func(c *html.Node, inLink bool) {
 		for d := c.FirstChild; d != nil; d = d.NextSibling {
 			switch {
-			case x.pruned[d]:
+			case x.pruned[d], d.Type == html.ElementNode && dropTags[d.DataAtom]:
 			case d.Type == html.TextNode:
 				l := len(strings.TrimSpace(d.Data))
 				total += l
