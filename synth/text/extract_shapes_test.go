@@ -250,3 +250,30 @@ func TestExtractRereadsWhenPruningLeavesALine(t *testing.T) {
 		t.Errorf("got:\n%s", got)
 	}
 }
+
+func TestDedupeLead(t *testing.T) {
+	pb := func(ss ...string) []pendingBlock {
+		var out []pendingBlock
+		for _, s := range ss {
+			out = append(out, pendingBlock{Block: Block{Kind: KindParagraph, Text: s}})
+		}
+		return out
+	}
+	tests := []struct {
+		lead     string
+		body     []pendingBlock
+		wantLead string
+		wantBody int
+	}{
+		{"The bridge reopened on Friday.", pb("The bridge reopened on Friday.", "Buses return."), "The bridge reopened on Friday.", 1},
+		{"The bridge reopened on Friday. Buses return.", pb("The bridge reopened on Friday.", "Buses return.", "More."), "The bridge reopened on Friday. Buses return.", 1},
+		{"The bridge reopened", pb("The bridge reopened on Friday after repairs.", "More."), "", 2},
+		{"A summary of the story.", pb("The bridge reopened on Friday.", "More."), "A summary of the story.", 2},
+	}
+	for _, tc := range tests {
+		lead, body := dedupeLead(tc.lead, tc.body)
+		if lead != tc.wantLead || len(body) != tc.wantBody {
+			t.Errorf("dedupeLead(%q) = %q, %d blocks; want %q, %d", tc.lead, lead, len(body), tc.wantLead, tc.wantBody)
+		}
+	}
+}
