@@ -67,7 +67,7 @@ func declareSegment(fs *flagSet) func(context.Context, env, []string) error {
 // its env twin and help are shared.
 const (
 	jsonUsage = "print JSON: segment, one object per sentence (text, block, offsets); extract, one object {title, lead, body}"
-	urlUsage  = "the article's address: submit sends it for the server to fetch; extract only uses it to resolve links and tell the site's name (nothing is fetched)"
+	urlUsage  = "the article's address: submit sends it for the server to fetch; extract only reads it as the page's context (its site, before the page's canonical link) and fetches nothing"
 )
 
 // extracted is the JSON shape of `loa extract --json`, a contract with
