@@ -78,3 +78,14 @@ func TestExtractBadInput(t *testing.T) {
 		}
 	}
 }
+
+// A saved page over the server's 5 MB default still extracts on the
+// command line.
+func TestExtractLargeSavedPage(t *testing.T) {
+	page := `<html><head><script>var state = "` + strings.Repeat("x", 6<<20) + `";</script></head><body><article><h1>Big page</h1>` +
+		strings.Repeat("<p>The harbour authority approved the plan after a long public hearing.</p>", 3) + `</article></body></html>`
+	out, errs, code := runLoa(t, page, "extract", "--json")
+	if code != 0 || !strings.Contains(out, "The harbour authority approved") {
+		t.Fatalf("exit %d, stderr %q, stdout %.200s", code, errs, out)
+	}
+}

@@ -23,7 +23,9 @@ func readArticle(e env, html bool, pageURL string) (text.Document, error) {
 		return text.Document{}, fmt.Errorf("input is larger than %d bytes", maxStdin)
 	}
 	if html {
-		return text.ExtractHTML(strings.NewReader(string(data)), text.ExtractOptions{URL: pageURL})
+		// A saved page with inline images or app state can pass the
+		// server's 5 MB default; the command line reads what it was given.
+		return text.ExtractHTML(strings.NewReader(string(data)), text.ExtractOptions{URL: pageURL, MaxBytes: maxStdin})
 	}
 	return text.ExtractText(string(data))
 }
