@@ -640,7 +640,7 @@ func (x *extractor) articleRoots() []*html.Node {
 		scores[n] += v
 	}
 	var bodyNode *html.Node
-	var marked []*html.Node
+	var marked, articles []*html.Node
 	for n := range x.root.Descendants() {
 		if n.Type != html.ElementNode || x.prunedAncestor(n) {
 			continue
@@ -650,6 +650,8 @@ func (x *extractor) articleRoots() []*html.Node {
 			bodyNode = n
 		case strings.EqualFold(attr(n, "itemprop"), "articleBody"):
 			marked = append(marked, n)
+		case n.DataAtom == atom.Article:
+			articles = append(articles, n)
 		}
 		if inlineTags[n.DataAtom] {
 			continue
@@ -678,6 +680,11 @@ func (x *extractor) articleRoots() []*html.Node {
 	}
 	if m := x.markedBody(marked, best); m != nil {
 		return []*html.Node{m}
+	}
+	if a := x.titledArticle(articles); a != nil && (best == nil || !isAncestor(a, best) && a != best) {
+		// The page names its story, and the scoring preferred another
+		// one (the next story of an endless scroll, a longer teaser).
+		return []*html.Node{a}
 	}
 	if best == nil {
 		if bodyNode == nil {
@@ -784,6 +791,40 @@ func (x *extractor) outermost(nodes []*html.Node) []*html.Node {
 		}
 	}
 	return out
+}
+
+// titledArticle returns the <article> whose own headline is the page's
+// headline (JSON-LD, Open Graph or <title>), when there are several
+// <article>s and exactly one of them is so named and holds a story.
+func (x *extractor) titledArticle(articles []*html.Node) *html.Node {
+	if len(articles) < 2 {
+		return nil
+	}
+	want := wordKey(firstNonEmpty(x.ld.Headline, x.meta["og:title"]))
+	if want == "" {
+		want = wordKey(siteTitle(x.meta["<title>"], x.meta["og:site_name"], ""))
+	}
+	if want == "" {
+		return nil
+	}
+	var pick *html.Node
+	for _, a := range articles {
+		named := false
+		for d := range a.Descendants() {
+			if d.DataAtom == atom.H1 || d.DataAtom == atom.H2 {
+				named = wordKey(x.plainText(d)) == want
+				break
+			}
+		}
+		if !named || x.paragraphText(a) < 300 {
+			continue
+		}
+		if pick != nil {
+			return nil
+		}
+		pick = a
+	}
+	return pick
 }
 
 // markedBody picks the largest itemprop="articleBody" node, unless it is a

@@ -277,3 +277,19 @@ func TestDedupeLead(t *testing.T) {
 		}
 	}
 }
+
+// An endless-scroll page holds the next story too, longer than this one:
+// the page's own headline says which story is the page's.
+func TestExtractPicksTheStoryThePageNames(t *testing.T) {
+	this := strings.Repeat("<p>The harbour authority approved the ferry terminal after a long public hearing.</p>", 4)
+	next := strings.Repeat("<p>The city marathon drew a record field of runners, the organisers said on Sunday evening.</p>", 9)
+	page := `<html><head><title>Ferry terminal approved | Harbour News</title><meta property="og:title" content="Ferry terminal approved"></head><body>
+<article><h1>Ferry terminal approved</h1>` + this + `</article><article><h2>Record field for the city marathon</h2>` + next + `</article></body></html>`
+	doc, err := ExtractHTML(strings.NewReader(page), ExtractOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.ArticleText(); !strings.Contains(got, "ferry terminal") || strings.Contains(got, "marathon") {
+		t.Errorf("title %q, text:\n%s", doc.Title, got)
+	}
+}
