@@ -41,6 +41,7 @@ func init() {
 	commands = map[string]command{
 		"serve":     {"run the HTTP service and synthesis workers", declareServe},
 		"synth":     {"synthesize one article to an MP3 file without a server", declareSynth},
+		"extract":   {"print the article found in an HTML page on stdin: title, lead and body", declareExtract},
 		"segment":   {"print the sentences of an article read on stdin, one per line", declareSegment},
 		"normalize": {"print the spoken form of each line read on stdin", declareNormalize},
 		"preview":   {"show what will be spoken for an article on stdin, with the rule behind each change", declarePreview},

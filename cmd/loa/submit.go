@@ -15,7 +15,7 @@ func declareSubmit(fs *flagSet) func(context.Context, env, []string) error {
 	fs.String(&server, "server", "LOA_SERVER", "http://127.0.0.1:8080", "Loa server to submit to")
 	fs.String(&token, "token", "LOA_EDITOR_TOKEN", "", "editor token")
 	fs.String(&file, "file", "LOA_SUBMIT_FILE", "", "article file (.html/.htm = HTML, otherwise plain text); - = stdin")
-	fs.String(&url, "url", "LOA_SUBMIT_URL", "", "submit this article URL instead of a file")
+	fs.String(&url, "url", "LOA_ARTICLE_URL", "", urlUsage)
 	fs.String(&id, "id", "LOA_SUBMIT_ID", "", "article id (default: chosen by the server)")
 	fs.String(&title, "title", "LOA_TITLE", "", "title, for plain-text articles")
 	fs.String(&voice, "voice-id", "LOA_SUBMIT_VOICE", "", "voice id (default: the server's default)")

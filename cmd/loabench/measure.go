@@ -19,6 +19,8 @@ import (
 // The rows, before measurement: what, in which unit, against what goal.
 var (
 	rowFrontEnd   = Row{Measure: "text front-end, 1 core", Unit: "MB/s", Target: Target{"loa", ">=", 1}}
+	rowExtractF1  = Row{Measure: "article extraction shingle F1, testdata/extract (vs go-readability v2.1.3)", Unit: "F1", Baseline: "go-readability v2.1.3 on the same pages, same run", Target: Target{"ratio", ">=", 1}}
+	rowExtractRPS = Row{Measure: "HTML extraction, 1 core, testdata/extract pages", Unit: "pages/s"}
 	rowEspeak     = Row{Measure: "espeak-ng s per audio minute (per sentence vs whole text)", Unit: "s", Baseline: "one espeak-ng run on the whole spoken text"}
 	rowSynth      = Row{Measure: "loa synth, sample article (vs espeak-ng | lame)", Unit: "s", Baseline: "espeak-ng -v vi -f body.txt --stdout | lame -r … --resample 24 -b 48", Target: Target{"ratio", "<=", 1.5}}
 	rowReassemble = Row{Measure: "re-assembly, 10-min article (vs byte copy)", Unit: "ms", Baseline: "copying the same segment files into one", Target: Target{"ratio", "<=", 3}}
@@ -100,6 +102,9 @@ func (b *bench) measureAll(ctx context.Context) []Row {
 	if cfg.wants("frontend") {
 		got["frontend"] = []Row{b.frontEnd(ctx)}
 	}
+	if cfg.wants("extract") {
+		got["extract"] = b.extract(ctx)
+	}
 	if cfg.wants("reassemble") {
 		got["reassemble"] = []Row{b.reassemble(ctx)}
 	}
@@ -121,7 +126,7 @@ func (b *bench) measureAll(ctx context.Context) []Row {
 	}
 	// Rows follow an article's path: text, speech, audio, serving.
 	var rows []Row
-	for _, g := range []string{"frontend", "espeak", "synth", "reassemble", "rss", "range", "feed", "serve", "hostile"} {
+	for _, g := range []string{"frontend", "extract", "espeak", "synth", "reassemble", "rss", "range", "feed", "serve", "hostile"} {
 		if cfg.wants(g) {
 			rows = append(rows, got[g]...)
 		}
@@ -205,6 +210,9 @@ func (b *bench) build(ctx context.Context, needLoa bool) {
 	if b.cfg.wants("frontend") {
 		pkgs = append(pkgs, "./synth/text")
 	}
+	if b.cfg.wants("extract") {
+		pkgs = append(pkgs, "./synth/text/extracteval")
+	}
 	if b.cfg.wants("reassemble") || b.cfg.wants("rss") {
 		pkgs = append(pkgs, "./synth/audio")
 	}
@@ -268,6 +276,32 @@ func frontEndRow(out BenchOutput) Row {
 		return r.Failed(err)
 	}
 	return r
+}
+
+// extract scores Loa's extractor and go-readability on the corpus in one
+// benchmark run, and times Loa on one core.
+func (b *bench) extract(ctx context.Context) []Row {
+	out, err := b.goBench(ctx, "./synth/text/extracteval", "BenchmarkExtractCorpus", "3x", b.cfg.Runs, "1")
+	if err != nil {
+		return []Row{rowExtractF1.Failed(err), rowExtractRPS.Failed(err)}
+	}
+	return extractRows(out)
+}
+
+func extractRows(out BenchOutput) []Row {
+	const name = "BenchmarkExtractCorpus"
+	f1, rps := rowExtractF1, rowExtractRPS
+	var err error
+	if f1.Loa, err = samplesOf(out, name, "loa-F1"); err != nil {
+		return []Row{f1.Failed(err), rps.Failed(err)}
+	}
+	if f1.Base, err = samplesOf(out, name, "readability-F1"); err != nil {
+		return []Row{f1.Failed(err), rps.Failed(err)}
+	}
+	if rps.Loa, err = samplesOf(out, name, "pages/s"); err != nil {
+		return []Row{f1, rps.Failed(err)}
+	}
+	return []Row{f1, rps}
 }
 
 func (b *bench) reassemble(ctx context.Context) Row {

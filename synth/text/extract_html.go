@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -26,9 +27,14 @@ type ExtractOptions struct {
 }
 
 // ExtractHTML finds the article in a news page: the title, the lead (sapo)
-// and the body blocks in reading order. Navigation, scripts, the page's own
-// audio player, figures and captions, photo credits, tags, related-news and
-// "Xem thêm" boxes, comments and footers are left out.
+// and the body blocks in reading order. It uses what the page says before
+// guessing: JSON-LD (headline, description, articleBody), Open Graph,
+// itemprop="articleBody" and <article>; then containers scored by their
+// prose, weighing text and link density over class names. Navigation,
+// scripts, the page's own audio player, figures and captions, photo
+// credits, bylines, tags, teaser lists, related-news and "Xem thêm" boxes,
+// comments and footers are left out. The same page always gives the same
+// document.
 func ExtractHTML(r io.Reader, opts ExtractOptions) (Document, error) {
 	limit := opts.MaxBytes
 	if limit <= 0 {
@@ -53,9 +59,18 @@ func ExtractHTML(r io.Reader, opts ExtractOptions) (Document, error) {
 		// x/net/html refuses pages nested deeper than 512 elements.
 		return Document{}, fmt.Errorf("extract html: parse: %w: %w", ErrTooLarge, err)
 	}
-	x := newExtractor(root)
+	x := newExtractor(root, false)
 	doc := x.document(opts)
-	if len(doc.Blocks) == 0 || len(doc.Blocks) == 1 && doc.Blocks[0].Kind == KindTitle && !x.titleFromBody {
+	if small := letters(doc.ArticleText()); !x.found(doc) || small < 150 {
+		// Class names dropped everything, or all but a line ("%d bloggers
+		// like this:"): read the page again trusting only its tags, and
+		// take that reading when it finds much more.
+		rx := newExtractor(root, true)
+		if rdoc := rx.document(opts); rx.found(rdoc) && (!x.found(doc) || letters(rdoc.ArticleText()) > 3*small+100) {
+			x, doc = rx, rdoc
+		}
+	}
+	if !x.found(doc) {
 		return Document{}, fmt.Errorf("extract html: no article text found: %w", ErrEmpty)
 	}
 	return doc, nil
@@ -81,15 +96,25 @@ type extractor struct {
 	root    *html.Node
 	pruned  map[*html.Node]bool
 	meta    map[string]string
+	ld      linkedData
 	lang    string
-	docText int // letters of paragraph text in the whole page
+	docText int // bytes of text in the whole page, outside scripts and styles
 
 	titleFromBody bool // the title is an <h1> of the page, not only <title>
+	relaxed       bool // class names, shapes and hidden styles prune nothing
 }
 
-func newExtractor(root *html.Node) *extractor {
-	x := &extractor{root: root, pruned: map[*html.Node]bool{}, meta: map[string]string{}}
+// found says whether doc holds an article: more than a <title>.
+func (x *extractor) found(doc Document) bool {
+	return len(doc.Blocks) > 1 || len(doc.Blocks) == 1 && (doc.Blocks[0].Kind != KindTitle || x.titleFromBody)
+}
+
+// newExtractor reads the page's metadata and marks what is not article
+// text; relaxed keeps everything but the tags that never hold any.
+func newExtractor(root *html.Node, relaxed bool) *extractor {
+	x := &extractor{root: root, pruned: map[*html.Node]bool{}, meta: map[string]string{}, relaxed: relaxed}
 	x.readHead()
+	x.ld = readLinkedData(root)
 	x.docText = x.ownTextTotal(root)
 	x.prune(root, 0)
 	return x
@@ -99,7 +124,7 @@ func newExtractor(root *html.Node) *extractor {
 var dropTags = map[atom.Atom]bool{
 	atom.Script: true, atom.Style: true, atom.Noscript: true, atom.Template: true, atom.Iframe: true,
 	atom.Svg: true, atom.Canvas: true, atom.Nav: true, atom.Footer: true, atom.Aside: true,
-	atom.Form: true, atom.Button: true, atom.Audio: true, atom.Video: true, atom.Figure: true,
+	atom.Button: true, atom.Audio: true, atom.Video: true, atom.Figure: true,
 	atom.Figcaption: true, atom.Picture: true, atom.Img: true, atom.Object: true, atom.Embed: true,
 	atom.Select: true, atom.Input: true, atom.Textarea: true, atom.Map: true, atom.Dialog: true,
 	atom.Menu: true, atom.Head: true, atom.Math: true, atom.Source: true, atom.Track: true,
@@ -119,7 +144,11 @@ var boilerplateWords = setOf("nav", "navbar", "navigation", "menu", "footer", "s
 // Substrings that mark boilerplate even inside compound class names.
 var boilerplateParts = []string{"related", "lienquan", "xemthem", "xem-them", "breadcrumb", "comment",
 	"sidebar", "newsletter", "advert", "social", "share", "player", "caption", "banner", "footer",
-	"cungchuyenmuc", "tin-khac", "tinkhac", "most-read", "box-tag", "list-tag"}
+	"cungchuyenmuc", "tin-khac", "tinkhac", "most-read", "box-tag", "list-tag", "disqus",
+	// A paragraph classed "paywall" is story text the page hides from
+	// non-subscribers; "paywall-modal", "paywall-bar", "paywall-prompt" are
+	// the pitch.
+	"paywall-", "paywall_", "regwall"}
 
 // Class and id words of the lead paragraph (sapo).
 var leadWords = setOf("sapo", "lead", "summary", "description", "desc", "chapeau", "excerpt", "intro",
@@ -134,15 +163,40 @@ func attr(n *html.Node, name string) string {
 	return ""
 }
 
-func classWords(n *html.Node) []string {
-	s := strings.ToLower(attr(n, "class") + " " + attr(n, "id") + " " + attr(n, "role") + " " + attr(n, "itemprop"))
-	return strings.FieldsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
-	})
+// classParts splits n's class and id into the words that say what n is.
+// Class names that only qualify a node ("has-post-thumbnail",
+// "content-with-sidebar", WordPress's "category-news", "type-post") say
+// nothing about its role and are left out, so they can neither drop nor
+// promote it.
+func classParts(n *html.Node) []string {
+	var parts []string
+	for _, tok := range strings.Fields(strings.ToLower(attr(n, "class") + " " + attr(n, "id"))) {
+		if qualifierClass(tok) {
+			continue
+		}
+		parts = append(parts, strings.FieldsFunc(tok, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+		})...)
+	}
+	return parts
+}
+
+// Prefixes of qualifier classes; "hidden-xs" and "visible-md" are
+// responsive utilities that hide a node on some screens only.
+var qualifierPrefixes = []string{"has-", "is-", "no-", "with-", "without-", "category-", "tag-", "tags-", "format-",
+	"type-", "status-", "post-type-", "postid-", "layout-", "theme-", "page-template", "hidden-", "visible-"}
+
+func qualifierClass(tok string) bool {
+	for _, p := range qualifierPrefixes {
+		if strings.HasPrefix(tok, p) {
+			return true
+		}
+	}
+	return strings.Contains(tok, "-with-") || strings.Contains(tok, "_with_") || strings.Contains(tok, "--type-")
 }
 
 func isLeadNode(n *html.Node) bool {
-	for _, w := range classWords(n) {
+	for _, w := range classParts(n) {
 		if leadWords[w] {
 			return true
 		}
@@ -150,24 +204,43 @@ func isLeadNode(n *html.Node) bool {
 	return false
 }
 
+// Table parts are rows of data; their class names ("player-row") name the
+// data, not the page furniture.
+func isTablePart(a atom.Atom) bool {
+	switch a {
+	case atom.Table, atom.Thead, atom.Tbody, atom.Tfoot, atom.Tr, atom.Td, atom.Th, atom.Caption, atom.Colgroup:
+		return true
+	}
+	return false
+}
+
 func looksBoilerplate(n *html.Node) bool {
-	if isLeadNode(n) {
+	switch strings.ToLower(attr(n, "role")) {
+	case "navigation", "banner", "contentinfo", "complementary", "search", "dialog":
+		return true
+	}
+	if isTablePart(n.DataAtom) || strings.EqualFold(attr(n, "itemprop"), "articleBody") || isLeadNode(n) {
 		return false
 	}
-	for _, w := range classWords(n) {
+	for _, w := range classParts(n) {
 		if boilerplateWords[w] {
 			return true
 		}
 	}
-	raw := strings.ToLower(attr(n, "class") + " " + attr(n, "id") + " " + attr(n, "type") + " " + attr(n, "data-type"))
-	for _, part := range boilerplateParts {
-		if strings.Contains(raw, part) {
-			return true
+	var raw strings.Builder
+	for _, tok := range strings.Fields(strings.ToLower(attr(n, "class") + " " + attr(n, "id"))) {
+		if !qualifierClass(tok) {
+			raw.WriteString(tok + " ")
 		}
 	}
-	switch strings.ToLower(attr(n, "role")) {
-	case "navigation", "banner", "contentinfo", "complementary", "search", "dialog":
-		return true
+	raw.WriteString(strings.ToLower(attr(n, "type") + " " + attr(n, "data-type")))
+	if strings.Contains(raw.String(), "commentary") {
+		return false // an opinion piece, not its readers' comments
+	}
+	for _, part := range boilerplateParts {
+		if strings.Contains(raw.String(), part) {
+			return true
+		}
 	}
 	return false
 }
@@ -205,8 +278,15 @@ func (x *extractor) prune(n *html.Node, depth int) {
 		case dropTags[c.DataAtom]:
 			x.pruned[c] = true
 			continue
-		case c.DataAtom == atom.Html || c.DataAtom == atom.Body || c.DataAtom == atom.Main || c.DataAtom == atom.Article:
-		case isHidden(c) || looksBoilerplate(c):
+		case x.relaxed || c.DataAtom == atom.Html || c.DataAtom == atom.Body || c.DataAtom == atom.Main || c.DataAtom == atom.Article:
+		case x.teaserList(c) && !hasHeadline(c):
+			// Teasers can hold more text than a short story: their shape,
+			// not their size, decides.
+			x.pruned[c] = true
+			continue
+		case isHidden(c) || looksBoilerplate(c) || c.DataAtom == atom.Form:
+			// A form is a search box or a comment box, unless it wraps the
+			// whole page (ASP.NET WebForms).
 			if !x.holdsArticle(c) {
 				x.pruned[c] = true
 				continue
@@ -216,14 +296,125 @@ func (x *extractor) prune(n *html.Node, depth int) {
 	}
 }
 
-func (x *extractor) holdsArticle(n *html.Node) bool {
+// teaserList recognises a list of links to other stories by its shape:
+// at least three items, each a headline link with at most a short
+// excerpt, whatever the list is called ("Breaking news", "More stories").
+func (x *extractor) teaserList(n *html.Node) bool {
+	switch n.DataAtom {
+	case atom.Ul, atom.Ol, atom.Div, atom.Section:
+	default:
+		return false
+	}
+	items := 0
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode {
+			items++
+		}
+	}
+	if items < 3 {
+		return false // a wrapper, not a list: its one child is looked at on its own
+	}
+	teasers, all, linked := 0, 0, 0
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode || c.DataAtom != atom.Li && c.DataAtom != atom.Article && c.DataAtom != atom.Div {
+			continue
+		}
+		text, links := x.textStats(c, true)
+		all += text
+		linked += links
+		if text < 300 && x.headlineLink(c) {
+			teasers++
+		}
+	}
+	return teasers >= 3 && teasers*5 >= items*3 && linked*6 >= all
+}
+
+// headlineLink says whether a list item opens with a link of ten letters
+// or more that stands on its own: in a heading, or before the excerpt
+// with no text of the item running on from it.
+func (x *extractor) headlineLink(item *html.Node) bool {
+	for d := range item.Descendants() {
+		if d.Type == html.ElementNode && d.DataAtom == atom.A {
+			if t, _ := x.textStats(d, true); t >= 10 && (underHeading(d, item) || ownTextBlank(item) && startsWith(item, d)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// underHeading says whether a sits in a heading inside item.
+func underHeading(a, item *html.Node) bool {
+	for p := a.Parent; p != nil && p != item; p = p.Parent {
+		switch p.DataAtom {
+		case atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+			return true
+		}
+	}
+	return false
+}
+
+// ownTextBlank says whether n has no text of its own beside its children
+// elements: a teaser's headline link stands apart from its excerpt, while
+// a list item of prose runs on after its link ("Einstein, physicist").
+func ownTextBlank(n *html.Node) bool {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.TextNode && strings.TrimSpace(c.Data) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// startsWith says whether the first text of item lies inside a.
+func startsWith(item, a *html.Node) bool {
+	for d := range item.Descendants() {
+		if d.Type == html.TextNode && strings.TrimSpace(d.Data) != "" {
+			return isAncestor(a, d)
+		}
+	}
+	return false
+}
+
+// textBefore counts the text of root that comes before n.
+func (x *extractor) textBefore(root, n *html.Node) int {
+	l := 0
+	for d := range root.Descendants() {
+		if d == n {
+			break
+		}
+		if d.Type == html.TextNode && !x.prunedAncestor(d) {
+			l += len(strings.TrimSpace(d.Data))
+		}
+	}
+	return l
+}
+
+// hasHeadline says whether n holds an <h1>.
+func hasHeadline(n *html.Node) bool {
 	for d := range n.Descendants() {
 		if d.DataAtom == atom.H1 {
 			return true
 		}
 	}
-	own := x.ownTextTotal(n)
-	return x.docText > 0 && own*2 > x.docText
+	return false
+}
+
+// holdsArticle says whether n wraps the story: it holds the headline or
+// most of the page's text. Such a node is kept whatever its class says.
+func (x *extractor) holdsArticle(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if strings.EqualFold(attr(p, "itemprop"), "articleBody") {
+			return false // a part of the marked article body, not a wrapper around it
+		}
+	}
+	if hasHeadline(n) {
+		return true
+	}
+	// Links count too: by prose alone a long comment thread would hold
+	// the article. A story that menus outweigh is found by the second
+	// reading (ExtractHTML).
+	return x.docText > 0 && x.ownTextTotal(n)*2 > x.docText
 }
 
 // ownTextTotal counts the letters of text under n outside scripts and styles.
@@ -262,6 +453,10 @@ func (x *extractor) readHead() {
 			if _, seen := x.meta["<title>"]; !seen && n.FirstChild != nil {
 				x.meta["<title>"] = n.FirstChild.Data
 			}
+		case atom.Link:
+			if _, seen := x.meta["<canonical>"]; !seen && strings.EqualFold(attr(n, "rel"), "canonical") {
+				x.meta["<canonical>"] = attr(n, "href")
+			}
 		}
 	}
 }
@@ -277,16 +472,21 @@ var inlineTags = map[atom.Atom]bool{
 
 // document assembles title, lead and body.
 func (x *extractor) document(opts ExtractOptions) Document {
-	body := x.articleRoot()
+	roots := x.articleRoots()
+	var body *html.Node
+	if len(roots) > 0 {
+		body = roots[0]
+	}
 	titleNode := x.findTitle(body)
-	leadNode := x.findLead(body, titleNode)
+	leadNode := x.findLead(roots, titleNode)
 	doc := Document{Language: x.lang}
 	switch {
 	case titleNode != nil:
 		doc.Title = blockText(x.plainText(titleNode))
 		x.titleFromBody = true
 	default:
-		doc.Title = siteTitle(blockText(firstNonEmpty(x.meta["og:title"], x.meta["<title>"])), x.meta["og:site_name"], opts.URL)
+		doc.Title = siteTitle(blockText(firstNonEmpty(x.ld.Headline, x.meta["og:title"], x.meta["<title>"])), x.meta["og:site_name"],
+			firstNonEmpty(opts.URL, x.meta["<canonical>"], x.meta["og:url"]))
 	}
 	if leadNode != nil {
 		doc.Lead = blockText(x.plainText(leadNode))
@@ -298,21 +498,52 @@ func (x *extractor) document(opts ExtractOptions) Document {
 		w := &blockWalker{x: x, skip: map[*html.Node]bool{}, waitFor: nil}
 		if titleNode != nil {
 			w.skip[titleNode] = true
-			if isAncestor(body, titleNode) {
+			if isAncestor(body, titleNode) && x.textBefore(body, titleNode)*5 < x.paragraphText(body) {
 				w.waitFor = titleNode // what precedes the headline is kicker and breadcrumbs
 			}
 		}
 		if leadNode != nil {
 			w.skip[leadNode] = true
 		}
-		w.walk(body, KindParagraph)
-		w.flush()
+		for _, r := range roots {
+			if r == titleNode || r == leadNode {
+				continue
+			}
+			if isParagraphTag(r.DataAtom) { // a lone paragraph beside the story's wrapper
+				w.element(r, KindParagraph)
+			} else {
+				w.walk(r, KindParagraph)
+			}
+			w.flush()
+		}
 		blocks = w.blocks
+	}
+	// JSON-LD's articleBody is the story when the page's markup gives much
+	// less (a body filled in by scripts, markup Loa could not read) or
+	// something else (a container that outscored the story).
+	if ld := letters(x.ld.Body); ld > 0 {
+		dom := 0
+		var texts []string
+		for _, b := range blocks {
+			dom += letters(b.Text)
+			texts = append(texts, b.Text)
+		}
+		if dom == 0 || ld > 2*dom+200 || ld >= 200 && wordOverlap(x.ld.Body, strings.Join(texts, " ")) < 0.4 {
+			blocks = blocks[:0]
+			for _, b := range paragraphsOf(x.ld.Body) {
+				blocks = append(blocks, pendingBlock{Block: b})
+			}
+		}
+	}
+	doc.Lead, blocks = dedupeLead(doc.Lead, blocks)
+	// A few bold words closing the story are the byline ("Minh Anh").
+	if n := len(blocks); n > 1 && blocks[n-1].bold && blocks[n-1].Kind == KindParagraph && len(strings.Fields(blocks[n-1].Text)) <= 5 && !strings.ContainsAny(blocks[n-1].Text, ".!?:") {
+		blocks = blocks[:n-1]
 	}
 	// Without a marked lead, a first paragraph set entirely in bold, or
 	// equal to the page's description, is the lead.
 	if doc.Lead == "" && len(blocks) > 0 && blocks[0].Kind == KindParagraph && len(blocks) > 1 {
-		desc := blockText(firstNonEmpty(x.meta["og:description"], x.meta["description"]))
+		desc := blockText(firstNonEmpty(x.ld.Description, x.meta["og:description"], x.meta["description"]))
 		if blocks[0].bold || desc != "" && strings.EqualFold(desc, blocks[0].Text) {
 			doc.Lead = blocks[0].Text
 			blocks = blocks[1:]
@@ -392,19 +623,35 @@ func isAncestor(a, n *html.Node) bool {
 	return false
 }
 
-// articleRoot scores containers by the paragraph text they hold (the
-// readability idea: a text block adds its length to its parent and half
-// of it to its grandparent) and returns the best one, widened to an
-// enclosing <article> when there is one.
-func (x *extractor) articleRoot() *html.Node {
+// articleRoots returns the subtrees that hold the article, in reading
+// order. A node the page marks as the article body (itemprop="articleBody")
+// wins when it holds real text; otherwise containers are scored by the
+// paragraph text they hold (the readability idea: a text block adds its
+// length to its parent and half of it to its grandparent), the best one is
+// widened to an enclosing <article>, and sibling sections of the same
+// article (split around figures or ads) join it.
+func (x *extractor) articleRoots() []*html.Node {
 	scores := map[*html.Node]float64{}
+	var order []*html.Node // scored nodes in document order: ties never depend on map order
+	add := func(n *html.Node, v float64) {
+		if _, ok := scores[n]; !ok {
+			order = append(order, n)
+		}
+		scores[n] += v
+	}
 	var bodyNode *html.Node
+	var marked, articles []*html.Node
 	for n := range x.root.Descendants() {
 		if n.Type != html.ElementNode || x.prunedAncestor(n) {
 			continue
 		}
-		if n.DataAtom == atom.Body {
+		switch {
+		case n.DataAtom == atom.Body:
 			bodyNode = n
+		case strings.EqualFold(attr(n, "itemprop"), "articleBody"):
+			marked = append(marked, n)
+		case n.DataAtom == atom.Article:
+			articles = append(articles, n)
 		}
 		if inlineTags[n.DataAtom] {
 			continue
@@ -415,43 +662,230 @@ func (x *extractor) articleRoot() *html.Node {
 		}
 		score := float64(own) + float64(strings.Count(x.ownString(n), ","))*10
 		if !isParagraphTag(n.DataAtom) {
-			scores[n] += score
+			add(n, score)
 		}
 		if p := n.Parent; p != nil {
-			scores[p] += score
+			add(p, score)
 			if g := p.Parent; g != nil {
-				scores[g] += score / 2
+				add(g, score/2)
 			}
 		}
 	}
 	var best *html.Node
 	bestScore := 0.0
-	for n, s := range scores {
-		if isParagraphTag(n.DataAtom) || n.Type != html.ElementNode {
-			continue
-		}
-		if s > bestScore || s == bestScore && best != nil && depth(n) > depth(best) {
+	for _, n := range order {
+		if s := scores[n]; !isParagraphTag(n.DataAtom) && (s > bestScore || s == bestScore && best != nil && depth(n) > depth(best)) {
 			best, bestScore = n, s
 		}
 	}
+	if m := x.markedBody(marked, best); m != nil {
+		return []*html.Node{m}
+	}
+	if a := x.titledArticle(articles); a != nil && (best == nil || !isAncestor(a, best) && a != best) {
+		// The page names its story, and the scoring preferred another
+		// one (the next story of an endless scroll, a longer teaser).
+		return []*html.Node{a}
+	}
 	if best == nil {
-		return bodyNode
+		if bodyNode == nil {
+			return nil
+		}
+		return []*html.Node{bodyNode}
 	}
 	// Prefer the deepest container that still holds most of the best score.
-	for n, s := range scores {
-		if isParagraphTag(n.DataAtom) || s < bestScore*0.8 || !isAncestor(best, n) {
-			continue
-		}
-		if depth(n) > depth(best) {
+	for _, n := range order {
+		if s := scores[n]; !isParagraphTag(n.DataAtom) && s >= bestScore*0.8 && isAncestor(best, n) && depth(n) > depth(best) {
 			best = n
 		}
 	}
-	for p := best; p != nil; p = p.Parent {
-		if p.DataAtom == atom.Article || strings.EqualFold(attr(p, "itemprop"), "articleBody") {
-			return p
+	roots := x.withSiblings(best, scores)
+	// Paragraphs of the story can also sit one level up, beside the
+	// container that holds most of it (an intro paragraph before the
+	// body's own wrapper).
+	if p := best.Parent; p != nil && p.DataAtom != atom.Body && p.DataAtom != atom.Html {
+		for _, r := range x.withSiblings(p, scores) {
+			if r != p {
+				roots = append(roots, r)
+			}
 		}
 	}
-	return best
+	// Sections of one article split by figures, ads or pull quotes often
+	// sit in cousin containers a few levels up; each scores like a
+	// paragraph parent of its own.
+	for _, n := range order {
+		s := scores[n]
+		if isParagraphTag(n.DataAtom) || s < bestScore*0.3 || n == best || isAncestor(n, best) || isAncestor(best, n) {
+			continue
+		}
+		if !nearCousin(best, n, 6) || x.linkDensity(n) >= 0.25 {
+			continue
+		}
+		roots = append(roots, n)
+	}
+	// A section cut from the same mould as the best one (same tag and
+	// class, a few levels away) belongs to the story however short it is.
+	if class := attr(best, "class"); class != "" {
+		top := best
+		for i := 0; i < 6 && top.Parent != nil && top.Parent.DataAtom != atom.Body && top.Parent.DataAtom != atom.Html; i++ {
+			top = top.Parent
+		}
+		for n := range top.Descendants() {
+			if n != best && n.DataAtom == best.DataAtom && attr(n, "class") == class && !x.prunedAncestor(n) &&
+				!isAncestor(n, best) && !isAncestor(best, n) && x.paragraphText(n) > 0 && x.linkDensity(n) < 0.25 {
+				roots = append(roots, n)
+			}
+		}
+	}
+	roots = x.outermost(roots)
+	// An enclosing <article> brings the headline, lead and sections the
+	// scoring missed, unless it wraps much more than the story found (a
+	// page whose comments and teasers sit in one <article> too).
+	for p := best; p != nil; p = p.Parent {
+		if p.DataAtom == atom.Article {
+			found := 0
+			for _, r := range roots {
+				found += x.paragraphText(r)
+			}
+			if x.paragraphText(p) <= 2*found+500 {
+				// Posts of a live blog are <article>s each: the others stay.
+				return x.outermost(append(roots, p))
+			}
+			break
+		}
+	}
+	return roots
+}
+
+// nearCousin says whether a and b share an ancestor at most up levels
+// above a.
+func nearCousin(a, b *html.Node, up int) bool {
+	p := a.Parent
+	for i := 0; i < up && p != nil; i++ {
+		if isAncestor(p, b) {
+			return true
+		}
+		p = p.Parent
+	}
+	return false
+}
+
+// outermost puts nodes in document order without duplicates and without
+// nodes another one holds. In document order a node's descendants follow
+// it at once, so comparing with the last one kept is enough: linear, however
+// many sections a page has.
+func (x *extractor) outermost(nodes []*html.Node) []*html.Node {
+	if len(nodes) < 2 {
+		return nodes
+	}
+	pos := map[*html.Node]int{}
+	i := 0
+	for d := range x.root.Descendants() {
+		pos[d] = i
+		i++
+	}
+	slices.SortFunc(nodes, func(a, b *html.Node) int { return pos[a] - pos[b] })
+	out := nodes[:1]
+	for _, n := range nodes[1:] {
+		if last := out[len(out)-1]; n != last && !isAncestor(last, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// titledArticle returns the <article> whose own headline is the page's
+// headline (JSON-LD, Open Graph or <title>), when there are several
+// <article>s and exactly one of them is so named and holds a story.
+func (x *extractor) titledArticle(articles []*html.Node) *html.Node {
+	if len(articles) < 2 {
+		return nil
+	}
+	want := wordKey(firstNonEmpty(x.ld.Headline, x.meta["og:title"]))
+	if want == "" {
+		want = wordKey(siteTitle(x.meta["<title>"], x.meta["og:site_name"], ""))
+	}
+	if want == "" {
+		return nil
+	}
+	var pick *html.Node
+	for _, a := range articles {
+		named := false
+		for d := range a.Descendants() {
+			if d.DataAtom == atom.H1 || d.DataAtom == atom.H2 {
+				named = wordKey(x.plainText(d)) == want
+				break
+			}
+		}
+		if !named || x.paragraphText(a) < 300 {
+			continue
+		}
+		if pick != nil {
+			return nil
+		}
+		pick = a
+	}
+	return pick
+}
+
+// markedBody picks the largest itemprop="articleBody" node, unless it is a
+// stub (a few words marked up as the body while the story sits elsewhere).
+func (x *extractor) markedBody(marked []*html.Node, best *html.Node) *html.Node {
+	var pick *html.Node
+	size := 0
+	for _, m := range marked {
+		if t := x.paragraphText(m); t > size {
+			pick, size = m, t
+		}
+	}
+	if pick == nil || size < 200 && (best == nil || size*3 < x.paragraphText(best)) {
+		return nil
+	}
+	return pick
+}
+
+// withSiblings returns best with the siblings that continue the same
+// article: containers that scored a good part of best's score, and plain
+// paragraphs of prose.
+func (x *extractor) withSiblings(best *html.Node, scores map[*html.Node]float64) []*html.Node {
+	parent := best.Parent
+	if parent == nil || parent.DataAtom == atom.Html {
+		return []*html.Node{best}
+	}
+	threshold := max(10, scores[best]*0.2)
+	var out []*html.Node
+	for c := parent.FirstChild; c != nil; c = c.NextSibling {
+		if c == best {
+			out = append(out, c)
+			continue
+		}
+		if c.Type != html.ElementNode || x.pruned[c] || c.DataAtom == atom.H1 || inlineTags[c.DataAtom] {
+			continue
+		}
+		own, links := x.ownText(c)
+		switch {
+		case scores[c] >= threshold && x.linkDensity(c) < 0.25:
+		case c.DataAtom == atom.P && own >= 80 && links*4 < own:
+		default:
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// linkDensity is the share of n's text that sits in links.
+func (x *extractor) linkDensity(n *html.Node) float64 {
+	all, links := x.textStats(n, true)
+	if all == 0 {
+		return 0
+	}
+	return float64(links) / float64(all)
+}
+
+// paragraphText counts the text under n outside links and pruned parts.
+func (x *extractor) paragraphText(n *html.Node) int {
+	all, links := x.textStats(n, true)
+	return all - links
 }
 
 func isParagraphTag(a atom.Atom) bool {
@@ -482,18 +916,24 @@ func (x *extractor) prunedAncestor(n *html.Node) bool {
 // ownText measures the text of n that is not inside a nested block: its
 // length in bytes and how much of it sits in links.
 func (x *extractor) ownText(n *html.Node) (total, links int) {
+	return x.textStats(n, false)
+}
+
+// textStats measures the unpruned text under n, in bytes, and how much of
+// it sits in links; nested blocks count only when nested is set.
+func (x *extractor) textStats(n *html.Node, nested bool) (total, links int) {
 	var walk func(*html.Node, bool)
 	walk = func(c *html.Node, inLink bool) {
 		for d := c.FirstChild; d != nil; d = d.NextSibling {
 			switch {
-			case x.pruned[d]:
+			case x.pruned[d], d.Type == html.ElementNode && dropTags[d.DataAtom]:
 			case d.Type == html.TextNode:
 				l := len(strings.TrimSpace(d.Data))
 				total += l
 				if inLink {
 					links += l
 				}
-			case d.Type == html.ElementNode && inlineTags[d.DataAtom]:
+			case d.Type == html.ElementNode && (nested || inlineTags[d.DataAtom]):
 				walk(d, inLink || d.DataAtom == atom.A)
 			}
 		}
@@ -537,11 +977,23 @@ func (x *extractor) findTitle(body *html.Node) *html.Node {
 	return last
 }
 
-// findLead returns the element marked as the lead (sapo), after the title
-// and not deep inside a later part of the page.
-func (x *extractor) findLead(body, title *html.Node) *html.Node {
+// findLead returns the element marked as the lead (sapo): after the title,
+// before the story's end, and not deep inside its first part (a
+// "summary" box further down, or teasers after the story, are no lead).
+func (x *extractor) findLead(roots []*html.Node, title *html.Node) *html.Node {
+	var first, last *html.Node
+	if len(roots) > 0 {
+		first, last = roots[0], roots[len(roots)-1]
+	}
 	afterTitle := title == nil
+	seenLast, deep := false, false
 	for n := range x.root.Descendants() {
+		switch {
+		case n == last:
+			seenLast = true
+		case seenLast && !isAncestor(last, n):
+			return nil
+		}
 		if n == title {
 			afterTitle = true
 			continue
@@ -552,14 +1004,37 @@ func (x *extractor) findLead(body, title *html.Node) *html.Node {
 		if n.DataAtom == atom.Meta || inlineTags[n.DataAtom] && n.DataAtom != atom.Span {
 			continue
 		}
-		if t := blockText(x.plainText(n)); utf8.RuneCountInString(t) >= 20 {
-			if body != nil && isAncestor(n, body) {
+		// A lead is a paragraph or two; a "summary" holding a whole story is
+		// the story.
+		if t := blockText(x.plainText(n)); utf8.RuneCountInString(t) < 20 || utf8.RuneCountInString(t) > 1200 {
+			continue
+		}
+		if first != nil && isAncestor(n, first) {
+			continue
+		}
+		if first != nil && isAncestor(first, n) {
+			// Text before n only grows: once too deep, every later
+			// candidate in the first part is too.
+			if deep || x.textBefore(first, n)*5 >= x.paragraphText(first) {
+				deep = true
 				continue
 			}
-			return n
 		}
+		if inLaterRoot(roots, n) {
+			continue
+		}
+		return n
 	}
 	return nil
+}
+
+func inLaterRoot(roots []*html.Node, n *html.Node) bool {
+	for _, r := range roots[min(1, len(roots)):] {
+		if r == n || isAncestor(r, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // plainText is the visible text of n, blocks separated by spaces.
@@ -610,6 +1085,7 @@ type blockWalker struct {
 	inLink    int
 	inBold    int
 	related   bool // inside a "Xem thêm" / related list
+	inCell    int  // inside a table cell, where a linked name is data, not a link list
 }
 
 func (w *blockWalker) walk(n *html.Node, kind BlockKind) {
@@ -675,6 +1151,12 @@ func (w *blockWalker) element(c *html.Node, kind BlockKind) {
 		w.flush()
 		w.walk(c, KindQuote)
 		w.flush()
+	case a == atom.Td || a == atom.Th:
+		w.flush()
+		w.inCell++
+		w.walk(c, kind)
+		w.flush()
+		w.inCell--
 	default:
 		w.flush()
 		w.walk(c, kind)
@@ -688,11 +1170,35 @@ var (
 	creditLine   = regexp.MustCompile(`(?i)^\(?\s*(ảnh|video|clip|đồ họa|đồ hoạ|infographic|nguồn ảnh|ảnh minh họa|ảnh minh hoạ|ảnh chụp màn hình)\s*(:|\)|\.?$)`)
 	tagsLine     = regexp.MustCompile(`(?i)^(từ khóa|từ khoá|tags?|chủ đề)\s*:`)
 	furniture    = regexp.MustCompile(`(?i)^(nghe bài viết|nghe đọc bài|đang tải|chia sẻ|bình luận|theo dõi .{0,40} trên google news|in bài|gửi bài|lưu bài|quay lại|trở về|đầu trang)\b`)
-	dateOnly     = regexp.MustCompile(`^(?i:(thứ\s+\S+|chủ nhật)\s*,?\s*)?\d{1,2}/\d{1,2}/\d{4}(\s*[-,|]?\s*\d{1,2}[:h]\d{2}\s*(\(?GMT[+-]\d+\)?)?)?$`)
+	// Whole lines that newspapers in English put between paragraphs.
+	furnitureLine = regexp.MustCompile(`(?i)^(advertisement|advertisements|ad|sponsored( content)?|skip advertisement|story continues below( this)? advertisement|advertisement\W+(story )?continue(s)? (reading )?below|continue reading( the main story)?( below)?|scroll to continue( with content)?|read more|see more|show more|related( articles| stories| coverage| content)?:?|share( this)?( article| story)?:?|recommended( stories| articles)?:?)$`)
+	// Short English bylines and time stamps: "By Jane Doe and John Roe",
+	// "Updated 3:45 PM ET, Mon March 2, 2015".
+	bylineOrStamp = regexp.MustCompile(`^((By|BY|Written by|Words by|Reporting by)\s+\p{Lu}[^.!?]{0,80}|(?i:published|updated|posted|last updated|first published)(\s+on)?:?\s+[^.!?]{0,20}\d[^!?]{0,50})$`)
+	// Short English lines that credit a photo or pitch a newsletter.
+	creditOrPitch = regexp.MustCompile(`(?i)^(\(?(photo|photograph|image|picture|illustration|video|graphic)s?( by| credit| courtesy of| copyright| source)?\s*[:©]?\s*[^.!?]{0,60}(/|\bvia\b|getty|reuters|ap photo|afp|shutterstock|images?)[^.!?]{0,40}\)?\.?|image (copyright|caption)\b.*|(sign up|subscribe) (for|to) (our|the) .{0,80}newsletter.*|get (our|the) .{0,60}newsletter.*)$`)
+	dateOnly      = regexp.MustCompile(`^(?i:(thứ\s+\S+|chủ nhật)\s*,?\s*)?\d{1,2}/\d{1,2}/\d{4}(\s*[-,|]?\s*\d{1,2}[:h]\d{2}\s*(\(?GMT[+-]\d+\)?)?)?$`)
 	// A photo credit closing a paragraph: "… nạn nhân (Ảnh: Reuters)." or
 	// "… hội nghị. Ảnh: Lâm Khánh/TTXVN."
 	trailingCredit = regexp.MustCompile(`\s*(\((?i:ảnh|video|nguồn ảnh)\s*:[^()]{1,80}\)|(^|[.!?…]\s+)(?i:ảnh|video)\s*:[^.]{1,80})\.?$`)
 )
+
+// trailingCreditIndex runs trailingCredit only on blocks whose end names
+// a photo or video, the few that can hold a credit.
+func trailingCreditIndex(t string) []int {
+	tail := t
+	if len(tail) > 200 {
+		tail = tail[len(tail)-200:]
+	}
+	if !strings.Contains(tail, ":") {
+		return nil
+	}
+	lower := strings.ToLower(tail)
+	if !strings.Contains(lower, "ảnh") && !strings.Contains(lower, "video") {
+		return nil
+	}
+	return trailingCredit.FindStringSubmatchIndex(t)
+}
 
 func (w *blockWalker) flush() {
 	raw := w.buf.String()
@@ -705,19 +1211,27 @@ func (w *blockWalker) flush() {
 	}
 	size := len(strings.Join(strings.Fields(raw), ""))
 	linkDense := size > 0 && linkBytes*10 >= size*7
+	// The furniture patterns look at a block's first words only, and the
+	// whole-line ones fit in a short line: long paragraphs skip the
+	// regexps' work on their full length.
+	head := t
+	if len(head) > 120 {
+		head = head[:120]
+	}
+	short := len(t) <= 80
 	switch {
-	case relatedIntro.MatchString(t):
+	case relatedIntro.MatchString(head):
 		w.related = true
 		return
 	case w.related && (linkDense || w.kind == KindListItem && linkBytes > 0):
 		return
-	case playerTime.MatchString(t), creditLine.MatchString(t), tagsLine.MatchString(t), furniture.MatchString(t), dateOnly.MatchString(t):
+	case short && (playerTime.MatchString(t) || dateOnly.MatchString(t) || furnitureLine.MatchString(t)), len(t) <= 200 && (creditOrPitch.MatchString(t) || bylineOrStamp.MatchString(t)), creditLine.MatchString(head), tagsLine.MatchString(head), furniture.MatchString(head):
 		return
-	case linkDense && !strings.HasPrefix(t, "Theo ") && !strings.HasPrefix(t, "Nguồn"):
+	case linkDense && w.inCell == 0 && !strings.HasPrefix(t, "Theo ") && !strings.HasPrefix(t, "Nguồn"):
 		return
 	}
 	w.related = false
-	if sub := trailingCredit.FindStringSubmatchIndex(t); sub != nil && sub[0] > 0 {
+	if sub := trailingCreditIndex(t); sub != nil && sub[0] > 0 {
 		// Keep the stop that ended the sentence before the credit.
 		cut := strings.TrimSpace(t[:sub[0]])
 		if sub[4] >= 0 {
@@ -731,4 +1245,17 @@ func (w *blockWalker) flush() {
 		}
 	}
 	w.blocks = append(w.blocks, pendingBlock{Block: Block{Kind: w.kind, Text: t}, bold: size > 0 && boldBytes*10 >= size*9})
+}
+
+// ArticleText is the lead and the body without the headline, one block a
+// line: what `loa extract --json` gives as lead and body, and what
+// extraction quality is scored on.
+func (d Document) ArticleText() string {
+	var parts []string
+	for _, b := range d.Blocks {
+		if b.Kind != KindTitle {
+			parts = append(parts, b.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
 }

@@ -182,6 +182,8 @@ func TestExtractHTMLTitleFallback(t *testing.T) {
 		{"<title>Giá vàng tăng - Báo Mẫu</title>", "https://baomau.vn/gia-vang.html", "Giá vàng tăng"},
 		{`<title>Giá vàng tăng - Báo Mẫu</title><meta property="og:site_name" content="Báo Mẫu">`, "", "Giá vàng tăng"},
 		{"<title>Hà Nội - Hải Phòng thông tuyến</title>", "https://baomau.vn/x.html", "Hà Nội - Hải Phòng thông tuyến"},
+		{`<title>Giá vàng tăng - Báo Mẫu</title><link rel="canonical" href="https://baomau.vn/gia-vang.html">`, "", "Giá vàng tăng"},
+		{`<title>Giá vàng - Báo Mẫu</title><script type="application/ld+json">{"@type":"NewsArticle","headline":"Giá vàng tăng mạnh"}</script>`, "", "Giá vàng tăng mạnh"},
 	}
 	for _, tc := range tests {
 		page := "<html><head>" + tc.head + "</head><body><div><p>Nội dung bài báo đủ dài để được đọc lên.</p></div></body></html>"
