@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -197,6 +198,23 @@ func TestCanonicalURL(t *testing.T) {
 	for page, want := range cases {
 		if got := CanonicalURL(page, final); got != want {
 			t.Errorf("CanonicalURL(%.60q) = %q, want %q", page, got, want)
+		}
+	}
+}
+
+func TestHoldsWholeArticle(t *testing.T) {
+	para := "<p>" + strings.Repeat("Người dân Hà Nội đổ ra đường đón mưa đầu mùa. ", 20) + "</p>"
+	cases := map[string]bool{
+		"":                                  false,
+		"<p>Một đoạn giới thiệu.</p>":       false,
+		para + para:                         true,
+		para + para + "<p>Đọc tiếp</p>":     false,
+		para + para + "<p>… [&hellip;]</p>": false,
+		para + para + `<p>Xem thêm</p>`:     false,
+	}
+	for content, want := range cases {
+		if got := HoldsWholeArticle(content); got != want {
+			t.Errorf("HoldsWholeArticle(%d bytes ending %q) = %v, want %v", len(content), content[max(0, len(content)-20):], got, want)
 		}
 	}
 }
