@@ -10,8 +10,12 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/loa-audio/loa/synth/tts"
 )
 
 // FetchConfig bounds URL ingestion. Zero values mean the defaults.
@@ -104,52 +108,122 @@ func checkScheme(u *url.URL) error {
 // can aim (webhooks): the same address rules apply.
 func (f *Fetcher) Client() *http.Client { return f.client }
 
-// Fetch downloads one page.
-func (f *Fetcher) Fetch(ctx context.Context, raw string) (Page, error) {
+// Request is one guarded GET. Types lists the media types the caller can
+// use (an empty Content-Type is accepted as the first of them); ETag and
+// LastModified make it conditional.
+type Request struct {
+	URL          string
+	Accept       string
+	Types        []string
+	ETag         string
+	LastModified string
+}
+
+// Response is a guarded GET's answer: 200 with a body, or 304 (NotModified)
+// without one.
+type Response struct {
+	URL          string // after redirects
+	NotModified  bool
+	MediaType    string
+	Body         []byte
+	ETag         string
+	LastModified string
+}
+
+// RemoteError is a status the site answered instead of the resource. It
+// wraps ErrUnprocessable; RetryAfter is the site's Retry-After, if any, so a
+// poller can wait as long as the site asked.
+type RemoteError struct {
+	Status     int
+	RetryAfter time.Duration
+	msg        string
+}
+
+func (e *RemoteError) Error() string { return e.msg }
+func (e *RemoteError) Unwrap() error { return ErrUnprocessable }
+
+// Get downloads one resource within the fetcher's address, size and time
+// limits.
+func (f *Fetcher) Get(ctx context.Context, r Request) (Response, error) {
 	// Literal addresses are refused before any connection is tried; names
 	// are judged by the dialer, after DNS.
-	u, err := f.parseTarget(raw)
+	u, err := f.parseTarget(r.URL)
 	if err != nil {
-		return Page{}, err
+		return Response{}, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return Page{}, invalid("url is not a valid URL")
+		return Response{}, invalid("url is not a valid URL")
 	}
 	req.Header.Set("User-Agent", f.cfg.UserAgent)
-	req.Header.Set("Accept", "text/html,application/xhtml+xml,text/plain;q=0.8")
+	req.Header.Set("Accept", r.Accept)
+	if r.ETag != "" {
+		req.Header.Set("If-None-Match", r.ETag)
+	}
+	if r.LastModified != "" {
+		req.Header.Set("If-Modified-Since", r.LastModified)
+	}
 	resp, err := f.client.Do(req)
 	if err != nil {
 		if errors.Is(err, ErrBlockedAddress) {
-			return Page{}, fmt.Errorf("%w: fetch %s: %s", ErrBlockedAddress, u.Redacted(), describeNetError(err))
+			return Response{}, fmt.Errorf("%w: fetch %s: %s", ErrBlockedAddress, u.Redacted(), describeNetError(err))
 		}
 		if errors.Is(err, ErrInvalidInput) {
-			return Page{}, unwrapURLError(err)
+			return Response{}, unwrapURLError(err)
 		}
-		return Page{}, fmt.Errorf("%w: fetch %s: %s", ErrUnprocessable, u.Redacted(), describeNetError(err))
+		return Response{}, fmt.Errorf("%w: fetch %s: %s", ErrUnprocessable, u.Redacted(), describeNetError(err))
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return Page{}, fmt.Errorf("%w: fetch %s: the site answered %s", ErrUnprocessable, u.Redacted(), resp.Status)
+	out := Response{URL: resp.Request.URL.String(), ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
+	switch {
+	case resp.StatusCode == http.StatusNotModified && (r.ETag != "" || r.LastModified != ""):
+		out.NotModified = true
+		return out, nil
+	case resp.StatusCode != http.StatusOK:
+		return Response{}, &RemoteError{
+			Status:     resp.StatusCode,
+			RetryAfter: retryAfterOf(resp.Header),
+			msg:        fmt.Sprintf("%v: fetch %s: the site answered %s", ErrUnprocessable, u.Redacted(), resp.Status),
+		}
 	}
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	switch mt {
-	case "text/html", "application/xhtml+xml", "text/plain", "":
-	default:
-		return Page{}, fmt.Errorf("%w: fetch %s: content type %q is not an article page", ErrUnprocessable, u.Redacted(), mt)
+	if mt == "" && len(r.Types) > 0 {
+		mt = r.Types[0]
+	}
+	if !slices.Contains(r.Types, mt) {
+		return Response{}, fmt.Errorf("%w: fetch %s: content type %q is not one of %s", ErrUnprocessable, u.Redacted(), mt, strings.Join(r.Types, ", "))
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, f.cfg.MaxBytes+1))
 	if err != nil {
-		return Page{}, fmt.Errorf("%w: fetch %s: %s", ErrUnprocessable, u.Redacted(), describeNetError(err))
+		return Response{}, fmt.Errorf("%w: fetch %s: %s", ErrUnprocessable, u.Redacted(), describeNetError(err))
 	}
 	if int64(len(body)) > f.cfg.MaxBytes {
-		return Page{}, tooLarge(fmt.Sprintf("page at %s is larger than %d bytes", u.Redacted(), f.cfg.MaxBytes))
+		return Response{}, tooLarge(fmt.Sprintf("page at %s is larger than %d bytes", u.Redacted(), f.cfg.MaxBytes))
 	}
-	page := Page{URL: resp.Request.URL.String()}
-	if mt == "text/plain" {
-		page.Text = string(body)
+	out.MediaType, out.Body = mt, body
+	return out, nil
+}
+
+func retryAfterOf(h http.Header) time.Duration {
+	d, _ := tts.ParseRetryAfter(h.Get("Retry-After"), time.Now())
+	return d
+}
+
+// articleTypes are the media types an article page may be served as; the
+// first stands in for a missing Content-Type.
+var articleTypes = []string{"text/html", "application/xhtml+xml", "text/plain"}
+
+// Fetch downloads one article page.
+func (f *Fetcher) Fetch(ctx context.Context, raw string) (Page, error) {
+	resp, err := f.Get(ctx, Request{URL: raw, Accept: "text/html,application/xhtml+xml,text/plain;q=0.8", Types: articleTypes})
+	if err != nil {
+		return Page{}, err
+	}
+	page := Page{URL: resp.URL}
+	if resp.MediaType == "text/plain" {
+		page.Text = string(resp.Body)
 	} else {
-		page.HTML = string(body)
+		page.HTML = string(resp.Body)
 	}
 	return page, nil
 }

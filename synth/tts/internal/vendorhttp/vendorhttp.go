@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -111,32 +110,10 @@ func (c Client) Failure(r Response, code, message string) *tts.Error {
 	default:
 		e.Kind = tts.ErrBadAudio // 1xx/3xx where audio was expected
 	}
-	if ra, ok := ParseRetryAfter(r.Header.Get("Retry-After"), time.Now()); ok {
+	if ra, ok := tts.ParseRetryAfter(r.Header.Get("Retry-After"), time.Now()); ok {
 		e.RetryAfter = ra
 	}
 	return e
-}
-
-// ParseRetryAfter reads delay-seconds or an HTTP date (RFC 9110 §10.2.3).
-func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		return time.Duration(secs * float64(time.Second)), true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
-	}
-	return 0, false
 }
 
 // Truncate shortens s to at most n bytes on a rune boundary.
