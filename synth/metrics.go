@@ -17,7 +17,7 @@ func newServiceMetrics() *serviceMetrics {
 		}, []string{"status"}),
 		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "loa_jobs_total",
-			Help: "Synthesis jobs by outcome (started, ready, failed, retry, requeued, superseded, lease_lost, cancelled).",
+			Help: "Synthesis jobs by outcome (started, ready, failed, retry, requeued, superseded).",
 		}, []string{"state"}),
 		synthSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "loa_synthesis_seconds",
