@@ -14,12 +14,20 @@ import (
 	"github.com/loa-audio/loa/storage/sqldb"
 )
 
-// synthesizeArgs asks for one revision of one article. Unique by both, so
-// a repeated request is one job; a newer revision is a new job, and the
-// older one is cancelled in the transaction that asks for the newer.
+// synthesizeArgs asks for one revision of one article. GUID tells a
+// re-created article (whose revisions start again at 1) from the deleted
+// one. Unique by all three, so a repeated request is one job; a newer
+// revision is a new job, and the older one is cancelled in the transaction
+// that asks for the newer.
 type synthesizeArgs struct {
 	ArticleID string `json:"article_id"`
+	GUID      string `json:"guid"`
 	Revision  int    `json:"revision"`
+}
+
+// wants reports whether the article still wants this job's revision.
+func (a synthesizeArgs) wants(m Manifest) bool {
+	return m.Revision == a.Revision && m.GUID == a.GUID
 }
 
 func (synthesizeArgs) Kind() string { return "synthesize" }
@@ -102,10 +110,11 @@ func newRiver(s *Service) (*river.Client[*sql.Tx], error) {
 	return c, nil
 }
 
-// enqueueTx asks for a synthesis of revision in the catalog transaction tx
+// enqueueTx asks for a synthesis of m's revision in the catalog transaction tx
 // and returns the job's id.
-func (s *Service) enqueueTx(ctx context.Context, tx sqldb.Conn, id string, revision int) (int64, error) {
-	res, err := s.river.InsertTx(ctx, tx.Tx(), synthesizeArgs{ArticleID: id, Revision: revision}, nil)
+func (s *Service) enqueueTx(ctx context.Context, tx sqldb.Conn, m Manifest) (int64, error) {
+	id, revision := m.ID, m.Revision
+	res, err := s.river.InsertTx(ctx, tx.Tx(), synthesizeArgs{ArticleID: id, GUID: m.GUID, Revision: revision}, nil)
 	if err != nil {
 		return 0, fmt.Errorf("queue synthesis of %s@%d: %w", id, revision, err)
 	}

@@ -394,7 +394,7 @@ func (s *Service) create(ctx context.Context, id string, p prepared) (State, boo
 			return fmt.Errorf("store source of %s: %w", id, err)
 		}
 		s.savePage(ctx, id, p.doc, srcInfo.ETag)
-		jobID, err := s.enqueueTx(ctx, tx, id, 1)
+		jobID, err := s.enqueueTx(ctx, tx, m)
 		if err != nil {
 			return err
 		}
@@ -526,7 +526,7 @@ func (s *Service) requeue(ctx context.Context, id string, edit func(*article) er
 		if err := s.cancelTx(ctx, tx, a.row.JobID); err != nil {
 			return err
 		}
-		if a.row.JobID, err = s.enqueueTx(ctx, tx, id, a.Revision); err != nil {
+		if a.row.JobID, err = s.enqueueTx(ctx, tx, a.Manifest); err != nil {
 			return err
 		}
 		if err := a.save(ctx, tx); err != nil {

@@ -57,7 +57,7 @@ func (s *Service) queueOrphans(ctx context.Context) error {
 			if err != nil || a.row.JobID != 0 {
 				return err
 			}
-			if a.row.JobID, err = s.enqueueTx(ctx, tx, o.ID, a.Revision); err != nil {
+			if a.row.JobID, err = s.enqueueTx(ctx, tx, a.Manifest); err != nil {
 				return err
 			}
 			a.Status = StatusQueued
@@ -133,7 +133,7 @@ func (s *Service) work(ctx context.Context, job *river.Job[synthesizeArgs]) erro
 // stale reports whether the article is gone or has moved past revision.
 func (s *Service) stale(ctx context.Context, args synthesizeArgs) bool {
 	r, err := s.db.Conn().Article(ctx, args.ArticleID)
-	return errors.Is(err, sqldb.ErrNotFound) || (err == nil && r.Revision != args.Revision)
+	return errors.Is(err, sqldb.ErrNotFound) || (err == nil && (r.Revision != args.Revision || r.GUID != args.GUID))
 }
 
 // retryable tells transient failures (a backend or store hiccup) from ones
@@ -151,7 +151,7 @@ func retryable(err error) bool {
 
 func (s *Service) setQueued(ctx context.Context, args synthesizeArgs, lastErr string) {
 	m, err := s.updateManifest(ctx, args.ArticleID, func(m *Manifest) error {
-		if m.Revision != args.Revision {
+		if !args.wants(*m) {
 			return errStale
 		}
 		m.Status, m.Error = StatusQueued, lastErr
@@ -164,7 +164,7 @@ func (s *Service) setQueued(ctx context.Context, args synthesizeArgs, lastErr st
 
 func (s *Service) fail(ctx context.Context, args synthesizeArgs, cause error) {
 	m, err := s.updateManifest(ctx, args.ArticleID, func(m *Manifest) error {
-		if m.Revision != args.Revision {
+		if !args.wants(*m) {
 			return errStale
 		}
 		m.Status = StatusFailed
@@ -182,7 +182,7 @@ func (s *Service) fail(ctx context.Context, args synthesizeArgs, cause error) {
 func (s *Service) process(ctx context.Context, args synthesizeArgs) error {
 	id := args.ArticleID
 	m, err := s.updateManifest(ctx, id, func(m *Manifest) error {
-		if m.Revision != args.Revision {
+		if !args.wants(*m) {
 			return errStale
 		}
 		m.Status = StatusSynthesizing
@@ -245,6 +245,12 @@ func (s *Service) process(ctx context.Context, args synthesizeArgs) error {
 			}
 			progress.start(total)
 			return nil
+		},
+		// Recorded as retired before its objects are written: if this job
+		// never publishes (superseded, deleted, killed), GC still finds
+		// them.
+		OnVersion: func(ctx context.Context, v Version) error {
+			return s.db.InTx(ctx, func(tx sqldb.Conn) error { return tx.RecordRetired(ctx, versionRow(id, v), s.now().UTC()) })
 		},
 		OnProgress: progress.update,
 	})
@@ -323,11 +329,17 @@ func (s *Service) publish(ctx context.Context, args synthesizeArgs, res RenderRe
 		if err != nil {
 			return err
 		}
-		if a.Revision != args.Revision {
+		if !args.wants(a.Manifest) {
 			return errStale
 		}
 		if err := tx.PublishVersion(ctx, versionRow(args.ArticleID, v), segments, now); err != nil {
 			return err
+		}
+		// The version row is locked now, so GC cannot start on it; if GC
+		// finished with it since preflight, its audio is gone and the job
+		// renders again.
+		if _, err := s.store.Stat(ctx, v.AudioKey); err != nil {
+			return fmt.Errorf("audio %s went missing before publish: %w", v.AudioKey, err)
 		}
 		a.Current = &v
 		a.Status = StatusReady
@@ -355,12 +367,17 @@ func (s *Service) publish(ctx context.Context, args synthesizeArgs, res RenderRe
 // webhooks are told why.
 func (s *Service) rejectVersion(ctx context.Context, args synthesizeArgs, res RenderResult) error {
 	// The objects go first, so that an article reported failed has none
-	// left behind.
-	if cur, err := s.manifest(ctx, args.ArticleID); err == nil {
-		s.discardVersion(ctx, cur, res.Version)
+	// left behind. The refused version was recorded as retired before its
+	// objects were written; collecting it now is safe even when the same
+	// content is being published meanwhile (see collectVersion). The
+	// version listeners play is never collected: it is not retired.
+	row := versionRow(args.ArticleID, res.Version)
+	row.RetiredAt = s.now().UTC()
+	if err := s.collectVersion(ctx, row, s.now().UTC()); err != nil {
+		s.log.WarnContext(ctx, "refused audio not deleted", "article", args.ArticleID, "version", res.Version.ID, "err", err)
 	}
 	m, err := s.updateManifest(ctx, args.ArticleID, func(m *Manifest) error {
-		if m.Revision != args.Revision {
+		if !args.wants(*m) {
 			return errStale
 		}
 		m.Status = StatusFailed
@@ -375,25 +392,6 @@ func (s *Service) rejectVersion(ctx context.Context, args synthesizeArgs, res Re
 	s.afterChange(ctx, m)
 	s.notify(ctx, Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: res.Version.ID, Error: m.Error})
 	return nil
-}
-
-// discardVersion deletes the objects of a refused version, unless the
-// catalog still names it: versions are content hashes, so the refused one
-// can be the very version listeners are playing.
-func (s *Service) discardVersion(ctx context.Context, m Manifest, v Version) {
-	if m.Current != nil && m.Current.ID == v.ID {
-		return
-	}
-	for _, r := range m.Retired {
-		if r.ID == v.ID {
-			return
-		}
-	}
-	for _, key := range v.keys() {
-		if err := s.store.Delete(ctx, key); err != nil {
-			s.log.WarnContext(ctx, "refused audio not deleted", "key", key, "err", err)
-		}
-	}
 }
 
 // progressReporter writes progress to the manifest at most a few times a
@@ -478,8 +476,50 @@ func (s *Service) collectJob(ctx context.Context, articleID string) error {
 			}
 		}
 	}
-	if articleID == "" {
-		return s.collectSegments(ctx, cutoff)
+	if articleID != "" {
+		return nil
+	}
+	// Objects a job may still be writing are left alone: a job runs at
+	// most Lease.
+	stray := now.Add(-max(s.cfg.GCGrace, s.cfg.Lease))
+	if err := s.collectStrays(ctx, stray); err != nil {
+		return err
+	}
+	return s.collectSegments(ctx, stray)
+}
+
+// collectStrays deletes audio objects older than cutoff that no version
+// row names: left by a job that stopped between writing them and
+// recording or publishing their version.
+func (s *Service) collectStrays(ctx context.Context, cutoff time.Time) error {
+	infos, err := storage.ListAll(ctx, s.store, "audio/")
+	if err != nil {
+		return fmt.Errorf("list audio: %w", err)
+	}
+	known := map[string]bool{}
+	for _, info := range infos {
+		if !info.ModTime.Before(cutoff) {
+			continue
+		}
+		rest := strings.TrimPrefix(info.Key, "audio/")
+		id, file, ok := strings.Cut(rest, "/")
+		if !ok {
+			continue
+		}
+		version, _, _ := strings.Cut(file, ".")
+		k := id + "/" + version
+		exists, seen := known[k]
+		if !seen {
+			if exists, err = s.db.Conn().VersionExists(ctx, id, version); err != nil {
+				return err
+			}
+			known[k] = exists
+		}
+		if !exists {
+			if err := s.store.Delete(ctx, info.Key); err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return fmt.Errorf("delete stray %s: %w", info.Key, err)
+			}
+		}
 	}
 	return nil
 }
@@ -493,7 +533,7 @@ func (s *Service) collectVersion(ctx context.Context, row sqldb.VersionRow, now 
 		return err
 	}
 	for _, key := range versionFromRow(row).keys() {
-		if err := s.store.Delete(ctx, key); err != nil {
+		if err := s.store.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return fmt.Errorf("delete retired %s: %w", key, err)
 		}
 	}

@@ -241,6 +241,27 @@ func (c Conn) InsertVersion(ctx context.Context, v VersionRow) error {
 	return nil
 }
 
+// RecordRetired records a version that was rendered but never published as
+// retired at now, unless the article has it already (then it stays as it
+// is: current, or retired earlier).
+func (c Conn) RecordRetired(ctx context.Context, v VersionRow, now time.Time) error {
+	v.RetiredAt = now
+	return c.InsertVersion(ctx, v)
+}
+
+// VersionExists reports whether the catalog has a row for the version.
+func (c Conn) VersionExists(ctx context.Context, articleID, id string) (bool, error) {
+	var one int
+	err := c.QueryRow(ctx, `SELECT 1 FROM versions WHERE article_id = ? AND id = ?`, articleID, id).Scan(&one)
+	if isNoRows(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("check version %s of %s: %w", id, articleID, err)
+	}
+	return true, nil
+}
+
 // Collectable lists retired versions retired before cutoff (of one article,
 // or of every article when articleID is empty), and versions whose
 // collection started before stuckBefore but never finished.
