@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -96,7 +97,9 @@ type Service struct {
 
 	mu      sync.Mutex
 	running map[string][]running // article → this node's jobs in flight
-	metrics *serviceMetrics
+
+	listening atomic.Bool // PostgreSQL notifications reach this node
+	metrics   *serviceMetrics
 
 	cacheMu sync.Mutex
 	cache   map[string]cachedManifest // listener-facing manifests
@@ -726,7 +729,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	s.forget(id)
-	s.broker.publish(id, Manifest{ID: id, Status: "deleted"})
+	s.changed(ctx, Manifest{ID: id, Status: "deleted"})
 	s.notify(ctx, Event{Type: "audio.deleted", ArticleID: id, Feed: m.Feed, Revision: m.Revision})
 	s.countArticles(ctx)
 	return nil
@@ -746,7 +749,7 @@ func (s *Service) notify(ctx context.Context, ev Event) {
 // afterChange tells listeners of a committed change.
 func (s *Service) afterChange(ctx context.Context, m Manifest) {
 	s.remember(m)
-	s.broker.publish(m.ID, m)
+	s.changed(ctx, m)
 	s.countArticles(ctx)
 }
 

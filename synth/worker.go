@@ -32,6 +32,7 @@ func (s *Service) Run(ctx context.Context) error {
 		return fmt.Errorf("start job queue: %w", err)
 	}
 	go s.stats.flushLoop(ctx, s.log)
+	go s.Listen(ctx)
 	s.countArticles(ctx)
 	<-ctx.Done()
 	s.log.InfoContext(ctx, "stopping: no new jobs; jobs in flight go back to the queue")
@@ -448,7 +449,7 @@ func (p *progressReporter) write(force bool) {
 		return
 	}
 	if m, err := p.s.manifest(p.ctx, p.id); err == nil {
-		p.s.broker.publish(p.id, m)
+		p.s.changed(p.ctx, m)
 	}
 }
 
