@@ -61,12 +61,35 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanArticle(r scanner) (ArticleRow, error) {
 	var a ArticleRow
-	var pub, created, updated int64
-	err := r.Scan(&a.ID, &a.SourceID, &a.CanonicalURL, &a.ContentHash, &a.Feed, &a.Title, &a.Lead, &a.Status, &a.Revision,
-		&a.Voice, &a.Link, &a.GUID, &a.CurrentVersion, &a.Bytes, &a.DurationMS, &a.SentencesTotal, &a.SentencesDone,
-		&a.SentencesSynthesized, &a.SentencesCached, &a.Error, &a.Preflight, &a.JobID, &a.Search, &pub, &created, &updated)
-	a.PublishedAt, a.CreatedAt, a.UpdatedAt = fromMicros(pub), fromMicros(created), fromMicros(updated)
+	err := scanArticleInto(r, &a)
 	return a, err
+}
+
+// scanArticleInto reads the article columns and then any more into extra.
+func scanArticleInto(r scanner, a *ArticleRow, extra ...any) error {
+	var pub, created, updated int64
+	err := r.Scan(append([]any{&a.ID, &a.SourceID, &a.CanonicalURL, &a.ContentHash, &a.Feed, &a.Title, &a.Lead, &a.Status, &a.Revision,
+		&a.Voice, &a.Link, &a.GUID, &a.CurrentVersion, &a.Bytes, &a.DurationMS, &a.SentencesTotal, &a.SentencesDone,
+		&a.SentencesSynthesized, &a.SentencesCached, &a.Error, &a.Preflight, &a.JobID, &a.Search, &pub, &created, &updated}, extra...)...)
+	a.PublishedAt, a.CreatedAt, a.UpdatedAt = fromMicros(pub), fromMicros(created), fromMicros(updated)
+	return err
+}
+
+// collect reads every row of rows with scan.
+func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 func (a ArticleRow) values() []any {
@@ -174,19 +197,11 @@ func scanVersion(r scanner) (VersionRow, error) {
 
 func (c Conn) versions(ctx context.Context, where string, args ...any) ([]VersionRow, error) {
 	rows, err := c.Query(ctx, `SELECT `+versionCols+` FROM versions WHERE `+where, args...)
+	out, err := collect(rows, err, scanVersion)
 	if err != nil {
 		return nil, fmt.Errorf("read versions: %w", err)
 	}
-	defer rows.Close()
-	var out []VersionRow
-	for rows.Next() {
-		v, err := scanVersion(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read versions: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Versions lists an article's versions, current first, then retired ones
@@ -321,19 +336,11 @@ func (c Conn) UnusedSegments(ctx context.Context, hashes []string) ([]string, er
 
 func (c Conn) strings(ctx context.Context, query string, args ...any) ([]string, error) {
 	rows, err := c.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
+	return collect(rows, err, func(r scanner) (string, error) {
 		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+		err := r.Scan(&s)
+		return s, err
+	})
 }
 
 // ArticleFilter selects articles for listings and feeds, newest first by
@@ -413,25 +420,15 @@ func (c Conn) Articles(ctx context.Context, f ArticleFilter) ([]ArticleWithVersi
 FROM articles a LEFT JOIN versions v ON v.article_id = a.id AND v.id = a.current_version` + cond +
 		` ORDER BY a.published_at DESC, a.id LIMIT ? OFFSET ?`
 	rows, err := c.Query(ctx, q, append(args, f.Limit, f.Offset)...)
+	out, err := collect(rows, err, func(sc scanner) (ArticleWithVersion, error) {
+		var r ArticleWithVersion
+		err := scanArticleInto(sc, &r.ArticleRow, &r.AudioKey, &r.VTTKey, &r.ChaptersKey, &r.VersionPreflight)
+		return r, err
+	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("list articles: %w", err)
 	}
-	defer rows.Close()
-	var out []ArticleWithVersion
-	for rows.Next() {
-		var r ArticleWithVersion
-		var pub, created, updated int64
-		a := &r.ArticleRow
-		if err := rows.Scan(&a.ID, &a.SourceID, &a.CanonicalURL, &a.ContentHash, &a.Feed, &a.Title, &a.Lead, &a.Status, &a.Revision,
-			&a.Voice, &a.Link, &a.GUID, &a.CurrentVersion, &a.Bytes, &a.DurationMS, &a.SentencesTotal, &a.SentencesDone,
-			&a.SentencesSynthesized, &a.SentencesCached, &a.Error, &a.Preflight, &a.JobID, &a.Search, &pub, &created, &updated,
-			&r.AudioKey, &r.VTTKey, &r.ChaptersKey, &r.VersionPreflight); err != nil {
-			return nil, 0, fmt.Errorf("list articles: %w", err)
-		}
-		a.PublishedAt, a.CreatedAt, a.UpdatedAt = fromMicros(pub), fromMicros(created), fromMicros(updated)
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 func prefixed(p, cols string) string {

@@ -501,17 +501,9 @@ func importArticle(ctx context.Context, tx Conn, m oldManifest, src oldSource, n
 // from an older Loa): the article service queues them.
 func (c Conn) Orphans(ctx context.Context) ([]ArticleRow, error) {
 	rows, err := c.Query(ctx, `SELECT `+articleCols+` FROM articles WHERE job_id = 0 AND status IN ('queued', 'synthesizing')`)
+	out, err := collect(rows, err, scanArticle)
 	if err != nil {
 		return nil, fmt.Errorf("list articles without a job: %w", err)
 	}
-	defer rows.Close()
-	var out []ArticleRow
-	for rows.Next() {
-		a, err := scanArticle(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
