@@ -30,7 +30,6 @@ type Summary struct {
 	DurationMS  int64     `json:"duration_ms,omitempty"`
 	Preflight   string    `json:"preflight,omitempty"`
 	Error       string    `json:"error,omitempty"`
-	Retired     int       `json:"retired,omitempty"`
 	PublishedAt time.Time `json:"published_at"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`

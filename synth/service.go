@@ -731,7 +731,6 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	s.forget(id)
 	s.changed(ctx, Manifest{ID: id, Status: "deleted"})
 	s.notify(ctx, Event{Type: "audio.deleted", ArticleID: id, Feed: m.Feed, Revision: m.Revision})
-	s.countArticles(ctx)
 	return nil
 }
 
@@ -750,18 +749,6 @@ func (s *Service) notify(ctx context.Context, ev Event) {
 func (s *Service) afterChange(ctx context.Context, m Manifest) {
 	s.remember(m)
 	s.changed(ctx, m)
-	s.countArticles(ctx)
-}
-
-// countArticles refreshes the articles-by-status gauge.
-func (s *Service) countArticles(ctx context.Context) {
-	counts, err := s.db.Conn().StatusCounts(ctx)
-	if err != nil {
-		return
-	}
-	for _, st := range []Status{StatusQueued, StatusSynthesizing, StatusReady, StatusFailed} {
-		s.metrics.articles.WithLabelValues(string(st)).Set(float64(counts[string(st)]))
-	}
 }
 
 // Subscribe streams manifest changes of one article until cancel is called.

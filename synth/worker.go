@@ -33,7 +33,6 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	go s.stats.flushLoop(ctx, s.log)
 	go s.Listen(ctx)
-	s.countArticles(ctx)
 	<-ctx.Done()
 	s.log.InfoContext(ctx, "stopping: no new jobs; jobs in flight go back to the queue")
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)

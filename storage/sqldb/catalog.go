@@ -467,6 +467,16 @@ func (c Conn) StatusCounts(ctx context.Context) (map[string]int, error) {
 	return out, rows.Err()
 }
 
+// QueueDepth counts River jobs of kind waiting or running.
+func (c Conn) QueueDepth(ctx context.Context, kind string) (int, error) {
+	var n int
+	err := c.QueryRow(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = ? AND state IN ('available', 'pending', 'retryable', 'running', 'scheduled')`, kind).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count jobs: %w", err)
+	}
+	return n, nil
+}
+
 // Tx is the database/sql transaction behind a Conn inside InTx (nil
 // outside one): River inserts jobs through it, in the same transaction as
 // the catalog change.
