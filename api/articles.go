@@ -137,7 +137,7 @@ func (s *server) resynthesize(c *gin.Context) {
 }
 
 func (s *server) listArticles(c *gin.Context) {
-	f := synth.ListFilter{Status: synth.Status(c.Query("status")), Feed: c.Query("feed"), Query: c.Query("q")}
+	f := synth.ListFilter{Status: synth.Status(c.Query("status")), Feed: c.Query("feed"), Voice: c.Query("voice"), Query: c.Query("q"), Cursor: c.Query("cursor")}
 	var err error
 	if f.Offset, err = intParam(c, "offset"); err != nil {
 		respondErr(c, err)
@@ -161,9 +161,11 @@ func (s *server) listArticles(c *gin.Context) {
 		return
 	}
 	resp := gin.H{"articles": res.Articles, "total": res.Total, "offset": res.Offset, "limit": res.Limit}
-	if next := res.Offset + len(res.Articles); next < res.Total {
+	if res.NextCursor != "" {
+		resp["next_cursor"] = res.NextCursor
 		q := c.Request.URL.Query()
-		q.Set("offset", strconv.Itoa(next))
+		q.Del("offset")
+		q.Set("cursor", res.NextCursor)
 		resp["next"] = "/api/v1/articles?" + q.Encode()
 	}
 	c.JSON(http.StatusOK, resp)

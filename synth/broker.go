@@ -3,8 +3,8 @@ package synth
 import "sync"
 
 // broker fans manifest changes out to local subscribers (Server-Sent
-// Events). Other nodes' changes reach subscribers through the store, which
-// the HTTP layer polls as well.
+// Events). Other nodes' changes reach it through PostgreSQL notifications
+// (see changed).
 type broker struct {
 	mu   sync.Mutex
 	subs map[string]map[chan Manifest]struct{}
@@ -44,4 +44,11 @@ func (b *broker) publish(id string, m Manifest) {
 			}
 		}
 	}
+}
+
+// wanted reports whether anyone here listens to id's changes.
+func (b *broker) wanted(id string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.subs[id]) > 0 || len(b.subs[""]) > 0
 }

@@ -2,224 +2,141 @@ package synth
 
 import (
 	"context"
-	"encoding/json"
+	"database/sql"
 	"errors"
 	"fmt"
-	"sort"
-	"strconv"
-	"strings"
+	"math/rand/v2"
 	"time"
 
-	"github.com/loa-audio/loa/storage"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/loa-audio/loa/storage/sqldb"
 )
 
-// Job is a durable synthesis request: jobs/<article>/<revision>.json. One
-// object per revision means a newer request never overwrites an older one
-// that a worker is finishing, and a finished job deletes only itself.
-//
-// Nodes coordinate through conditional writes on the job object: a worker
-// owns a job while its lease is fresh, renews it while working, and any node
-// may take a job whose lease expired.
-type Job struct {
-	ArticleID  string    `json:"article_id"`
-	Revision   int       `json:"revision"`
-	Owner      string    `json:"owner,omitempty"`
-	LeaseUntil time.Time `json:"lease_until,omitzero"`
-	NotBefore  time.Time `json:"not_before,omitzero"` // retry back-off
-	Attempts   int       `json:"attempts"`
-	LastError  string    `json:"last_error,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
+// synthesizeArgs asks for one revision of one article. GUID tells a
+// re-created article (whose revisions start again at 1) from the deleted
+// one. Unique by all three, so a repeated request is one job; a newer
+// revision is a new job, and the older one is cancelled in the transaction
+// that asks for the newer.
+type synthesizeArgs struct {
+	ArticleID string `json:"article_id"`
+	GUID      string `json:"guid"`
+	Revision  int    `json:"revision"`
 }
 
-func revisionJobKey(id string, revision int) string {
-	return jobsPrefix + id + "/" + strconv.Itoa(revision) + ".json"
+// wants reports whether the article still wants this job's revision.
+func (a synthesizeArgs) wants(m Manifest) bool {
+	return m.Revision == a.Revision && m.GUID == a.GUID
 }
 
-const jobsPrefix = "jobs/"
+func (synthesizeArgs) Kind() string { return "synthesize" }
 
-// jobRef is a job found by listing, before it is read.
-type jobRef struct {
-	key      string
-	article  string
-	revision int
-	modified time.Time
+func (synthesizeArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
-func parseJobKey(info storage.Info) (jobRef, bool) {
-	rest, ok := strings.CutPrefix(info.Key, jobsPrefix)
-	if !ok {
-		return jobRef{}, false
+// collectArgs asks to delete retired versions and the segments no version
+// uses: of one article at once (a takedown), or of every article after the
+// grace period (ArticleID empty, the periodic run).
+type collectArgs struct {
+	ArticleID string `json:"article_id,omitempty"`
+}
+
+func (collectArgs) Kind() string { return "collect" }
+
+func (collectArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queueMaintenance, MaxAttempts: 10}
+}
+
+const queueMaintenance = "maintenance"
+
+type synthWorker struct {
+	river.WorkerDefaults[synthesizeArgs]
+	s *Service
+}
+
+func (w *synthWorker) Work(ctx context.Context, job *river.Job[synthesizeArgs]) error {
+	return w.s.work(ctx, job)
+}
+
+type collectWorker struct {
+	river.WorkerDefaults[collectArgs]
+	s *Service
+}
+
+func (w *collectWorker) Work(ctx context.Context, job *river.Job[collectArgs]) error {
+	return w.s.collectJob(ctx, job.Args.ArticleID)
+}
+
+// retryPolicy backs off 2, 4, 8 … 64 s with jitter: a backend hiccup is
+// retried soon, a longer outage does not hammer it.
+type retryPolicy struct{}
+
+func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	backoff := time.Duration(1<<min(max(job.Attempt, 1), 6)) * time.Second
+	return time.Now().Add(backoff + time.Duration(rand.Int64N(int64(backoff/2))))
+}
+
+func newRiver(s *Service) (*river.Client[*sql.Tx], error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &synthWorker{s: s})
+	river.AddWorker(workers, &collectWorker{s: s})
+	interval := min(max(s.cfg.GCGrace/4, time.Second), time.Hour)
+	cfg := &river.Config{
+		ID:                   s.cfg.NodeID,
+		Logger:               s.log,
+		Workers:              workers,
+		MaxAttempts:          s.cfg.MaxAttempts,
+		RetryPolicy:          retryPolicy{},
+		FetchPollInterval:    s.cfg.PollInterval,
+		FetchCooldown:        min(s.cfg.PollInterval, 100*time.Millisecond),
+		JobTimeout:           s.cfg.Lease,
+		RescueStuckJobsAfter: s.cfg.Lease,
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: s.cfg.Workers},
+			queueMaintenance:   {MaxWorkers: 1},
+		},
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(interval), func() (river.JobArgs, *river.InsertOpts) {
+				return collectArgs{}, nil
+			}, &river.PeriodicJobOpts{ID: "collect", RunOnStart: true}),
+		},
 	}
-	id, rev, ok := strings.Cut(strings.TrimSuffix(rest, ".json"), "/")
-	if !ok {
-		return jobRef{}, false
-	}
-	n, err := strconv.Atoi(rev)
+	c, err := river.NewClient(s.cfg.DB.RiverDriver(), cfg)
 	if err != nil {
-		return jobRef{}, false
+		return nil, fmt.Errorf("job queue: %w", err)
 	}
-	return jobRef{key: info.Key, article: id, revision: n, modified: info.ModTime}, true
+	return c, nil
 }
 
-// queue is the store-backed job list shared by every node.
-type queue struct {
-	store storage.Store
-	node  string
-	lease time.Duration
-	now   func() time.Time
-}
-
-// enqueue records a request to synthesize revision of article id.
-func (q *queue) enqueue(ctx context.Context, id string, revision int) error {
-	j := Job{ArticleID: id, Revision: revision, CreatedAt: q.now().UTC()}
-	_, err := storage.PutJSON(ctx, q.store, revisionJobKey(id, revision), j, storage.PutOptions{ContentType: "application/json", IfNoneMatch: true})
-	if errors.Is(err, storage.ErrConflict) {
-		return nil // already queued: the request is idempotent
-	}
+// enqueueTx asks for a synthesis of m's revision in the catalog transaction tx
+// and returns the job's id.
+func (s *Service) enqueueTx(ctx context.Context, tx sqldb.Conn, m Manifest) (int64, error) {
+	id, revision := m.ID, m.Revision
+	res, err := s.river.InsertTx(ctx, tx.Tx(), synthesizeArgs{ArticleID: id, GUID: m.GUID, Revision: revision}, nil)
 	if err != nil {
-		return fmt.Errorf("queue job %s@%d: %w", id, revision, err)
+		return 0, fmt.Errorf("queue synthesis of %s@%d: %w", id, revision, err)
+	}
+	return res.Job.ID, nil
+}
+
+// cancelTx cancels a job in tx: a queued one never runs, a running one is
+// told to stop (its node cancels it; its revision could not publish anyway).
+func (s *Service) cancelTx(ctx context.Context, tx sqldb.Conn, jobID int64) error {
+	if jobID == 0 {
+		return nil
+	}
+	if _, err := s.river.JobCancelTx(ctx, tx.Tx(), jobID); err != nil && !errors.Is(err, river.ErrNotFound) {
+		return fmt.Errorf("cancel job %d: %w", jobID, err)
 	}
 	return nil
 }
 
-// pending lists jobs oldest first, keeping only the newest revision of each
-// article; older revisions are returned separately as obsolete.
-func (q *queue) pending(ctx context.Context) (current, obsolete []jobRef, err error) {
-	infos, err := storage.ListAll(ctx, q.store, jobsPrefix)
-	if err != nil {
-		return nil, nil, fmt.Errorf("list jobs: %w", err)
-	}
-	newest := map[string]jobRef{}
-	for _, info := range infos {
-		ref, ok := parseJobKey(info)
-		if !ok {
-			continue
-		}
-		if cur, seen := newest[ref.article]; seen {
-			if cur.revision > ref.revision {
-				obsolete = append(obsolete, ref)
-				continue
-			}
-			obsolete = append(obsolete, cur)
-		}
-		newest[ref.article] = ref
-	}
-	for _, r := range newest {
-		current = append(current, r)
-	}
-	sort.Slice(current, func(i, j int) bool {
-		if !current[i].modified.Equal(current[j].modified) {
-			return current[i].modified.Before(current[j].modified)
-		}
-		return current[i].key < current[j].key
-	})
-	return current, obsolete, nil
-}
-
-// claimed is a job this node holds, with the ETag of its last write.
-type claimed struct {
-	Job
-	key  string
-	etag string
-}
-
-// claim takes the job if nobody holds a fresh lease on it. It returns
-// (nil, nil) when the job is taken, backing off, or gone.
-func (q *queue) claim(ctx context.Context, ref jobRef) (*claimed, error) {
-	data, info, err := storage.GetBytes(ctx, q.store, ref.key)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read job %s: %w", ref.key, err)
-	}
-	var j Job
-	if err := json.Unmarshal(data, &j); err != nil {
-		return nil, fmt.Errorf("decode job %s: %w", ref.key, err)
-	}
-	now := q.now()
-	if j.Owner != "" && j.Owner != q.node && now.Before(j.LeaseUntil) {
-		return nil, nil
-	}
-	if now.Before(j.NotBefore) {
-		return nil, nil
-	}
-	j.Owner = q.node
-	j.LeaseUntil = now.Add(q.lease)
-	j.Attempts++
-	out, err := storage.PutJSON(ctx, q.store, ref.key, j, storage.PutOptions{ContentType: "application/json", IfMatch: info.ETag})
-	if errors.Is(err, storage.ErrConflict) {
-		return nil, nil // another node was faster
-	}
-	if err != nil {
-		return nil, fmt.Errorf("claim job %s: %w", ref.key, err)
-	}
-	return &claimed{Job: j, key: ref.key, etag: out.ETag}, nil
-}
-
-// errLeaseLost means another node took the job over; stop working on it.
-var errLeaseLost = errors.New("job lease lost")
-
-// renew extends the lease; it fails with errLeaseLost when the job changed
-// hands or disappeared.
-func (q *queue) renew(ctx context.Context, c *claimed) error {
-	j := c.Job
-	j.LeaseUntil = q.now().Add(q.lease)
-	out, err := storage.PutJSON(ctx, q.store, c.key, j, storage.PutOptions{ContentType: "application/json", IfMatch: c.etag})
-	if errors.Is(err, storage.ErrConflict) || errors.Is(err, storage.ErrNotFound) {
-		return errLeaseLost
-	}
-	if err != nil {
-		return fmt.Errorf("renew lease on %s: %w", c.key, err)
-	}
-	// Only the lease changes: the worker reads the job's other fields
-	// concurrently.
-	c.LeaseUntil, c.etag = j.LeaseUntil, out.ETag
-	return nil
-}
-
-// release gives the job back to the queue, optionally not before a time.
-func (q *queue) release(ctx context.Context, c *claimed, notBefore time.Time, lastErr string) error {
-	j := c.Job
-	j.Owner, j.LeaseUntil, j.NotBefore, j.LastError = "", time.Time{}, notBefore, lastErr
-	_, err := storage.PutJSON(ctx, q.store, c.key, j, storage.PutOptions{ContentType: "application/json", IfMatch: c.etag})
-	if errors.Is(err, storage.ErrConflict) || errors.Is(err, storage.ErrNotFound) {
-		return nil // someone else has it now
-	}
-	if err != nil {
-		return fmt.Errorf("release job %s: %w", c.key, err)
-	}
-	return nil
-}
-
-// finish removes a completed job, but only while this node still holds it.
-func (q *queue) finish(ctx context.Context, c *claimed) error {
-	if err := q.renew(ctx, c); err != nil {
-		return err
-	}
-	if err := q.store.Delete(ctx, c.key); err != nil {
-		return fmt.Errorf("delete finished job %s: %w", c.key, err)
-	}
-	return nil
-}
-
-// drop deletes jobs for revisions that newer requests replaced.
-func (q *queue) drop(ctx context.Context, refs []jobRef) {
-	for _, r := range refs {
-		_ = q.store.Delete(ctx, r.key)
-	}
-}
-
-// cancelAll removes every queued revision of an article (article deleted).
-func (q *queue) cancelAll(ctx context.Context, id string) error {
-	infos, err := storage.ListAll(ctx, q.store, jobsPrefix+id+"/")
-	if err != nil {
-		return fmt.Errorf("list jobs of %s: %w", id, err)
-	}
-	for _, info := range infos {
-		if err := q.store.Delete(ctx, info.Key); err != nil {
-			return fmt.Errorf("delete job %s: %w", info.Key, err)
-		}
+// collectTx asks for the collection of an article's retired versions.
+func (s *Service) collectTx(ctx context.Context, tx sqldb.Conn, id string) error {
+	if _, err := s.river.InsertTx(ctx, tx.Tx(), collectArgs{ArticleID: id}, nil); err != nil {
+		return fmt.Errorf("queue takedown of %s: %w", id, err)
 	}
 	return nil
 }

@@ -149,7 +149,7 @@ func (s *Service) DeleteRule(ctx context.Context, id string) (Lexicon, error) {
 	})
 }
 
-// RuleTouches lists, for the articles in the index, the sentences a rule
+// RuleTouches lists, for the articles in the catalog, the sentences a rule
 // would change — what an editor checks before saving a rule.
 func (s *Service) RuleTouches(ctx context.Context, r text.Rule, limit int) ([]RuleTouch, error) {
 	if err := checkRule(text.Rule{ID: "probe", Match: r.Match, Say: r.Say, CaseSensitive: r.CaseSensitive, Feed: r.Feed}); err != nil {
@@ -159,29 +159,23 @@ func (s *Service) RuleTouches(ctx context.Context, r text.Rule, limit int) ([]Ru
 		limit = 50
 	}
 	r.ID = "probe"
-	all, err := s.index.all(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out []RuleTouch
-	for _, a := range all {
-		if r.Feed != "" && a.Feed != r.Feed {
-			continue
-		}
+	err := s.eachArticle(ctx, sqldb.ArticleFilter{Feed: r.Feed}, func(a Summary) bool {
 		doc, err := s.Document(ctx, a.ID)
 		if err != nil {
-			continue
+			return true
 		}
 		for _, sen := range text.Segment(doc) {
 			if len(text.RulesTouching([]text.Rule{r}, sen.Text)) > 0 {
 				out = append(out, RuleTouch{ArticleID: a.ID, Title: a.Title, Sentence: sen.Index, Text: sen.Text})
 				if len(out) >= limit {
-					return out, nil
+					return false
 				}
 			}
 		}
-	}
-	return out, nil
+		return true
+	})
+	return out, err
 }
 
 // RuleTouch is one sentence a lexicon rule changes.

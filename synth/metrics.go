@@ -1,37 +1,59 @@
 package synth
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 type serviceMetrics struct {
-	articles     *prometheus.GaugeVec
 	jobs         *prometheus.CounterVec
 	synthSeconds prometheus.Histogram
-	queueDepth   prometheus.Gauge
 }
 
 func newServiceMetrics() *serviceMetrics {
 	return &serviceMetrics{
-		articles: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "loa_articles",
-			Help: "Articles by status, as in the shared article index.",
-		}, []string{"status"}),
 		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "loa_jobs_total",
-			Help: "Synthesis jobs by outcome (started, ready, failed, retry, requeued, superseded, lease_lost, cancelled).",
+			Help: "Synthesis jobs by outcome (started, ready, failed, retry, requeued, superseded).",
 		}, []string{"state"}),
 		synthSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "loa_synthesis_seconds",
 			Help:    "Wall time of successful article syntheses.",
 			Buckets: prometheus.ExponentialBuckets(0.25, 2, 12),
 		}),
-		queueDepth: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "loa_queue_depth",
-			Help: "Jobs waiting or in work, as last seen by this node.",
-		}),
+	}
+}
+
+// catalogMetrics counts articles by status and waiting jobs when scraped,
+// not on every change: counting reads the whole catalog.
+type catalogMetrics struct{ s *Service }
+
+var (
+	articlesDesc   = prometheus.NewDesc("loa_articles", "Articles by status, as in the catalog.", []string{"status"}, nil)
+	queueDepthDesc = prometheus.NewDesc("loa_queue_depth", "Synthesis jobs waiting or in work on every node.", nil, nil)
+)
+
+func (m catalogMetrics) Describe(ch chan<- *prometheus.Desc) {
+	ch <- articlesDesc
+	ch <- queueDepthDesc
+}
+
+func (m catalogMetrics) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if counts, err := m.s.db.Conn().StatusCounts(ctx); err == nil {
+		for _, st := range []Status{StatusQueued, StatusSynthesizing, StatusReady, StatusFailed} {
+			ch <- prometheus.MustNewConstMetric(articlesDesc, prometheus.GaugeValue, float64(counts[string(st)]), string(st))
+		}
+	}
+	if n, err := m.s.db.Conn().QueueDepth(ctx, synthesizeArgs{}.Kind()); err == nil {
+		ch <- prometheus.MustNewConstMetric(queueDepthDesc, prometheus.GaugeValue, float64(n))
 	}
 }
 
 // Collectors returns the service's metrics for registration.
 func (s *Service) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{s.metrics.articles, s.metrics.jobs, s.metrics.synthSeconds, s.metrics.queueDepth}
+	return []prometheus.Collector{catalogMetrics{s}, s.metrics.jobs, s.metrics.synthSeconds}
 }

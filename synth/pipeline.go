@@ -99,6 +99,9 @@ type RenderRequest struct {
 	// OnPlan, when set, receives the ordered part list before any synthesis,
 	// which is what progressive playback follows.
 	OnPlan func(ctx context.Context, plan Plan) error
+	// OnVersion, when set, receives the version (with every key it may
+	// write) before any of its objects is written.
+	OnVersion func(ctx context.Context, v Version) error
 	// OnProgress is called after each sentence is available (cached or new).
 	OnProgress func(done, total int)
 }
@@ -443,6 +446,13 @@ func (p *Pipeline) assemble(ctx context.Context, req RenderRequest, sentences []
 	timings.Version = versionID
 	timings.DurationMS = v.DurationMS
 
+	if req.OnVersion != nil {
+		pending := v
+		pending.ChaptersKey = prefix + ".chapters.json"
+		if err := req.OnVersion(ctx, pending); err != nil {
+			return Version{}, Timings{}, fmt.Errorf("record version: %w", err)
+		}
+	}
 	if info, err := p.store.Stat(ctx, v.AudioKey); err != nil || info.Size != layout.Bytes {
 		if err := p.writeAudio(ctx, v.AudioKey, parts, opts, layout.Bytes); err != nil {
 			return Version{}, Timings{}, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,13 +13,16 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth/audio"
 	"github.com/loa-audio/loa/synth/text"
 	"github.com/loa-audio/loa/synth/tts"
@@ -53,18 +57,19 @@ type Event struct {
 // given in the comments.
 type ServiceConfig struct {
 	Store    storage.Store
+	DB       *sqldb.DB // the catalog and River's jobs
 	Pipeline *Pipeline
 	Voices   VoiceCatalog
 	Lexicon  LexiconStore
 	Listens  ListenStore
 	Fetcher  *Fetcher // nil: URL submissions are refused
 	Notifier Notifier // nil: no webhooks
-	// NodeID names this process in job leases; a restarted node with the
-	// same ID resumes its own jobs at once instead of waiting for the lease.
-	NodeID       string        // default: hostname
-	Workers      int           // articles synthesized at once on this node; default 1
-	Lease        time.Duration // default 30s
-	PollInterval time.Duration // how often idle nodes look for jobs; default 2s
+	NodeID   string   // names this process in River's job records; default: hostname
+	Workers  int      // articles synthesized at once on this node; default 1
+	// Lease is how long one synthesis may run; a job of a node that died
+	// is rescued by another node after it.
+	Lease        time.Duration // default 10m
+	PollInterval time.Duration // how often idle nodes look for jobs without a notification; default 1s
 	MaxAttempts  int           // retries of transient failures; default 5
 	GCGrace      time.Duration // how long replaced audio stays playable; default 24h
 	MaxArticle   int           // bytes of source text/HTML accepted; default 2 MB
@@ -82,18 +87,19 @@ type Service struct {
 	store    storage.Store
 	pipeline *Pipeline
 	voices   VoiceCatalog
-	queue    *queue
-	index    *index
+	db       *sqldb.DB
+	river    *river.Client[*sql.Tx]
 	lexicon  LexiconStore
 	broker   *broker
 	stats    *listenStats
 	log      *slog.Logger
 	now      func() time.Time
 
-	wake    chan struct{}
 	mu      sync.Mutex
-	running map[string]context.CancelCauseFunc // article → cancel of in-flight job
-	metrics *serviceMetrics
+	running map[string][]running // article → this node's jobs in flight
+
+	listening atomic.Bool // PostgreSQL notifications reach this node
+	metrics   *serviceMetrics
 
 	cacheMu sync.Mutex
 	cache   map[string]cachedManifest // listener-facing manifests
@@ -103,9 +109,10 @@ type Service struct {
 
 // NewService checks the configuration and fills in defaults.
 func NewService(cfg ServiceConfig) (*Service, error) {
-	if cfg.Store == nil || cfg.Pipeline == nil || cfg.Voices == nil || cfg.Lexicon == nil || cfg.Listens == nil {
-		return nil, errors.New("synth: service needs a store, a pipeline, voices, a lexicon and listen counts")
+	if cfg.Store == nil || cfg.DB == nil || cfg.Pipeline == nil || cfg.Voices == nil || cfg.Lexicon == nil || cfg.Listens == nil {
+		return nil, errors.New("synth: service needs a store, a database, a pipeline, voices, a lexicon and listen counts")
 	}
+	var err error
 	if cfg.NodeID == "" {
 		h, _ := os.Hostname()
 		cfg.NodeID = h
@@ -114,10 +121,10 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		cfg.Workers = 1
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = 30 * time.Second
+		cfg.Lease = 10 * time.Minute
 	}
 	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 2 * time.Second
+		cfg.PollInterval = time.Second
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 5
@@ -139,18 +146,19 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		store:    cfg.Store,
 		pipeline: cfg.Pipeline,
 		voices:   cfg.Voices,
-		queue:    &queue{store: cfg.Store, node: cfg.NodeID, lease: cfg.Lease, now: cfg.Now},
-		index:    &index{store: cfg.Store},
+		db:       cfg.DB,
 		lexicon:  cfg.Lexicon,
 		broker:   newBroker(),
 		log:      cfg.Logger,
 		now:      cfg.Now,
-		wake:     make(chan struct{}, 1),
-		running:  map[string]context.CancelCauseFunc{},
+		running:  map[string][]running{},
 		cache:    map[string]cachedManifest{},
 		metrics:  newServiceMetrics(),
 	}
 	s.stats = &listenStats{db: cfg.Listens, pending: map[string]map[string]int{}}
+	if s.river, err = newRiver(s); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -266,7 +274,7 @@ func (s *Service) prepare(ctx context.Context, sub Submission) (prepared, error)
 	if err != nil {
 		return prepared{}, err
 	}
-	// Title and lead are copied into manifests, the index and listings;
+	// Title and lead are copied into the catalog and listings;
 	// the audio still reads them whole.
 	doc.Title, doc.Lead = truncateUTF8(doc.Title, maxTitleBytes), truncateUTF8(doc.Lead, maxLeadBytes)
 	if src.Title == "" {
@@ -310,9 +318,10 @@ func extract(src Source) (text.Document, error) {
 }
 
 // contentHash identifies what an editor sent, to make repeated submissions
-// idempotent.
+// idempotent; the publication time is left out, since a repeat without one
+// gets the time of its arrival.
 func (src Source) contentHash() string {
-	return hashStrings(src.Title, src.HTML, src.Text, src.URL, src.Voice, src.Feed, src.Link, src.PublishedAt.String())
+	return hashStrings(src.Title, src.HTML, src.Text, src.URL, src.Voice, src.Feed, src.Link)
 }
 
 func idForSourceID(sourceID string) string {
@@ -320,9 +329,10 @@ func idForSourceID(sourceID string) string {
 	return "src-" + hex.EncodeToString(sum[:10])
 }
 
-// Create stores a new article and queues its synthesis. Repeating a
-// submission with the same id or source_id returns the existing article;
-// a different article under a taken id is ErrConflict.
+// Create stores a new article and queues its synthesis, in one
+// transaction. Repeating a submission with the same id or source_id returns
+// the existing article; a different article under a taken id is
+// ErrConflict.
 func (s *Service) Create(ctx context.Context, sub Submission) (State, bool, error) {
 	p, err := s.prepare(ctx, sub)
 	if err != nil {
@@ -335,6 +345,10 @@ func (s *Service) Create(ctx context.Context, sub Submission) (State, bool, erro
 	case id == "":
 		id = strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
 	}
+	return s.create(ctx, id, p)
+}
+
+func (s *Service) create(ctx context.Context, id string, p prepared) (State, bool, error) {
 	now := s.now().UTC()
 	p.src.ID = id
 	p.src.GUID = uuid.NewString()
@@ -342,54 +356,65 @@ func (s *Service) Create(ctx context.Context, sub Submission) (State, bool, erro
 	if p.src.PublishedAt.IsZero() {
 		p.src.PublishedAt = now
 	}
-	srcInfo, err := storage.PutJSON(ctx, s.store, sourceKey(id), p.src, storage.PutOptions{ContentType: "application/json", IfNoneMatch: true})
-	if errors.Is(err, storage.ErrConflict) {
-		return s.existing(ctx, id, p.src)
-	}
-	if err != nil {
-		return State{}, false, fmt.Errorf("store source of %s: %w", id, err)
-	}
-	s.savePage(ctx, id, p.doc, srcInfo.ETag)
 	m := Manifest{
 		ID: id, Status: StatusQueued, Revision: 1,
 		Title: p.doc.Title, Lead: p.doc.Lead, Voice: p.src.Voice, Feed: p.src.Feed, Link: p.src.Link, GUID: p.src.GUID,
 		PublishedAt: p.src.PublishedAt, CreatedAt: now, UpdatedAt: now,
 	}
-	if _, err := storage.PutJSON(ctx, s.store, manifestKey(id), m, storage.PutOptions{ContentType: "application/json"}); err != nil {
-		return State{}, false, fmt.Errorf("store manifest of %s: %w", id, err)
-	}
-	if err := s.queue.enqueue(ctx, id, 1); err != nil {
-		return State{}, false, err
-	}
-	s.afterChange(ctx, m)
-	s.kick()
-	return s.state(m), true, nil
-}
-
-// existing answers a repeated create: same content → the current state;
-// different content → conflict.
-func (s *Service) existing(ctx context.Context, id string, want Source) (State, bool, error) {
-	var cur Source
-	if _, err := storage.GetJSON(ctx, s.store, sourceKey(id), &cur); err != nil {
-		return State{}, false, fmt.Errorf("read source of %s: %w", id, err)
-	}
-	want.PublishedAt, want.GUID = cur.PublishedAt, cur.GUID
-	if cur.contentHash() != want.contentHash() {
-		return State{}, false, fmt.Errorf("%w: article %q already exists with different content; use PUT /api/v1/articles/%s to update it", ErrConflict, id, id)
-	}
-	m, err := s.manifest(ctx, id)
+	var (
+		out     Manifest
+		created bool
+	)
+	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
+		row := m.row(0, p.src.contentHash(), p.src.SourceID, p.src.URL)
+		inserted, err := tx.InsertArticle(ctx, row)
+		if err != nil {
+			return err
+		}
+		if !inserted {
+			cur, err := loadArticle(ctx, tx, id, false)
+			if err != nil {
+				return err
+			}
+			hash := cur.row.ContentHash
+			if hash == "" { // imported from an older Loa: ask the source
+				var src Source
+				if _, err := storage.GetJSON(ctx, s.store, sourceKey(id), &src); err != nil {
+					return fmt.Errorf("read source of %s: %w", id, err)
+				}
+				hash = src.contentHash()
+			}
+			if hash != row.ContentHash {
+				return fmt.Errorf("%w: article %q already exists with different content; use PUT /api/v1/articles/%s to update it", ErrConflict, id, id)
+			}
+			out, created = cur.Manifest, false
+			return nil
+		}
+		// The row is locked until commit, so no other change of this id
+		// interleaves with these writes.
+		srcInfo, err := storage.PutJSON(ctx, s.store, sourceKey(id), p.src, storage.PutOptions{ContentType: "application/json"})
+		if err != nil {
+			return fmt.Errorf("store source of %s: %w", id, err)
+		}
+		s.savePage(ctx, id, p.doc, srcInfo.ETag)
+		jobID, err := s.enqueueTx(ctx, tx, m)
+		if err != nil {
+			return err
+		}
+		row.JobID = jobID
+		if err := tx.SaveArticle(ctx, row); err != nil {
+			return err
+		}
+		out, created = m, true
+		return nil
+	})
 	if err != nil {
 		return State{}, false, err
 	}
-	// A crash between storing the source and queueing the job must not
-	// leave an article waiting forever.
-	if m.Status == StatusQueued || m.Status == StatusSynthesizing {
-		if err := s.queue.enqueue(ctx, id, m.Revision); err != nil {
-			return State{}, false, err
-		}
-		s.kick()
+	if created {
+		s.afterChange(ctx, out)
 	}
-	return s.state(m), false, nil
+	return s.state(out), created, nil
 }
 
 // Update replaces an article's content (or creates it) and queues a new
@@ -402,42 +427,46 @@ func (s *Service) Update(ctx context.Context, id string, sub Submission) (State,
 		return State{}, false, invalid(fmt.Sprintf("body id %q does not match the URL's %q", sub.ID, id))
 	}
 	sub.ID = id
-	var cur Source
-	info, err := storage.GetJSON(ctx, s.store, sourceKey(id), &cur)
-	if errors.Is(err, storage.ErrNotFound) {
-		return s.Create(ctx, sub)
-	}
-	if err != nil {
-		return State{}, false, fmt.Errorf("read source of %s: %w", id, err)
-	}
 	p, err := s.prepare(ctx, sub)
 	if err != nil {
 		return State{}, false, err
 	}
-	now := s.now().UTC()
-	next := p.src
-	next.ID, next.GUID, next.CreatedAt, next.UpdatedAt = id, cur.GUID, cur.CreatedAt, now
-	if sub.SourceID == "" {
-		next.SourceID = cur.SourceID
-	}
-	if sub.PublishedAt == nil {
-		next.PublishedAt = cur.PublishedAt
-	}
-	srcInfo, err := storage.PutJSON(ctx, s.store, sourceKey(id), next, storage.PutOptions{ContentType: "application/json", IfMatch: info.ETag})
-	if err != nil {
-		if errors.Is(err, storage.ErrConflict) {
-			return State{}, false, fmt.Errorf("%w: article %q changed while updating; retry", ErrConflict, id)
+	for attempt := 0; ; attempt++ {
+		m, err := s.requeue(ctx, id, func(a *article) error {
+			var cur Source
+			if _, err := storage.GetJSON(ctx, s.store, sourceKey(id), &cur); err != nil {
+				return fmt.Errorf("read source of %s: %w", id, err)
+			}
+			now := s.now().UTC()
+			next := p.src
+			next.ID, next.GUID, next.CreatedAt, next.UpdatedAt = id, cur.GUID, cur.CreatedAt, now
+			if sub.SourceID == "" {
+				next.SourceID = cur.SourceID
+			}
+			if sub.PublishedAt == nil {
+				next.PublishedAt = cur.PublishedAt
+			}
+			srcInfo, err := storage.PutJSON(ctx, s.store, sourceKey(id), next, storage.PutOptions{ContentType: "application/json"})
+			if err != nil {
+				return fmt.Errorf("store source of %s: %w", id, err)
+			}
+			s.savePage(ctx, id, p.doc, srcInfo.ETag)
+			a.Title, a.Lead, a.Voice, a.Feed, a.Link, a.PublishedAt = p.doc.Title, p.doc.Lead, next.Voice, next.Feed, next.Link, next.PublishedAt
+			a.row.ContentHash, a.row.SourceID, a.row.CanonicalURL = next.contentHash(), next.SourceID, next.URL
+			return nil
+		})
+		if errors.Is(err, ErrNotFound) {
+			st, created, err := s.create(ctx, id, p)
+			if errors.Is(err, ErrConflict) && attempt == 0 {
+				continue // created by another request meanwhile: update it
+			}
+			return st, created, err
 		}
-		return State{}, false, fmt.Errorf("store source of %s: %w", id, err)
+		if err != nil {
+			return State{}, false, err
+		}
+		return s.state(m), false, nil
 	}
-	s.savePage(ctx, id, p.doc, srcInfo.ETag)
-	m, err := s.requeue(ctx, id, func(m *Manifest) {
-		m.Title, m.Lead, m.Voice, m.Feed, m.Link, m.PublishedAt = p.doc.Title, p.doc.Lead, next.Voice, next.Feed, next.Link, next.PublishedAt
-	})
-	if err != nil {
-		return State{}, false, err
-	}
-	return s.state(m), false, nil
 }
 
 // Resynthesize queues a new synthesis of the stored content (after a
@@ -447,10 +476,6 @@ func (s *Service) Resynthesize(ctx context.Context, id, voice string) (State, er
 	if err := ValidateID(id); err != nil {
 		return State{}, err
 	}
-	if _, err := s.manifest(ctx, id); err != nil {
-		return State{}, err
-	}
-	var edit func(*Manifest)
 	if voice != "" {
 		if _, err := s.voices.Resolve(voice); err != nil {
 			if errors.Is(err, tts.ErrUnknownVoice) {
@@ -458,53 +483,92 @@ func (s *Service) Resynthesize(ctx context.Context, id, voice string) (State, er
 			}
 			return State{}, fmt.Errorf("resolve voice: %w", err)
 		}
+	}
+	m, err := s.requeue(ctx, id, func(a *article) error {
+		if voice == "" {
+			return nil
+		}
 		_, err := updateJSON(ctx, s.store, sourceKey(id), func(src *Source, exists bool) error {
 			if !exists {
 				return fmt.Errorf("%w: article %q", ErrNotFound, id)
 			}
 			src.Voice, src.UpdatedAt = voice, s.now().UTC()
+			a.row.ContentHash = src.contentHash()
 			return nil
 		})
 		if err != nil {
-			return State{}, fmt.Errorf("change voice of %s: %w", id, err)
+			return fmt.Errorf("change voice of %s: %w", id, err)
 		}
-		edit = func(m *Manifest) { m.Voice = voice }
-	}
-	m, err := s.requeue(ctx, id, edit)
+		a.Voice = voice
+		return nil
+	})
 	if err != nil {
 		return State{}, err
 	}
 	return s.state(m), nil
 }
 
-func (s *Service) requeue(ctx context.Context, id string, edit func(*Manifest)) (Manifest, error) {
-	m, err := s.updateManifest(ctx, id, func(m *Manifest) error {
-		m.Revision++
-		m.Status = StatusQueued
-		m.SentencesDone, m.SentencesTotal, m.Error = 0, 0, ""
-		if edit != nil {
-			edit(m)
+// requeue moves an article to a new revision in one transaction: edit
+// changes it (and may write its source while the row is locked), the job
+// of the previous revision is cancelled and one for the new revision
+// queued.
+func (s *Service) requeue(ctx context.Context, id string, edit func(*article) error) (Manifest, error) {
+	var out Manifest
+	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
+		a, err := loadArticle(ctx, tx, id, true)
+		if err != nil {
+			return err
 		}
+		if err := edit(&a); err != nil {
+			return err
+		}
+		a.Revision++
+		a.Status = StatusQueued
+		a.SentencesDone, a.SentencesTotal, a.Error = 0, 0, ""
+		a.UpdatedAt = s.now().UTC()
+		if err := s.cancelTx(ctx, tx, a.row.JobID); err != nil {
+			return err
+		}
+		if a.row.JobID, err = s.enqueueTx(ctx, tx, a.Manifest); err != nil {
+			return err
+		}
+		if err := a.save(ctx, tx); err != nil {
+			return err
+		}
+		out = a.Manifest
 		return nil
 	})
 	if err != nil {
 		return Manifest{}, err
 	}
-	if err := s.queue.enqueue(ctx, id, m.Revision); err != nil {
-		return Manifest{}, err
-	}
-	s.mu.Lock()
-	cancel := s.running[id]
-	s.mu.Unlock()
-	if cancel != nil {
-		cancel(errSuperseded)
-	}
-	s.afterChange(ctx, m)
-	s.kick()
-	return m, nil
+	s.cancelRunning(id, out.Revision, errSuperseded)
+	s.afterChange(ctx, out)
+	return out, nil
 }
 
-var errSuperseded = errors.New("a newer revision was requested")
+var (
+	errSuperseded = errors.New("a newer revision was requested")
+	errDeleted    = errors.New("article deleted")
+)
+
+// running is a job in flight on this node.
+type running struct {
+	revision int
+	cancel   context.CancelCauseFunc
+}
+
+// cancelRunning stops this node's jobs of id older than revision at once;
+// other nodes' jobs learn it from River's cancellation and, at the latest,
+// when their publish finds the revision changed.
+func (s *Service) cancelRunning(id string, revision int, cause error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.running[id] {
+		if r.revision < revision {
+			r.cancel(cause)
+		}
+	}
+}
 
 // Get returns an article's state.
 func (s *Service) Get(ctx context.Context, id string) (State, error) {
@@ -588,88 +652,84 @@ func (s *Service) Document(ctx context.Context, id string) (text.Document, error
 }
 
 func (s *Service) manifest(ctx context.Context, id string) (Manifest, error) {
-	var m Manifest
-	if _, err := storage.GetJSON(ctx, s.store, manifestKey(id), &m); err != nil {
-		if errors.Is(err, storage.ErrNotFound) {
-			return Manifest{}, fmt.Errorf("%w: article %q", ErrNotFound, id)
-		}
-		return Manifest{}, fmt.Errorf("read manifest of %s: %w", id, err)
+	a, err := loadArticle(ctx, s.db.Conn(), id, false)
+	if err != nil {
+		return Manifest{}, err
 	}
-	return m, nil
+	return a.Manifest, nil
 }
 
-// updateManifest applies fn with compare-and-swap, so concurrent editors,
-// workers and nodes never lose each other's changes.
+// updateManifest applies fn to the article in a transaction that holds its
+// row, so concurrent editors, workers and nodes never lose each other's
+// changes.
 func (s *Service) updateManifest(ctx context.Context, id string, fn func(*Manifest) error) (Manifest, error) {
 	var out Manifest
-	_, err := updateJSON(ctx, s.store, manifestKey(id), func(m *Manifest, exists bool) error {
-		if !exists {
-			return fmt.Errorf("%w: article %q", ErrNotFound, id)
-		}
-		if err := fn(m); err != nil {
+	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
+		a, err := loadArticle(ctx, tx, id, true)
+		if err != nil {
 			return err
 		}
-		m.UpdatedAt = s.now().UTC()
-		out = *m
-		return nil
+		if err := fn(&a.Manifest); err != nil {
+			return err
+		}
+		a.UpdatedAt = s.now().UTC()
+		out = a.Manifest
+		return a.save(ctx, tx)
 	})
 	if err != nil {
 		if errors.Is(err, ErrNotFound) || errors.Is(err, errStale) {
 			return Manifest{}, err
 		}
-		return Manifest{}, fmt.Errorf("update manifest of %s: %w", id, err)
+		return Manifest{}, fmt.Errorf("update article %s: %w", id, err)
 	}
 	return out, nil
 }
 
-// Delete removes an article, its audio and its feed entry.
+// Delete removes an article from the catalog and its source, page and plan
+// from the store in one transaction, cancels its job and queues the
+// takedown of its audio and of the segments no other article uses.
 func (s *Service) Delete(ctx context.Context, id string) error {
 	if err := ValidateID(id); err != nil {
 		return err
 	}
-	m, err := s.manifest(ctx, id)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	cancel := s.running[id]
-	s.mu.Unlock()
-	if cancel != nil {
-		cancel(errors.New("article deleted"))
-	}
-	if err := s.queue.cancelAll(ctx, id); err != nil {
-		return err
-	}
-	if err := s.index.remove(ctx, id); err != nil {
-		return err
-	}
-	if err := s.stats.forget(ctx, id); err != nil {
-		return err
-	}
-	for _, prefix := range []string{audioPrefix(id), "articles/" + id + "/"} {
-		infos, err := storage.ListAll(ctx, s.store, prefix)
+	var m Manifest
+	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
+		a, err := loadArticle(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		m = a.Manifest
+		if _, err := tx.DeleteArticle(ctx, id, s.now().UTC()); err != nil {
+			return err
+		}
+		if err := s.cancelTx(ctx, tx, a.row.JobID); err != nil {
+			return err
+		}
+		if err := s.collectTx(ctx, tx, id); err != nil {
+			return err
+		}
+		// While the row is locked nobody re-creates the id, so these are
+		// this article's objects.
+		infos, err := storage.ListAll(ctx, s.store, "articles/"+id+"/")
 		if err != nil {
 			return fmt.Errorf("list objects of %s: %w", id, err)
 		}
 		for _, info := range infos {
-			if info.Key == sourceKey(id) || info.Key == manifestKey(id) {
-				continue
-			}
 			if err := s.store.Delete(ctx, info.Key); err != nil {
 				return fmt.Errorf("delete %s: %w", info.Key, err)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	// The manifest goes last but one and the source last: until then a
-	// retried DELETE still finds the article and finishes the job.
-	if err := s.store.Delete(ctx, manifestKey(id)); err != nil {
-		return fmt.Errorf("delete manifest of %s: %w", id, err)
-	}
-	if err := s.store.Delete(ctx, sourceKey(id)); err != nil {
-		return fmt.Errorf("delete source of %s: %w", id, err)
+	s.cancelRunning(id, m.Revision+1, errDeleted)
+	if err := s.stats.forget(ctx, id); err != nil {
+		return err
 	}
 	s.forget(id)
-	s.broker.publish(id, Manifest{ID: id, Status: "deleted"})
+	s.changed(ctx, Manifest{ID: id, Status: "deleted"})
 	s.notify(ctx, Event{Type: "audio.deleted", ArticleID: id, Feed: m.Feed, Revision: m.Revision})
 	return nil
 }
@@ -685,37 +745,10 @@ func (s *Service) notify(ctx context.Context, ev Event) {
 	s.cfg.Notifier.Notify(context.WithoutCancel(ctx), ev)
 }
 
-// afterChange propagates a manifest change to listeners and the index.
+// afterChange tells listeners of a committed change.
 func (s *Service) afterChange(ctx context.Context, m Manifest) {
 	s.remember(m)
-	s.broker.publish(m.ID, m)
-	if err := s.index.put(ctx, summarize(m)); err != nil {
-		s.log.WarnContext(ctx, "article index not updated", "article", m.ID, "err", err)
-		return
-	}
-	s.countArticles(ctx)
-}
-
-// countArticles refreshes the articles-by-status gauge from the index.
-func (s *Service) countArticles(ctx context.Context) {
-	d, err := s.index.snapshot(ctx)
-	if err != nil {
-		return
-	}
-	counts := map[Status]int{StatusQueued: 0, StatusSynthesizing: 0, StatusReady: 0, StatusFailed: 0}
-	for _, a := range d.Articles {
-		counts[a.Status]++
-	}
-	for st, n := range counts {
-		s.metrics.articles.WithLabelValues(string(st)).Set(float64(n))
-	}
-}
-
-func (s *Service) kick() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
+	s.changed(ctx, m)
 }
 
 // Subscribe streams manifest changes of one article until cancel is called.

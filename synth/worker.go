@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth/audio"
 	"github.com/loa-audio/loa/synth/text"
 	"github.com/loa-audio/loa/synth/tts"
@@ -18,171 +21,119 @@ import (
 // errStale means the job's revision is no longer the one editors want.
 var errStale = errors.New("revision superseded")
 
-// Run works on jobs until ctx is cancelled, then stops taking work, gives
-// unfinished jobs back to the queue (so this or another node resumes them
-// from the segment cache) and returns.
+// Run works on jobs until ctx is cancelled, then cancels the jobs in
+// flight, which River retries (here or on another node) from the segment
+// cache, and returns.
 func (s *Service) Run(ctx context.Context) error {
-	sem := make(chan struct{}, s.cfg.Workers)
-	jobCtx, cancelJobs := context.WithCancelCause(context.WithoutCancel(ctx))
-	defer cancelJobs(nil)
-	var wg sync.WaitGroup
-	go s.janitor(ctx)
+	if err := s.queueOrphans(ctx); err != nil {
+		return err
+	}
+	if err := s.river.Start(ctx); err != nil {
+		return fmt.Errorf("start job queue: %w", err)
+	}
 	go s.stats.flushLoop(ctx, s.log)
-
-	ticker := time.NewTicker(s.cfg.PollInterval)
-	defer ticker.Stop()
-	for {
-		claimedAny := false
-		if ctx.Err() == nil {
-			var err error
-			claimedAny, err = s.claimAndStart(ctx, jobCtx, sem, &wg)
-			if err != nil && ctx.Err() == nil {
-				s.log.WarnContext(ctx, "looking for jobs failed", "err", err)
-			}
-		}
-		if claimedAny {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			s.log.InfoContext(ctx, "stopping: no new jobs; re-queueing jobs in flight")
-			cancelJobs(errShutdown)
-			wg.Wait()
-			s.stats.flush(context.WithoutCancel(ctx))
-			return nil
-		case <-s.wake:
-		case <-ticker.C:
-		}
+	go s.Listen(ctx)
+	<-ctx.Done()
+	s.log.InfoContext(ctx, "stopping: no new jobs; jobs in flight go back to the queue")
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := s.river.StopAndCancel(stopCtx); err != nil {
+		s.log.WarnContext(stopCtx, "job queue did not stop cleanly", "err", err)
 	}
+	s.stats.flush(context.WithoutCancel(ctx))
+	return nil
 }
 
-var errShutdown = errors.New("node shutting down")
-
-// claimAndStart claims as many jobs as there are free workers.
-func (s *Service) claimAndStart(ctx, jobCtx context.Context, sem chan struct{}, wg *sync.WaitGroup) (bool, error) {
-	refs, obsolete, err := s.queue.pending(ctx)
+// queueOrphans queues the synthesis of articles that wait without a job:
+// those imported from an older Loa while queued or synthesizing.
+func (s *Service) queueOrphans(ctx context.Context) error {
+	orphans, err := s.db.Conn().Orphans(ctx)
 	if err != nil {
-		return false, err
+		return err
 	}
-	s.metrics.queueDepth.Set(float64(len(refs)))
-	s.queue.drop(ctx, obsolete)
-	started := false
-	for _, ref := range refs {
-		s.mu.Lock()
-		_, busy := s.running[ref.article]
-		s.mu.Unlock()
-		if busy {
-			continue
-		}
-		select {
-		case sem <- struct{}{}:
-		default:
-			return started, nil
-		}
-		c, err := s.queue.claim(ctx, ref)
-		if err != nil || c == nil {
-			<-sem
-			if err != nil {
-				return started, err
+	for _, o := range orphans {
+		err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
+			a, err := loadArticle(ctx, tx, o.ID, true)
+			if err != nil || a.row.JobID != 0 {
+				return err
 			}
-			continue
+			if a.row.JobID, err = s.enqueueTx(ctx, tx, a.Manifest); err != nil {
+				return err
+			}
+			a.Status = StatusQueued
+			return a.save(ctx, tx)
+		})
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("queue imported article %s: %w", o.ID, err)
 		}
-		started = true
-		runCtx, cancel := context.WithCancelCause(jobCtx)
-		s.mu.Lock()
-		s.running[c.ArticleID] = cancel
-		s.mu.Unlock()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			defer func() {
-				s.mu.Lock()
-				delete(s.running, c.ArticleID)
-				s.mu.Unlock()
-				cancel(nil)
-				s.kick()
-			}()
-			s.work(runCtx, c)
-		}()
 	}
-	return started, nil
+	return nil
 }
 
-// work runs one claimed job with its lease renewed in the background.
-func (s *Service) work(ctx context.Context, c *claimed) {
-	log := s.log.With("article", c.ArticleID, "revision", c.Revision, "attempt", c.Attempts)
+// work runs one synthesis job. The outcome is recorded on the article;
+// River keeps the job's own record (attempts, errors, retries).
+func (s *Service) work(ctx context.Context, job *river.Job[synthesizeArgs]) error {
+	args := job.Args
+	log := s.log.With("article", args.ArticleID, "revision", args.Revision, "attempt", job.Attempt)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	var leaseMu sync.Mutex // renewals and the final write share c.etag
-	go func() {
-		t := time.NewTicker(s.cfg.Lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				leaseMu.Lock()
-				err := s.queue.renew(context.WithoutCancel(ctx), c)
-				leaseMu.Unlock()
-				if errors.Is(err, errLeaseLost) {
-					cancel(errLeaseLost)
-					return
-				}
-				if err != nil {
-					log.WarnContext(ctx, "lease renewal failed", "err", err)
-				}
+	s.mu.Lock()
+	s.running[args.ArticleID] = append(s.running[args.ArticleID], running{revision: args.Revision, cancel: cancel})
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		rs := s.running[args.ArticleID]
+		for i, r := range rs {
+			if r.revision == args.Revision {
+				rs = append(rs[:i], rs[i+1:]...)
+				break
 			}
 		}
+		if len(rs) == 0 {
+			delete(s.running, args.ArticleID)
+		} else {
+			s.running[args.ArticleID] = rs
+		}
+		s.mu.Unlock()
 	}()
 
 	s.metrics.jobs.WithLabelValues("started").Inc()
 	began := time.Now()
-	err := s.process(ctx, c)
+	err := s.process(ctx, args)
 	cause := context.Cause(ctx)
-	cancel(nil)
-	leaseMu.Lock()
-	defer leaseMu.Unlock()
 	bg := context.WithoutCancel(ctx)
 	switch {
 	case err == nil:
 		s.metrics.jobs.WithLabelValues("ready").Inc()
 		s.metrics.synthSeconds.Observe(time.Since(began).Seconds())
-		if err := s.queue.finish(bg, c); err != nil && !errors.Is(err, errLeaseLost) {
-			log.WarnContext(bg, "finished job not removed", "err", err)
-		}
 		log.InfoContext(bg, "article ready", "seconds", time.Since(began).Seconds())
-	case errors.Is(err, errStale) || errors.Is(cause, errSuperseded):
+		return nil
+	case errors.Is(err, errStale) || errors.Is(err, ErrNotFound) || errors.Is(cause, errSuperseded) || errors.Is(cause, errDeleted) || s.stale(bg, args):
 		s.metrics.jobs.WithLabelValues("superseded").Inc()
-		_ = s.queue.finish(bg, c)
-	case errors.Is(cause, errLeaseLost):
-		s.metrics.jobs.WithLabelValues("lease_lost").Inc()
-		log.WarnContext(bg, "lease lost; another node continues the job")
-	case errors.Is(cause, errShutdown):
+		return river.JobCancel(fmt.Errorf("revision %d of %s is no longer wanted", args.Revision, args.ArticleID))
+	case ctx.Err() != nil:
+		// Shutdown, timeout or River's cancel: the job goes back to River,
+		// which retries it.
 		s.metrics.jobs.WithLabelValues("requeued").Inc()
-		if err := s.queue.release(bg, c, time.Time{}, ""); err != nil {
-			log.WarnContext(bg, "job not released on shutdown; its lease will expire", "err", err)
-		}
-		s.setQueued(bg, c)
-	case ctx.Err() != nil && cause != nil:
-		// Deleted while running: nothing to record.
-		s.metrics.jobs.WithLabelValues("cancelled").Inc()
-		_ = s.queue.finish(bg, c)
-	case retryable(err) && c.Attempts < s.cfg.MaxAttempts:
+		s.setQueued(bg, args, "")
+		return fmt.Errorf("interrupted: %w", context.Cause(ctx))
+	case retryable(err) && job.Attempt < job.MaxAttempts:
 		s.metrics.jobs.WithLabelValues("retry").Inc()
-		backoff := time.Duration(1<<min(c.Attempts, 6)) * time.Second
-		backoff += time.Duration(rand.Int64N(int64(backoff / 2)))
-		log.WarnContext(bg, "synthesis failed; will retry", "err", err, "in", backoff)
-		if err := s.queue.release(bg, c, s.now().Add(backoff), err.Error()); err != nil {
-			log.WarnContext(bg, "job not released for retry", "err", err)
-		}
+		log.WarnContext(bg, "synthesis failed; River retries it", "err", err)
+		s.setQueued(bg, args, err.Error())
+		return err
 	default:
 		s.metrics.jobs.WithLabelValues("failed").Inc()
 		log.ErrorContext(bg, "synthesis failed", "err", err)
-		s.fail(bg, c, err)
-		_ = s.queue.finish(bg, c)
+		s.fail(bg, args, err)
+		return river.JobCancel(err)
 	}
+}
+
+// stale reports whether the article is gone or has moved past revision.
+func (s *Service) stale(ctx context.Context, args synthesizeArgs) bool {
+	r, err := s.db.Conn().Article(ctx, args.ArticleID)
+	return errors.Is(err, sqldb.ErrNotFound) || (err == nil && (r.Revision != args.Revision || r.GUID != args.GUID))
 }
 
 // retryable tells transient failures (a backend or store hiccup) from ones
@@ -198,12 +149,12 @@ func retryable(err error) bool {
 	return true
 }
 
-func (s *Service) setQueued(ctx context.Context, c *claimed) {
-	m, err := s.updateManifest(ctx, c.ArticleID, func(m *Manifest) error {
-		if m.Revision != c.Revision {
+func (s *Service) setQueued(ctx context.Context, args synthesizeArgs, lastErr string) {
+	m, err := s.updateManifest(ctx, args.ArticleID, func(m *Manifest) error {
+		if !args.wants(*m) {
 			return errStale
 		}
-		m.Status = StatusQueued
+		m.Status, m.Error = StatusQueued, lastErr
 		return nil
 	})
 	if err == nil {
@@ -211,9 +162,9 @@ func (s *Service) setQueued(ctx context.Context, c *claimed) {
 	}
 }
 
-func (s *Service) fail(ctx context.Context, c *claimed, cause error) {
-	m, err := s.updateManifest(ctx, c.ArticleID, func(m *Manifest) error {
-		if m.Revision != c.Revision {
+func (s *Service) fail(ctx context.Context, args synthesizeArgs, cause error) {
+	m, err := s.updateManifest(ctx, args.ArticleID, func(m *Manifest) error {
+		if !args.wants(*m) {
 			return errStale
 		}
 		m.Status = StatusFailed
@@ -228,17 +179,10 @@ func (s *Service) fail(ctx context.Context, c *claimed, cause error) {
 }
 
 // process renders the job's revision and publishes it.
-func (s *Service) process(ctx context.Context, c *claimed) error {
-	id := c.ArticleID
-	var src Source
-	if _, err := storage.GetJSON(ctx, s.store, sourceKey(id), &src); err != nil {
-		if errors.Is(err, storage.ErrNotFound) {
-			return errStale // deleted
-		}
-		return fmt.Errorf("read source: %w", err)
-	}
+func (s *Service) process(ctx context.Context, args synthesizeArgs) error {
+	id := args.ArticleID
 	m, err := s.updateManifest(ctx, id, func(m *Manifest) error {
-		if m.Revision != c.Revision {
+		if !args.wants(*m) {
 			return errStale
 		}
 		m.Status = StatusSynthesizing
@@ -249,6 +193,13 @@ func (s *Service) process(ctx context.Context, c *claimed) error {
 		return err
 	}
 	s.afterChange(ctx, m)
+	var src Source
+	if _, err := storage.GetJSON(ctx, s.store, sourceKey(id), &src); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return errStale // deleted
+		}
+		return fmt.Errorf("read source: %w", err)
+	}
 
 	doc, err := extract(src)
 	if err != nil {
@@ -258,10 +209,11 @@ func (s *Service) process(ctx context.Context, c *claimed) error {
 	if err != nil {
 		return err
 	}
-	progress := s.progressReporter(ctx, id, c.Revision)
+	progress := s.progressReporter(ctx, id, args.Revision)
+	var segments []string
 	res, err := s.pipeline.Render(ctx, RenderRequest{
 		ArticleID: id,
-		Revision:  c.Revision,
+		Revision:  args.Revision,
 		Doc:       doc,
 		Voice:     src.Voice,
 		Lexicon:   rules,
@@ -280,7 +232,12 @@ func (s *Service) process(ctx context.Context, c *claimed) error {
 			}
 			total := 0
 			last := -1
+			seen := map[string]bool{}
 			for _, part := range p.Parts {
+				if part.Segment != "" && !seen[part.Segment] {
+					seen[part.Segment] = true
+					segments = append(segments, part.Segment)
+				}
 				if part.Segment != "" && part.Sentence != last {
 					total++
 					last = part.Sentence
@@ -289,6 +246,12 @@ func (s *Service) process(ctx context.Context, c *claimed) error {
 			progress.start(total)
 			return nil
 		},
+		// Recorded as retired before its objects are written: if this job
+		// never publishes (superseded, deleted, killed), GC still finds
+		// them.
+		OnVersion: func(ctx context.Context, v Version) error {
+			return s.db.InTx(ctx, func(tx sqldb.Conn) error { return tx.RecordRetired(ctx, versionRow(id, v), s.now().UTC()) })
+		},
 		OnProgress: progress.update,
 	})
 	progress.stop()
@@ -296,7 +259,7 @@ func (s *Service) process(ctx context.Context, c *claimed) error {
 		return err
 	}
 	res.Version.Preflight = s.preflight(ctx, res.Version)
-	return s.publish(ctx, c, res)
+	return s.publish(ctx, args, res, segments)
 }
 
 // preflight checks the stored audio the way podcast apps will: the object
@@ -349,37 +312,45 @@ func (s *Service) readRange(ctx context.Context, key string, off, n int64) ([]by
 	return io.ReadAll(io.LimitReader(rc, n))
 }
 
-// publish flips the manifest to the new version. The audio is complete in
-// the store before this write, so listeners get the old or the new file,
-// never a partial one.
-func (s *Service) publish(ctx context.Context, c *claimed, res RenderResult) error {
+// publish names the new version in the catalog, in a transaction that
+// checks the job's revision is still the one editors want. The audio is
+// complete in the store (preflight read it back) before, so listeners get
+// the old or the new file, never a partial one.
+func (s *Service) publish(ctx context.Context, args synthesizeArgs, res RenderResult, segments []string) error {
 	if res.Version.Preflight != "" {
-		return s.rejectVersion(ctx, c, res)
+		return s.rejectVersion(ctx, args, res)
 	}
 	now := s.now().UTC()
-	m, err := s.updateManifest(ctx, c.ArticleID, func(m *Manifest) error {
-		if m.Revision != c.Revision {
+	v := res.Version
+	v.Revision = args.Revision
+	var m Manifest
+	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
+		a, err := loadArticle(ctx, tx, args.ArticleID, true)
+		if err != nil {
+			return err
+		}
+		if !args.wants(a.Manifest) {
 			return errStale
 		}
-		if m.Current != nil && m.Current.ID != res.Version.ID {
-			retired := *m.Current
-			retired.PublishedAt = now // retirement time, for garbage collection
-			m.Retired = append(m.Retired, retired)
+		if err := tx.PublishVersion(ctx, versionRow(args.ArticleID, v), segments, now); err != nil {
+			return err
 		}
-		// Re-publishing the same version must not make it collectable.
-		kept := m.Retired[:0]
-		for _, r := range m.Retired {
-			if r.ID != res.Version.ID {
-				kept = append(kept, r)
-			}
+		// The version row is locked now, so GC cannot start on it; if GC
+		// finished with it since preflight, its audio is gone and the job
+		// renders again.
+		if _, err := s.store.Stat(ctx, v.AudioKey); err != nil {
+			return fmt.Errorf("audio %s went missing before publish: %w", v.AudioKey, err)
 		}
-		m.Retired = kept
-		v := res.Version
-		m.Current = &v
-		m.Status = StatusReady
-		m.SentencesDone = m.SentencesTotal
-		m.SentencesSynthesized, m.SentencesCached = res.Synthesized, res.Cached
-		m.Error, m.Preflight = "", ""
+		a.Current = &v
+		a.Status = StatusReady
+		a.SentencesDone = a.SentencesTotal
+		a.SentencesSynthesized, a.SentencesCached = res.Synthesized, res.Cached
+		a.Error, a.Preflight = "", ""
+		a.UpdatedAt = now
+		if err := a.save(ctx, tx); err != nil {
+			return err
+		}
+		m = a.Manifest
 		return nil
 	})
 	if err != nil {
@@ -387,22 +358,26 @@ func (s *Service) publish(ctx context.Context, c *claimed, res RenderResult) err
 	}
 	s.afterChange(ctx, m)
 	s.notify(ctx, Event{Type: "audio.ready", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: m.Current.ID, DurationMS: m.Current.DurationMS, Bytes: m.Current.Bytes})
-	_ = s.store.Delete(ctx, planKey(c.ArticleID))
-	s.collect(ctx, c.ArticleID)
+	_ = s.store.Delete(ctx, planKey(args.ArticleID))
 	return nil
 }
 
 // rejectVersion records audio that failed preflight: the revision fails,
 // the previous version (if any) stays current and in feeds, and editors and
 // webhooks are told why.
-func (s *Service) rejectVersion(ctx context.Context, c *claimed, res RenderResult) error {
+func (s *Service) rejectVersion(ctx context.Context, args synthesizeArgs, res RenderResult) error {
 	// The objects go first, so that an article reported failed has none
-	// left behind.
-	if cur, err := s.manifest(ctx, c.ArticleID); err == nil {
-		s.discardVersion(ctx, cur, res.Version)
+	// left behind. The refused version was recorded as retired before its
+	// objects were written; collecting it now is safe even when the same
+	// content is being published meanwhile (see collectVersion). The
+	// version listeners play is never collected: it is not retired.
+	row := versionRow(args.ArticleID, res.Version)
+	row.RetiredAt = s.now().UTC()
+	if err := s.collectVersion(ctx, row, s.now().UTC()); err != nil {
+		s.log.WarnContext(ctx, "refused audio not deleted", "article", args.ArticleID, "version", res.Version.ID, "err", err)
 	}
-	m, err := s.updateManifest(ctx, c.ArticleID, func(m *Manifest) error {
-		if m.Revision != c.Revision {
+	m, err := s.updateManifest(ctx, args.ArticleID, func(m *Manifest) error {
+		if !args.wants(*m) {
 			return errStale
 		}
 		m.Status = StatusFailed
@@ -417,25 +392,6 @@ func (s *Service) rejectVersion(ctx context.Context, c *claimed, res RenderResul
 	s.afterChange(ctx, m)
 	s.notify(ctx, Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: res.Version.ID, Error: m.Error})
 	return nil
-}
-
-// discardVersion deletes the objects of a refused version, unless the
-// manifest still names it: versions are content hashes, so the refused one
-// can be the very version listeners are playing.
-func (s *Service) discardVersion(ctx context.Context, m Manifest, v Version) {
-	if m.Current != nil && m.Current.ID == v.ID {
-		return
-	}
-	for _, r := range m.Retired {
-		if r.ID == v.ID {
-			return
-		}
-	}
-	for _, key := range v.keys() {
-		if err := s.store.Delete(ctx, key); err != nil {
-			s.log.WarnContext(ctx, "refused audio not deleted", "key", key, "err", err)
-		}
-	}
 }
 
 // progressReporter writes progress to the manifest at most a few times a
@@ -487,88 +443,147 @@ func (p *progressReporter) write(force bool) {
 	if p.ctx.Err() != nil {
 		return
 	}
-	m, err := p.s.updateManifest(p.ctx, p.id, func(m *Manifest) error {
-		if m.Revision != p.revision || m.Status != StatusSynthesizing {
-			return errStale
-		}
-		m.SentencesDone, m.SentencesTotal = done, total
-		return nil
-	})
-	if err == nil {
-		p.s.broker.publish(p.id, m)
+	ok, err := p.s.db.Conn().SetProgress(p.ctx, p.id, p.revision, done, total, p.s.now().UTC())
+	if err != nil || !ok {
+		return
+	}
+	if m, err := p.s.manifest(p.ctx, p.id); err == nil {
+		p.s.changed(p.ctx, m)
 	}
 }
 
-// janitor collects retired versions of every article now and then, for
-// versions whose article saw no publish since they expired.
-func (s *Service) janitor(ctx context.Context) {
-	interval := s.cfg.GCGrace / 4
-	if interval > time.Hour {
-		interval = time.Hour
+// collectJob deletes retired versions: those of one article at once (its
+// takedown), or of every article once the grace period has passed. Then it
+// deletes the segments no version uses any more, and, on the periodic run,
+// stored segments no version has used for the grace period.
+func (s *Service) collectJob(ctx context.Context, articleID string) error {
+	now := s.now().UTC()
+	cutoff := now.Add(-s.cfg.GCGrace)
+	if articleID != "" {
+		cutoff = now.Add(time.Hour) // a takedown does not wait
 	}
-	if interval < time.Second {
-		interval = time.Second
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			entries, err := s.index.all(ctx)
-			if err != nil {
-				continue
-			}
-			for _, e := range entries {
-				if e.Retired > 0 {
-					s.collect(ctx, e.ID)
-				}
+		vs, err := s.db.Conn().Collectable(ctx, articleID, cutoff, now.Add(-time.Hour), 100)
+		if err != nil {
+			return err
+		}
+		if len(vs) == 0 {
+			break
+		}
+		for _, v := range vs {
+			if err := s.collectVersion(ctx, v, now); err != nil {
+				return err
 			}
 		}
 	}
+	if articleID != "" {
+		return nil
+	}
+	// Objects a job may still be writing are left alone: a job runs at
+	// most Lease.
+	stray := now.Add(-max(s.cfg.GCGrace, s.cfg.Lease))
+	if err := s.collectStrays(ctx, stray); err != nil {
+		return err
+	}
+	return s.collectSegments(ctx, stray)
 }
 
-// collect deletes retired versions older than the grace period. Listeners
-// who loaded the previous version keep playing it until then.
-func (s *Service) collect(ctx context.Context, id string) {
-	m, err := s.manifest(ctx, id)
-	if err != nil || len(m.Retired) == 0 {
-		return
+// collectStrays deletes audio objects older than cutoff that no version
+// row names: left by a job that stopped between writing them and
+// recording or publishing their version.
+func (s *Service) collectStrays(ctx context.Context, cutoff time.Time) error {
+	infos, err := storage.ListAll(ctx, s.store, "audio/")
+	if err != nil {
+		return fmt.Errorf("list audio: %w", err)
 	}
-	cutoff := s.now().Add(-s.cfg.GCGrace)
-	var expired []Version
-	for _, v := range m.Retired {
-		if v.PublishedAt.Before(cutoff) && (m.Current == nil || v.ID != m.Current.ID) {
-			expired = append(expired, v)
+	known := map[string]bool{}
+	for _, info := range infos {
+		if !info.ModTime.Before(cutoff) {
+			continue
+		}
+		rest := strings.TrimPrefix(info.Key, "audio/")
+		id, file, ok := strings.Cut(rest, "/")
+		if !ok {
+			continue
+		}
+		version, _, _ := strings.Cut(file, ".")
+		k := id + "/" + version
+		exists, seen := known[k]
+		if !seen {
+			if exists, err = s.db.Conn().VersionExists(ctx, id, version); err != nil {
+				return err
+			}
+			known[k] = exists
+		}
+		if !exists {
+			if err := s.store.Delete(ctx, info.Key); err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return fmt.Errorf("delete stray %s: %w", info.Key, err)
+			}
 		}
 	}
-	if len(expired) == 0 {
-		return
+	return nil
+}
+
+// collectVersion deletes one retired version's objects and the segments
+// only it used. It is marked first, so that a publish of the same content
+// meanwhile waits instead of naming objects about to disappear.
+func (s *Service) collectVersion(ctx context.Context, row sqldb.VersionRow, now time.Time) error {
+	ok, err := s.db.Conn().StartCollecting(ctx, row.ArticleID, row.ID, now)
+	if err != nil || !ok {
+		return err
 	}
-	gone := map[string]bool{}
-	for _, v := range expired {
-		for _, key := range v.keys() {
+	for _, key := range versionFromRow(row).keys() {
+		if err := s.store.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("delete retired %s: %w", key, err)
+		}
+	}
+	hashes, err := s.db.Conn().VersionSegments(ctx, row.ArticleID, row.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.db.InTx(ctx, func(tx sqldb.Conn) error { return tx.FinishCollecting(ctx, row.ArticleID, row.ID) }); err != nil {
+		return err
+	}
+	unused, err := s.db.Conn().UnusedSegments(ctx, hashes)
+	if err != nil {
+		return err
+	}
+	return s.deleteSegments(ctx, unused)
+}
+
+func (s *Service) deleteSegments(ctx context.Context, hashes []string) error {
+	for _, h := range hashes {
+		// The commit marker goes first: a half-deleted segment reads as
+		// absent and is synthesized again.
+		for _, key := range []string{segmentMetaKey(h), segmentKey(h)} {
 			if err := s.store.Delete(ctx, key); err != nil {
-				s.log.WarnContext(ctx, "retired audio not deleted", "key", key, "err", err)
-				return
+				return fmt.Errorf("delete segment %s: %w", key, err)
 			}
 		}
-		gone[v.ID] = true
 	}
-	m, err = s.updateManifest(ctx, id, func(m *Manifest) error {
-		kept := m.Retired[:0]
-		for _, v := range m.Retired {
-			if !gone[v.ID] {
-				kept = append(kept, v)
-			}
+	return nil
+}
+
+// collectSegments deletes stored segments older than cutoff that no
+// version uses.
+func (s *Service) collectSegments(ctx context.Context, cutoff time.Time) error {
+	infos, err := storage.ListAll(ctx, s.store, "segments/")
+	if err != nil {
+		return fmt.Errorf("list segments: %w", err)
+	}
+	var old []string
+	for _, info := range infos {
+		name, ok := strings.CutSuffix(info.Key, ".mp3")
+		if !ok || !info.ModTime.Before(cutoff) {
+			continue
 		}
-		m.Retired = kept
-		return nil
-	})
-	if err == nil {
-		s.afterChange(ctx, m)
+		old = append(old, name[strings.LastIndex(name, "/")+1:])
 	}
+	unused, err := s.db.Conn().UnusedSegments(ctx, old)
+	if err != nil {
+		return err
+	}
+	return s.deleteSegments(ctx, unused)
 }
 
 // Preview returns what will be spoken for an article, sentence by sentence,

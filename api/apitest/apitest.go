@@ -102,7 +102,7 @@ func New(t testing.TB, o Options) *Server {
 		t.Fatal(err)
 	}
 	scfg := o.Service
-	scfg.Store, scfg.Pipeline, scfg.Voices, scfg.Logger = store, pipeline, voices, log
+	scfg.Store, scfg.DB, scfg.Pipeline, scfg.Voices, scfg.Logger = store, db, pipeline, voices, log
 	scfg.Lexicon, scfg.Listens = db.Lexicon(), db.Listens()
 	if scfg.Fetcher == nil {
 		scfg.Fetcher = synth.NewFetcher(synth.FetchConfig{})

@@ -246,9 +246,9 @@ func waitCalls(t *testing.T, logPath string, n int, timeout time.Duration) {
 	}
 }
 
-// watchManifest checks, until stop is closed, that whenever the manifest
+// watchCatalog checks, until stop is closed, that whenever the catalog
 // names a current version its audio object exists in the store.
-func watchManifest(t *testing.T, store storage.Store, id string, stop <-chan struct{}) *int {
+func watchCatalog(t *testing.T, db *sqldb.DB, store storage.Store, id string, stop <-chan struct{}) *int {
 	checks := new(int)
 	go func() {
 		for {
@@ -257,10 +257,12 @@ func watchManifest(t *testing.T, store storage.Store, id string, stop <-chan str
 				return
 			default:
 			}
-			var m synth.Manifest
-			if _, err := storage.GetJSON(context.Background(), store, "articles/"+id+"/manifest.json", &m); err == nil && m.Current != nil {
-				if _, err := store.Stat(context.Background(), m.Current.AudioKey); err != nil {
-					t.Errorf("manifest points at %s, which is missing: %v", m.Current.AudioKey, err)
+			var key string
+			err := db.Conn().QueryRow(context.Background(), `SELECT v.audio_key FROM articles a
+JOIN versions v ON v.article_id = a.id AND v.id = a.current_version WHERE a.id = ?`, id).Scan(&key)
+			if err == nil {
+				if _, err := store.Stat(context.Background(), key); err != nil {
+					t.Errorf("the catalog names %s, which is missing: %v", key, err)
 					return
 				}
 				*checks++
@@ -271,14 +273,25 @@ func watchManifest(t *testing.T, store storage.Store, id string, stop <-chan str
 	return checks
 }
 
+func openTestDB(t *testing.T, setting string) *sqldb.DB {
+	t.Helper()
+	db, err := sqldb.Open(context.Background(), setting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // TestCrashResumesWithoutRedoingSegments kills `loa serve` with SIGKILL in
-// the middle of a long article; after a restart the article completes, the
+// the middle of a long article; after a restart River rescues the job (once
+// its timeout, LOA_LEASE, has passed), the article completes, the
 // sentences stored before the kill are not synthesized again, and the
-// manifest never names missing audio.
+// catalog never names missing audio.
 func TestCrashResumesWithoutRedoingSegments(t *testing.T) {
 	cfg, logPath := countingVoice(t, 60*time.Millisecond)
 	data := t.TempDir()
-	n := startNode(t, "LOA_DATA_DIR="+data, "LOA_TTS_CONFIG_JSON="+cfg)
+	n := startNode(t, "LOA_DATA_DIR="+data, "LOA_TTS_CONFIG_JSON="+cfg, "LOA_LEASE=20s")
 	store, err := storage.OpenLocal(data)
 	if err != nil {
 		t.Fatal(err)
@@ -287,14 +300,14 @@ func TestCrashResumesWithoutRedoingSegments(t *testing.T) {
 	if code := n.api("POST", "/api/v1/articles", map[string]string{"id": "long", "text": longArticle("crash", sentences)}, nil); code != 202 {
 		t.Fatalf("POST: %d", code)
 	}
-	// Also publish a first version, so the manifest has audio to point at
+	// Also publish a first version, so the catalog has audio to point at
 	// while the second revision is made and killed.
 	stop := make(chan struct{})
-	checks := watchManifest(t, store, "long", stop)
+	checks := watchCatalog(t, openTestDB(t, sqldb.DefaultURL(data)), store, "long", stop)
 	n.waitReady("long", 2*time.Minute)
 	before := len(calls(t, logPath))
 	if before != sentences {
-		t.Fatalf("first version made %d calls for %d sentences", before, sentences)
+		t.Fatalf("first version made %d calls for %d sentences\n%s", before, sentences, n.out)
 	}
 	var st synth.State
 	n.api("PUT", "/api/v1/articles/long", map[string]string{"text": longArticle("crash-v2", sentences)}, &st)
@@ -315,7 +328,7 @@ func TestCrashResumesWithoutRedoingSegments(t *testing.T) {
 		t.Fatalf("killed too early or too late: %d of %d new segments stored", storedNew, sentences)
 	}
 
-	n.start() // same address, so the same node id: it resumes its own job at once
+	n.start()
 	final := n.waitReady("long", 2*time.Minute)
 	close(stop)
 	if final.Revision != st.Revision {
@@ -329,9 +342,9 @@ func TestCrashResumesWithoutRedoingSegments(t *testing.T) {
 		t.Fatalf("reported %d cached, %d were stored before the kill", final.SentencesCached, storedNew)
 	}
 	if *checks == 0 {
-		t.Fatal("manifest watcher never saw a version")
+		t.Fatal("catalog watcher never saw a version")
 	}
-	t.Logf("killed after %d of %d new sentences; resumed with %d calls; %d manifest checks", storedNew, sentences, after, *checks)
+	t.Logf("killed after %d of %d new sentences; resumed with %d calls; %d catalog checks", storedNew, sentences, after, *checks)
 }
 
 // TestSIGTERMRequeuesAndExitsCleanly: SIGTERM stops a node promptly with
@@ -349,15 +362,17 @@ func TestSIGTERMRequeuesAndExitsCleanly(t *testing.T) {
 	if took > 10*time.Second {
 		t.Fatalf("SIGTERM took %v", took)
 	}
-	store, _ := storage.OpenLocal(data)
-	var m synth.Manifest
-	if _, err := storage.GetJSON(context.Background(), store, "articles/term/manifest.json", &m); err != nil || m.Status != synth.StatusQueued {
-		t.Fatalf("after SIGTERM the article is %q (%v), want queued", m.Status, err)
+	db := openTestDB(t, sqldb.DefaultURL(data))
+	a, err := db.Conn().Article(context.Background(), "term")
+	if err != nil || a.Status != string(synth.StatusQueued) {
+		t.Fatalf("after SIGTERM the article is %q (%v), want queued", a.Status, err)
 	}
-	var job synth.Job
-	if _, err := storage.GetJSON(context.Background(), store, fmt.Sprintf("jobs/term/%d.json", m.Revision), &job); err != nil || job.Owner != "" {
-		t.Fatalf("job after SIGTERM: %+v (%v), want released", job, err)
+	// River took the job back for a retry rather than leaving it running.
+	var state string
+	if err := db.Conn().QueryRow(context.Background(), `SELECT state FROM river_job WHERE kind = 'synthesize' ORDER BY id DESC LIMIT 1`).Scan(&state); err != nil || (state != "retryable" && state != "available") {
+		t.Fatalf("job after SIGTERM: %q (%v), want retryable", state, err)
 	}
+	db.Close()
 	n.start()
 	n.waitReady("term", 2*time.Minute)
 	if got := len(calls(t, logPath)); got > 41 {
@@ -368,13 +383,15 @@ func TestSIGTERMRequeuesAndExitsCleanly(t *testing.T) {
 
 // TestTwoNodesShareOneBucket: two nodes on one MinIO bucket share 20
 // articles submitted alternately, every sentence is synthesized once, and a
-// job of a killed node is finished by the other when its lease expires.
+// job of a killed node is rescued by River and finished by the other once
+// its timeout (LOA_LEASE) has passed.
 func TestTwoNodesShareOneBucket(t *testing.T) {
 	srv := s3test.SharedMinIO(t)
 	bucket := srv.NewBucket(t)
 	cfg, logPath := countingVoice(t, 20*time.Millisecond)
 	// Nodes sharing a bucket share one PostgreSQL.
-	env := append(srv.Env(bucket), "LOA_TTS_CONFIG_JSON="+cfg, "LOA_LEASE=3s", "LOA_DB="+sqldbtest.URL(t, sqldb.Postgres))
+	dbURL := sqldbtest.URL(t, sqldb.Postgres)
+	env := append(srv.Env(bucket), "LOA_TTS_CONFIG_JSON="+cfg, "LOA_LEASE=3s", "LOA_DB="+dbURL)
 	a := startNode(t, env...)
 	b := startNode(t, env...)
 	nodes := []*node{a, b}
@@ -405,18 +422,15 @@ func TestTwoNodesShareOneBucket(t *testing.T) {
 	// Kill the node holding a job; the other takes over after the lease.
 	a.api("POST", "/api/v1/articles", map[string]string{"id": "orphan", "text": longArticle("orphan", 30)}, nil)
 	waitCalls(t, logPath, len(got)+5, time.Minute)
-	store, err := storage.Open(context.Background(), srv.Config(bucket))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var job synth.Job
-	if _, err := storage.GetJSON(context.Background(), store, "jobs/orphan/1.json", &job); err != nil {
+	var workedBy string
+	if err := openTestDB(t, dbURL).Conn().QueryRow(context.Background(), `SELECT array_to_string(attempted_by, ',') FROM river_job
+WHERE kind = 'synthesize' AND state = 'running' AND args->>'article_id' = 'orphan'`).Scan(&workedBy); err != nil {
 		t.Fatal(err)
 	}
 	owner, other := a, b
-	if !strings.Contains(job.Owner, b.addr) {
-		if !strings.Contains(job.Owner, a.addr) {
-			t.Fatalf("job owner %q is neither node", job.Owner)
+	if !strings.Contains(workedBy, b.addr) {
+		if !strings.Contains(workedBy, a.addr) {
+			t.Fatalf("job worked by %q, neither node", workedBy)
 		}
 	} else {
 		owner, other = b, a
@@ -425,7 +439,7 @@ func TestTwoNodesShareOneBucket(t *testing.T) {
 	killed := time.Now()
 	st := other.waitReady("orphan", 2*time.Minute)
 	if took := time.Since(killed); took < 2*time.Second {
-		t.Fatalf("taken over after %v, before the 3 s lease could expire", took)
+		t.Fatalf("taken over after %v, before the 3 s job timeout could pass", took)
 	}
 	if st.SentencesCached == 0 {
 		t.Fatal("the surviving node redid the dead node's segments")

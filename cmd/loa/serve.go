@@ -155,10 +155,10 @@ func declareServe(fs *flagSet) func(context.Context, env, []string) error {
 	fs.String(&o.editorToken, "editor-token", "LOA_EDITOR_TOKEN", "", "Bearer token for the editor API and dashboard (generated and printed once at start-up when empty)")
 	fs.String(&o.adminToken, "admin-token", "LOA_ADMIN_TOKEN", "", "Bearer token that may create and revoke editor tokens (disabled when empty)")
 	fs.String(&o.publicURL, "public-url", "LOA_PUBLIC_URL", "", "external base URL for links in feeds, pages and webhooks (default: from each request's Host)")
-	fs.String(&o.nodeID, "node-id", "LOA_NODE_ID", "", "name of this node in job leases (default: hostname and port)")
+	fs.String(&o.nodeID, "node-id", "LOA_NODE_ID", "", "name of this node in the job records (default: hostname and port)")
 	fs.Int(&o.workers, "workers", "LOA_WORKERS", 1, "articles synthesized at once on this node")
-	fs.Duration(&o.lease, "lease", "LOA_LEASE", 30*time.Second, "job lease; a dead node's job is taken over after this")
-	fs.Duration(&o.poll, "poll", "LOA_POLL", 2*time.Second, "how often an idle node looks for jobs in the store")
+	fs.Duration(&o.lease, "lease", "LOA_LEASE", 10*time.Minute, "how long one synthesis job may run; a dead node's job is rescued by another after this")
+	fs.Duration(&o.poll, "poll", "LOA_POLL", time.Second, "how often an idle node looks for jobs when no notification wakes it")
 	fs.Duration(&o.gcGrace, "gc-grace", "LOA_GC_GRACE", 24*time.Hour, "how long replaced audio versions stay playable before deletion")
 	fs.Int64(&o.maxBody, "max-body", "LOA_MAX_BODY", 2<<20, "largest accepted request body in bytes")
 	fs.String(&o.corsOrigins, "cors-origins", "LOA_CORS_ORIGINS", "", "comma-separated origins whose pages may use the player and audio (default: any)")
@@ -247,9 +247,10 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	if imported.Rules+imported.LexiconChanges+imported.Tokens+imported.Listens+imported.UsageDays > 0 {
+	if imported.Rules+imported.LexiconChanges+imported.Tokens+imported.Listens+imported.UsageDays+imported.Articles > 0 {
 		log.Info("records imported from the store into the database", "db", db.String(), "rules", imported.Rules,
-			"lexicon_changes", imported.LexiconChanges, "tokens", imported.Tokens, "listen_counters", imported.Listens, "usage_days", imported.UsageDays)
+			"lexicon_changes", imported.LexiconChanges, "tokens", imported.Tokens, "listen_counters", imported.Listens, "usage_days", imported.UsageDays,
+			"articles", imported.Articles, "versions", imported.Versions)
 	}
 	if _, local := store.(*storage.LocalStore); !local && db.Engine() == sqldb.SQLite {
 		log.Warn("the store is shared but the database is a local SQLite file: nodes sharing the bucket must share one PostgreSQL (--db postgres://…)", "db", db.String())
@@ -266,6 +267,7 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	hooks := webhook.New(webhook.Config{Store: store, Global: webhook.Endpoint{URL: o.webhookURL, Secret: o.webhookKey}, Client: &hookClient, CheckURL: fetcher.CheckURL, Logger: log})
 	svc, err := synth.NewService(synth.ServiceConfig{
 		Store:        store,
+		DB:           db,
 		Lexicon:      db.Lexicon(),
 		Listens:      db.Listens(),
 		Pipeline:     pipeline,
@@ -315,7 +317,9 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 		Logger:         log,
 		Stop:           stopStreams,
 		Ready: func(ctx context.Context) error {
-			if _, err := store.Stat(ctx, "index/articles.json"); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			// Any key answers whether the store is reachable; this one
+			// does not exist.
+			if _, err := store.Stat(ctx, "readyz"); err != nil && !errors.Is(err, storage.ErrNotFound) {
 				return fmt.Errorf("store: %w", err)
 			}
 			if err := db.Ping(ctx); err != nil {

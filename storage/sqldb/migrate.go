@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -11,6 +12,10 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 // migrationFiles holds the schema's history. A file applies to both engines
@@ -84,6 +89,51 @@ func (d *DB) Migrate(ctx context.Context) ([]Migration, error) {
 	out := make([]Migration, 0, len(results))
 	for _, r := range results {
 		out = append(out, Migration{Version: r.Source.Version, Name: path.Base(r.Source.Path), Applied: true})
+	}
+	river, err := d.migrateRiver(ctx)
+	if err != nil {
+		return out, err
+	}
+	return append(out, river...), nil
+}
+
+// RiverDriver is River's driver for this database. Both engines go through
+// database/sql, so River's client and the catalog share one transaction
+// type (*sql.Tx) and a job is inserted in the transaction that changes the
+// catalog; on PostgreSQL River listens for notifications on the pgx pool.
+func (d *DB) RiverDriver() riverdriver.Driver[*sql.Tx] {
+	if d.engine == Postgres {
+		return riverdatabasesql.NewWithPgxListener(d.sql, d.pool)
+	}
+	return riversqlite.New(d.sql)
+}
+
+// migrateRiver applies River's own migrations (its job tables). Nodes
+// starting together may race on them; a failed attempt is retried once the
+// other node is done.
+func (d *DB) migrateRiver(ctx context.Context) ([]Migration, error) {
+	m, err := rivermigrate.New(d.RiverDriver(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("river migrations: %w", err)
+	}
+	var res *rivermigrate.MigrateResult
+	for attempt := 0; ; attempt++ {
+		res, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		if err == nil || attempt == 4 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 200 * time.Millisecond):
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("river migrations on %s: %w", d.name, err)
+	}
+	var out []Migration
+	for _, v := range res.Versions {
+		out = append(out, Migration{Version: int64(v.Version), Name: "river/" + v.Name, Applied: true})
 	}
 	return out, nil
 }

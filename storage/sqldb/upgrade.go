@@ -20,12 +20,14 @@ const blobImport = "blob-store-records-v1"
 
 // ImportSummary says what an import brought over.
 type ImportSummary struct {
-	Skipped        bool `json:"-"` // done before, on this database
+	Skipped        bool `json:"-"` // the records were imported before, on this database
 	Rules          int  `json:"rules"`
 	LexiconChanges int  `json:"lexicon_changes"`
 	Tokens         int  `json:"tokens"`
 	Listens        int  `json:"listen_counters"`
 	UsageDays      int  `json:"usage_days"`
+	Articles       int  `json:"articles"`
+	Versions       int  `json:"versions"`
 }
 
 // The old objects, as 078f68c wrote them.
@@ -63,6 +65,21 @@ var (
 // starting at the same time, does nothing. The old objects stay where they
 // are; nothing reads them afterwards.
 func ImportBlobStore(ctx context.Context, d *DB, store storage.Store, now time.Time) (ImportSummary, error) {
+	sum, err := importRecords(ctx, d, store, now)
+	if err != nil {
+		return sum, err
+	}
+	articles, err := importArticles(ctx, d, store, now)
+	if err != nil {
+		return sum, err
+	}
+	// Nodes starting together may both import articles: rows already
+	// there are kept, so the second import changes nothing.
+	sum.Articles, sum.Versions = articles.Articles, articles.Versions
+	return sum, nil
+}
+
+func importRecords(ctx context.Context, d *DB, store storage.Store, now time.Time) (ImportSummary, error) {
 	var done int
 	if err := d.Conn().QueryRow(ctx, `SELECT COUNT(*) FROM imports WHERE name = ?`, blobImport).Scan(&done); err != nil {
 		return ImportSummary{}, fmt.Errorf("check import: %w", err)
@@ -301,4 +318,192 @@ func (o *oldRecords) write(ctx context.Context, tx Conn) error {
 		}
 	}
 	return nil
+}
+
+// articleImport names the one-time import of the articles an older Loa
+// kept as manifests (articles/<id>/manifest.json) next to their sources.
+const articleImport = "blob-store-articles-v1"
+
+// The article objects as 078f68c wrote them. The manifests are the record;
+// index/articles.json was a cache that could lag behind them.
+type (
+	oldVersion struct {
+		ID          string    `json:"id"`
+		Revision    int       `json:"revision"`
+		AudioKey    string    `json:"audio_key"`
+		TimingsKey  string    `json:"timings_key"`
+		VTTKey      string    `json:"vtt_key"`
+		ChaptersKey string    `json:"chapters_key"`
+		Bytes       int64     `json:"bytes"`
+		DurationMS  int64     `json:"duration_ms"`
+		Sentences   int       `json:"sentences"`
+		Voices      []string  `json:"voices"`
+		PublishedAt time.Time `json:"published_at"`
+		Preflight   string    `json:"preflight"`
+	}
+	oldManifest struct {
+		ID                   string       `json:"id"`
+		Status               string       `json:"status"`
+		Revision             int          `json:"revision"`
+		Title                string       `json:"title"`
+		Lead                 string       `json:"lead"`
+		Voice                string       `json:"voice"`
+		Feed                 string       `json:"feed"`
+		Link                 string       `json:"link"`
+		GUID                 string       `json:"guid"`
+		SentencesTotal       int          `json:"sentences_total"`
+		SentencesDone        int          `json:"sentences_done"`
+		SentencesSynthesized int          `json:"sentences_synthesized"`
+		SentencesCached      int          `json:"sentences_cached"`
+		Error                string       `json:"error"`
+		Preflight            string       `json:"preflight"`
+		Current              *oldVersion  `json:"current"`
+		Retired              []oldVersion `json:"retired"`
+		PublishedAt          time.Time    `json:"published_at"`
+		CreatedAt            time.Time    `json:"created_at"`
+		UpdatedAt            time.Time    `json:"updated_at"`
+	}
+	oldSource struct {
+		SourceID string `json:"source_id"`
+		URL      string `json:"url"`
+	}
+)
+
+var oldManifestKey = regexp.MustCompile(`^articles/([^/]+)/manifest\.json$`)
+
+// importArticles brings articles and their versions over, a batch per
+// transaction so that a large archive is never held in memory or in one
+// transaction; rows already there are kept, so an interrupted import simply
+// runs again. An article that was queued or synthesizing comes over as
+// queued without a job: the article service queues those when it starts.
+func importArticles(ctx context.Context, d *DB, store storage.Store, now time.Time) (ImportSummary, error) {
+	var done int
+	if err := d.Conn().QueryRow(ctx, `SELECT COUNT(*) FROM imports WHERE name = ?`, articleImport).Scan(&done); err != nil {
+		return ImportSummary{}, fmt.Errorf("check import: %w", err)
+	}
+	if done > 0 {
+		return ImportSummary{Skipped: true}, nil
+	}
+	infos, err := storage.ListAll(ctx, store, "articles/")
+	if err != nil {
+		return ImportSummary{}, fmt.Errorf("import articles: %w", err)
+	}
+	var sum ImportSummary
+	var batch []oldManifest
+	sources := map[string]oldSource{}
+	flush := func() error {
+		err := d.InTx(ctx, func(tx Conn) error {
+			for _, m := range batch {
+				if err := importArticle(ctx, tx, m, sources[m.ID], now); err != nil {
+					return fmt.Errorf("article %s: %w", m.ID, err)
+				}
+			}
+			return nil
+		})
+		batch = batch[:0]
+		clear(sources)
+		return err
+	}
+	for _, info := range infos {
+		match := oldManifestKey.FindStringSubmatch(info.Key)
+		if match == nil {
+			continue
+		}
+		var m oldManifest
+		if _, err := storage.GetJSON(ctx, store, info.Key, &m); err != nil {
+			return sum, fmt.Errorf("import %s: %w", info.Key, err)
+		}
+		if m.ID == "" {
+			m.ID = match[1]
+		}
+		var src oldSource
+		if _, err := storage.GetJSON(ctx, store, "articles/"+m.ID+"/source.json", &src); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return sum, fmt.Errorf("import source of %s: %w", m.ID, err)
+		}
+		sources[m.ID] = src
+		batch = append(batch, m)
+		sum.Articles++
+		sum.Versions += len(m.Retired)
+		if m.Current != nil {
+			sum.Versions++
+		}
+		if len(batch) == 200 {
+			if err := flush(); err != nil {
+				return sum, fmt.Errorf("import articles: %w", err)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return sum, fmt.Errorf("import articles: %w", err)
+	}
+	body, _ := json.Marshal(sum)
+	if _, err := d.Conn().Exec(ctx, `INSERT INTO imports (name, done_at, summary) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`, articleImport, micros(now), string(body)); err != nil {
+		return sum, fmt.Errorf("record import: %w", err)
+	}
+	return sum, nil
+}
+
+func importArticle(ctx context.Context, tx Conn, m oldManifest, src oldSource, now time.Time) error {
+	status := m.Status
+	if status != "ready" && status != "failed" {
+		status = "queued"
+	}
+	a := ArticleRow{
+		ID: m.ID, SourceID: src.SourceID, CanonicalURL: src.URL, Feed: m.Feed, Title: m.Title, Lead: m.Lead,
+		Status: status, Revision: m.Revision, Voice: m.Voice, Link: m.Link, GUID: m.GUID,
+		SentencesTotal: m.SentencesTotal, SentencesDone: m.SentencesDone,
+		SentencesSynthesized: m.SentencesSynthesized, SentencesCached: m.SentencesCached,
+		Error: m.Error, Preflight: m.Preflight, PublishedAt: m.PublishedAt, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
+	}
+	if a.GUID == "" {
+		a.GUID = m.ID
+	}
+	if m.Current != nil {
+		a.CurrentVersion, a.Bytes, a.DurationMS = m.Current.ID, m.Current.Bytes, m.Current.DurationMS
+	}
+	if _, err := tx.InsertArticle(ctx, a); err != nil {
+		return err
+	}
+	version := func(v oldVersion, retiredAt time.Time) error {
+		voices, _ := json.Marshal(v.Voices)
+		if v.Voices == nil {
+			voices = []byte("[]")
+		}
+		pub := v.PublishedAt
+		if !retiredAt.IsZero() {
+			// Old manifests kept the retirement time in published_at.
+			pub = time.Time{}
+		}
+		return tx.InsertVersion(ctx, VersionRow{
+			ArticleID: m.ID, ID: v.ID, Revision: v.Revision, AudioKey: v.AudioKey, TimingsKey: v.TimingsKey, VTTKey: v.VTTKey,
+			ChaptersKey: v.ChaptersKey, Bytes: v.Bytes, DurationMS: v.DurationMS, Sentences: v.Sentences,
+			Voices: string(voices), Preflight: v.Preflight, PublishedAt: pub, RetiredAt: retiredAt,
+		})
+	}
+	if m.Current != nil {
+		if err := version(*m.Current, time.Time{}); err != nil {
+			return err
+		}
+	}
+	for _, v := range m.Retired {
+		at := v.PublishedAt
+		if at.IsZero() {
+			at = now
+		}
+		if err := version(v, at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Orphans lists articles waiting for synthesis without a job (imported
+// from an older Loa): the article service queues them.
+func (c Conn) Orphans(ctx context.Context) ([]ArticleRow, error) {
+	rows, err := c.Query(ctx, `SELECT `+articleCols+` FROM articles WHERE job_id = 0 AND status IN ('queued', 'synthesizing')`)
+	out, err := collect(rows, err, scanArticle)
+	if err != nil {
+		return nil, fmt.Errorf("list articles without a job: %w", err)
+	}
+	return out, nil
 }

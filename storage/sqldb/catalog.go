@@ -1,0 +1,486 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Fold lowercases s and strips diacritics ("Hà Nội" → "ha noi", "Đà" →
+// "da"): the form the search column and searches are compared in, the same
+// on both engines.
+func Fold(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		out = s
+	}
+	return strings.ToLower(strings.NewReplacer("đ", "d", "Đ", "d").Replace(out))
+}
+
+// ArticleRow is one article in the catalog.
+type ArticleRow struct {
+	ID, SourceID, CanonicalURL, ContentHash string
+	Feed, Title, Lead, Status               string
+	Revision                                int
+	Voice, Link, GUID, CurrentVersion       string
+	Bytes, DurationMS                       int64
+	SentencesTotal, SentencesDone           int
+	SentencesSynthesized, SentencesCached   int
+	Error, Preflight                        string
+	JobID                                   int64
+	Search                                  string // set on write from title, lead and id
+	PublishedAt, CreatedAt, UpdatedAt       time.Time
+}
+
+// VersionRow is one rendering of an article; RetiredAt is zero while it is
+// the article's current version.
+type VersionRow struct {
+	ArticleID, ID                             string
+	Revision                                  int
+	AudioKey, TimingsKey, VTTKey, ChaptersKey string
+	Bytes, DurationMS                         int64
+	Sentences                                 int
+	Voices                                    string // JSON array
+	Preflight                                 string
+	PublishedAt, RetiredAt, GCAt              time.Time
+}
+
+const articleCols = `id, source_id, canonical_url, content_hash, feed, title, lead, status, revision, voice, link, guid,
+current_version, bytes, duration_ms, sentences_total, sentences_done, sentences_synthesized, sentences_cached,
+error, preflight, job_id, search, published_at, created_at, updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanArticle(r scanner) (ArticleRow, error) {
+	var a ArticleRow
+	err := scanArticleInto(r, &a)
+	return a, err
+}
+
+// scanArticleInto reads the article columns and then any more into extra.
+func scanArticleInto(r scanner, a *ArticleRow, extra ...any) error {
+	var pub, created, updated int64
+	err := r.Scan(append([]any{&a.ID, &a.SourceID, &a.CanonicalURL, &a.ContentHash, &a.Feed, &a.Title, &a.Lead, &a.Status, &a.Revision,
+		&a.Voice, &a.Link, &a.GUID, &a.CurrentVersion, &a.Bytes, &a.DurationMS, &a.SentencesTotal, &a.SentencesDone,
+		&a.SentencesSynthesized, &a.SentencesCached, &a.Error, &a.Preflight, &a.JobID, &a.Search, &pub, &created, &updated}, extra...)...)
+	a.PublishedAt, a.CreatedAt, a.UpdatedAt = fromMicros(pub), fromMicros(created), fromMicros(updated)
+	return err
+}
+
+// collect reads every row of rows with scan.
+func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func (a ArticleRow) values() []any {
+	return []any{a.ID, a.SourceID, a.CanonicalURL, a.ContentHash, a.Feed, a.Title, a.Lead, a.Status, a.Revision,
+		a.Voice, a.Link, a.GUID, a.CurrentVersion, a.Bytes, a.DurationMS, a.SentencesTotal, a.SentencesDone,
+		a.SentencesSynthesized, a.SentencesCached, a.Error, a.Preflight, a.JobID, Fold(a.Title + " " + a.Lead + " " + a.ID),
+		micros(a.PublishedAt), micros(a.CreatedAt), micros(a.UpdatedAt)}
+}
+
+// Article reads one article; ErrNotFound when there is none.
+func (c Conn) Article(ctx context.Context, id string) (ArticleRow, error) {
+	a, err := scanArticle(c.QueryRow(ctx, `SELECT `+articleCols+` FROM articles WHERE id = ?`, id))
+	if isNoRows(err) {
+		return ArticleRow{}, fmt.Errorf("%w: article %q", ErrNotFound, id)
+	}
+	if err != nil {
+		return ArticleRow{}, fmt.Errorf("read article %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// LockArticle reads an article and holds its row until the transaction
+// ends, so concurrent changes to one id queue up (an UPDATE locks the row
+// on both engines; SQLite transactions lock the whole file anyway).
+func (c Conn) LockArticle(ctx context.Context, id string) (ArticleRow, error) {
+	res, err := c.Exec(ctx, `UPDATE articles SET revision = revision WHERE id = ?`, id)
+	if err != nil {
+		return ArticleRow{}, fmt.Errorf("lock article %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ArticleRow{}, fmt.Errorf("%w: article %q", ErrNotFound, id)
+	}
+	return c.Article(ctx, id)
+}
+
+// InsertArticle adds an article; false when the id is taken (then the
+// existing row stays locked until the transaction ends on PostgreSQL).
+func (c Conn) InsertArticle(ctx context.Context, a ArticleRow) (bool, error) {
+	marks := strings.TrimSuffix(strings.Repeat("?, ", 26), ", ")
+	res, err := c.Exec(ctx, `INSERT INTO articles (`+articleCols+`) VALUES (`+marks+`) ON CONFLICT (id) DO NOTHING`, a.values()...)
+	if err != nil {
+		return false, fmt.Errorf("insert article %s: %w", a.ID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// SaveArticle writes every field of an existing article.
+func (c Conn) SaveArticle(ctx context.Context, a ArticleRow) error {
+	cols := strings.Split(strings.ReplaceAll(articleCols, "\n", " "), ",")
+	sets := make([]string, 0, len(cols)-1)
+	for _, col := range cols[1:] {
+		sets = append(sets, strings.TrimSpace(col)+" = ?")
+	}
+	vals := a.values()
+	res, err := c.Exec(ctx, `UPDATE articles SET `+strings.Join(sets, ", ")+` WHERE id = ?`, append(vals[1:], a.ID)...)
+	if err != nil {
+		return fmt.Errorf("save article %s: %w", a.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: article %q", ErrNotFound, a.ID)
+	}
+	return nil
+}
+
+// SetProgress records sentences done while the revision is synthesizing;
+// false when the article moved on.
+func (c Conn) SetProgress(ctx context.Context, id string, revision, done, total int, at time.Time) (bool, error) {
+	res, err := c.Exec(ctx, `UPDATE articles SET sentences_done = ?, sentences_total = ?, updated_at = ?
+WHERE id = ? AND revision = ? AND status = 'synthesizing'`, done, total, micros(at), id, revision)
+	if err != nil {
+		return false, fmt.Errorf("record progress of %s: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// DeleteArticle removes the article row and retires its versions at
+// retiredAt (the takedown collects them); false when there was none.
+func (c Conn) DeleteArticle(ctx context.Context, id string, retiredAt time.Time) (bool, error) {
+	res, err := c.Exec(ctx, `DELETE FROM articles WHERE id = ?`, id)
+	if err != nil {
+		return false, fmt.Errorf("delete article %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	if _, err := c.Exec(ctx, `UPDATE versions SET retired_at = ? WHERE article_id = ? AND retired_at = 0`, micros(retiredAt), id); err != nil {
+		return false, fmt.Errorf("retire versions of %s: %w", id, err)
+	}
+	return true, nil
+}
+
+const versionCols = `article_id, id, revision, audio_key, timings_key, vtt_key, chapters_key, bytes, duration_ms,
+sentences, voices, preflight, published_at, retired_at, gc_at`
+
+func scanVersion(r scanner) (VersionRow, error) {
+	var v VersionRow
+	var pub, ret, gc int64
+	err := r.Scan(&v.ArticleID, &v.ID, &v.Revision, &v.AudioKey, &v.TimingsKey, &v.VTTKey, &v.ChaptersKey, &v.Bytes,
+		&v.DurationMS, &v.Sentences, &v.Voices, &v.Preflight, &pub, &ret, &gc)
+	v.PublishedAt, v.RetiredAt, v.GCAt = fromMicros(pub), fromMicros(ret), fromMicros(gc)
+	return v, err
+}
+
+func (c Conn) versions(ctx context.Context, where string, args ...any) ([]VersionRow, error) {
+	rows, err := c.Query(ctx, `SELECT `+versionCols+` FROM versions WHERE `+where, args...)
+	out, err := collect(rows, err, scanVersion)
+	if err != nil {
+		return nil, fmt.Errorf("read versions: %w", err)
+	}
+	return out, nil
+}
+
+// Versions lists an article's versions, current first, then retired ones
+// oldest first.
+func (c Conn) Versions(ctx context.Context, articleID string) ([]VersionRow, error) {
+	return c.versions(ctx, `article_id = ? ORDER BY retired_at = 0 DESC, retired_at, id`, articleID)
+}
+
+// ErrCollecting means the version's objects are being deleted; publishing
+// the same content must wait until they are gone and render it again.
+var ErrCollecting = fmt.Errorf("%w: version is being garbage-collected", ErrConflict)
+
+// PublishVersion makes v the article's current version and retires the
+// previous one at now; segments are the hashes v's audio is made of.
+func (c Conn) PublishVersion(ctx context.Context, v VersionRow, segments []string, now time.Time) error {
+	var gcAt int64
+	err := c.QueryRow(ctx, `SELECT gc_at FROM versions WHERE article_id = ? AND id = ?`, v.ArticleID, v.ID).Scan(&gcAt)
+	switch {
+	case err == nil && gcAt != 0:
+		return ErrCollecting
+	case err != nil && !isNoRows(err):
+		return fmt.Errorf("read version %s of %s: %w", v.ID, v.ArticleID, err)
+	}
+	if _, err := c.Exec(ctx, `UPDATE versions SET retired_at = ? WHERE article_id = ? AND retired_at = 0 AND id <> ?`, micros(now), v.ArticleID, v.ID); err != nil {
+		return fmt.Errorf("retire versions of %s: %w", v.ArticleID, err)
+	}
+	if _, err := c.Exec(ctx, `INSERT INTO versions (`+versionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)
+ON CONFLICT (article_id, id) DO UPDATE SET revision = excluded.revision, audio_key = excluded.audio_key,
+timings_key = excluded.timings_key, vtt_key = excluded.vtt_key, chapters_key = excluded.chapters_key, bytes = excluded.bytes,
+duration_ms = excluded.duration_ms, sentences = excluded.sentences, voices = excluded.voices, preflight = excluded.preflight,
+published_at = excluded.published_at, retired_at = 0`,
+		v.ArticleID, v.ID, v.Revision, v.AudioKey, v.TimingsKey, v.VTTKey, v.ChaptersKey, v.Bytes, v.DurationMS,
+		v.Sentences, v.Voices, v.Preflight, micros(v.PublishedAt)); err != nil {
+		return fmt.Errorf("save version %s of %s: %w", v.ID, v.ArticleID, err)
+	}
+	for _, h := range segments {
+		if _, err := c.Exec(ctx, `INSERT INTO version_segments (article_id, version_id, hash) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, v.ArticleID, v.ID, h); err != nil {
+			return fmt.Errorf("save segments of %s: %w", v.ArticleID, err)
+		}
+	}
+	return nil
+}
+
+// InsertVersion records a version as it is (the upgrade import).
+func (c Conn) InsertVersion(ctx context.Context, v VersionRow) error {
+	_, err := c.Exec(ctx, `INSERT INTO versions (`+versionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING`,
+		v.ArticleID, v.ID, v.Revision, v.AudioKey, v.TimingsKey, v.VTTKey, v.ChaptersKey, v.Bytes, v.DurationMS,
+		v.Sentences, v.Voices, v.Preflight, micros(v.PublishedAt), micros(v.RetiredAt))
+	if err != nil {
+		return fmt.Errorf("save version %s of %s: %w", v.ID, v.ArticleID, err)
+	}
+	return nil
+}
+
+// RecordRetired records a version that was rendered but never published as
+// retired at now, unless the article has it already (then it stays as it
+// is: current, or retired earlier).
+func (c Conn) RecordRetired(ctx context.Context, v VersionRow, now time.Time) error {
+	v.RetiredAt = now
+	return c.InsertVersion(ctx, v)
+}
+
+// VersionExists reports whether the catalog has a row for the version.
+func (c Conn) VersionExists(ctx context.Context, articleID, id string) (bool, error) {
+	var one int
+	err := c.QueryRow(ctx, `SELECT 1 FROM versions WHERE article_id = ? AND id = ?`, articleID, id).Scan(&one)
+	if isNoRows(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("check version %s of %s: %w", id, articleID, err)
+	}
+	return true, nil
+}
+
+// Collectable lists retired versions retired before cutoff (of one article,
+// or of every article when articleID is empty), and versions whose
+// collection started before stuckBefore but never finished.
+func (c Conn) Collectable(ctx context.Context, articleID string, cutoff, stuckBefore time.Time, limit int) ([]VersionRow, error) {
+	where := `retired_at <> 0 AND ((gc_at = 0 AND retired_at < ?) OR (gc_at <> 0 AND gc_at < ?))`
+	args := []any{micros(cutoff), micros(stuckBefore)}
+	if articleID != "" {
+		where += ` AND article_id = ?`
+		args = append(args, articleID)
+	}
+	return c.versions(ctx, where+` ORDER BY retired_at LIMIT ?`, append(args, limit)...)
+}
+
+// StartCollecting marks a retired version as being collected; false when
+// it was published again meanwhile.
+func (c Conn) StartCollecting(ctx context.Context, articleID, id string, now time.Time) (bool, error) {
+	res, err := c.Exec(ctx, `UPDATE versions SET gc_at = ? WHERE article_id = ? AND id = ? AND retired_at <> 0`, micros(now), articleID, id)
+	if err != nil {
+		return false, fmt.Errorf("mark version %s of %s: %w", id, articleID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// FinishCollecting forgets a collected version and its segment uses.
+func (c Conn) FinishCollecting(ctx context.Context, articleID, id string) error {
+	if _, err := c.Exec(ctx, `DELETE FROM version_segments WHERE article_id = ? AND version_id = ?`, articleID, id); err != nil {
+		return fmt.Errorf("forget segments of %s: %w", articleID, err)
+	}
+	if _, err := c.Exec(ctx, `DELETE FROM versions WHERE article_id = ? AND id = ? AND gc_at <> 0`, articleID, id); err != nil {
+		return fmt.Errorf("forget version %s of %s: %w", id, articleID, err)
+	}
+	return nil
+}
+
+// VersionSegments lists the segment hashes a version uses.
+func (c Conn) VersionSegments(ctx context.Context, articleID, id string) ([]string, error) {
+	return c.strings(ctx, `SELECT hash FROM version_segments WHERE article_id = ? AND version_id = ? ORDER BY hash`, articleID, id)
+}
+
+// UnusedSegments returns those of hashes no version uses.
+func (c Conn) UnusedSegments(ctx context.Context, hashes []string) ([]string, error) {
+	var out []string
+	for _, h := range hashes {
+		var one int
+		err := c.QueryRow(ctx, `SELECT 1 FROM version_segments WHERE hash = ? LIMIT 1`, h).Scan(&one)
+		if isNoRows(err) {
+			out = append(out, h)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("check segment %s: %w", h, err)
+		}
+	}
+	return out, nil
+}
+
+func (c Conn) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := c.Query(ctx, query, args...)
+	return collect(rows, err, func(r scanner) (string, error) {
+		var s string
+		err := r.Scan(&s)
+		return s, err
+	})
+}
+
+// ArticleFilter selects articles for listings and feeds, newest first by
+// (published_at, id). After is the keyset cursor: the last row of the
+// previous page.
+type ArticleFilter struct {
+	Status     string
+	Feed       string
+	Voice      string
+	Since      time.Time
+	Until      time.Time
+	Search     string // words that must each appear in title, lead or id, ignoring case and diacritics
+	Published  bool   // only articles with audio that passed preflight
+	AfterTime  time.Time
+	AfterID    string
+	HasCursor  bool
+	Offset     int
+	Limit      int
+	CountTotal bool
+}
+
+// ArticleWithVersion is a listing row: the article and its current
+// version's object keys (empty without one).
+type ArticleWithVersion struct {
+	ArticleRow
+	AudioKey, VTTKey, ChaptersKey, VersionPreflight string
+}
+
+// Articles lists articles matching f and, when asked, how many match.
+func (c Conn) Articles(ctx context.Context, f ArticleFilter) ([]ArticleWithVersion, int, error) {
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
+	if f.Status != "" {
+		add(`a.status = ?`, f.Status)
+	}
+	if f.Feed != "" {
+		add(`a.feed = ?`, f.Feed)
+	}
+	if f.Voice != "" {
+		add(`a.voice = ?`, f.Voice)
+	}
+	if !f.Since.IsZero() {
+		add(`a.published_at >= ?`, micros(f.Since))
+	}
+	if !f.Until.IsZero() {
+		add(`a.published_at < ?`, micros(f.Until))
+	}
+	for _, w := range strings.Fields(Fold(f.Search)) {
+		add(`a.search LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
+	}
+	if f.Published {
+		// A version becomes current only after passing preflight.
+		add(`a.current_version <> ''`)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	total := -1
+	if f.CountTotal {
+		if err := c.QueryRow(ctx, `SELECT COUNT(*) FROM articles a`+cond, args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count articles: %w", err)
+		}
+	}
+	if f.HasCursor {
+		t := micros(f.AfterTime)
+		if cond == "" {
+			cond = " WHERE "
+		} else {
+			cond += " AND "
+		}
+		cond += `(a.published_at < ? OR (a.published_at = ? AND a.id > ?))`
+		args = append(args, t, t, f.AfterID)
+	}
+	q := `SELECT ` + prefixed("a.", articleCols) + `, COALESCE(v.audio_key, ''), COALESCE(v.vtt_key, ''), COALESCE(v.chapters_key, ''), COALESCE(v.preflight, '')
+FROM articles a LEFT JOIN versions v ON v.article_id = a.id AND v.id = a.current_version` + cond +
+		` ORDER BY a.published_at DESC, a.id LIMIT ? OFFSET ?`
+	rows, err := c.Query(ctx, q, append(args, f.Limit, f.Offset)...)
+	out, err := collect(rows, err, func(sc scanner) (ArticleWithVersion, error) {
+		var r ArticleWithVersion
+		err := scanArticleInto(sc, &r.ArticleRow, &r.AudioKey, &r.VTTKey, &r.ChaptersKey, &r.VersionPreflight)
+		return r, err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("list articles: %w", err)
+	}
+	return out, total, nil
+}
+
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Feeds names every feed that has an article.
+func (c Conn) Feeds(ctx context.Context) ([]string, error) {
+	return c.strings(ctx, `SELECT DISTINCT feed FROM articles WHERE feed <> '' ORDER BY feed`)
+}
+
+// StatusCounts counts articles by status.
+func (c Conn) StatusCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := c.Query(ctx, `SELECT status, COUNT(*) FROM articles GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("count articles: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}
+
+// QueueDepth counts River jobs of kind waiting or running.
+func (c Conn) QueueDepth(ctx context.Context, kind string) (int, error) {
+	var n int
+	err := c.QueryRow(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = ? AND state IN ('available', 'pending', 'retryable', 'running', 'scheduled')`, kind).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count jobs: %w", err)
+	}
+	return n, nil
+}
+
+// Tx is the database/sql transaction behind a Conn inside InTx (nil
+// outside one): River inserts jobs through it, in the same transaction as
+// the catalog change.
+func (c Conn) Tx() *sql.Tx {
+	tx, _ := c.q.(*sql.Tx)
+	return tx
+}

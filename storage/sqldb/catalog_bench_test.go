@@ -1,0 +1,89 @@
+package sqldb_test
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
+)
+
+// BenchmarkCatalog fills a catalog with BENCH_ARTICLES articles (default
+// 100,000) on each engine and reports the p99 of the editors' first page,
+// a deep keyset page, a diacritic-insensitive search and the newest 100
+// published articles (what a feed page reads):
+//
+//	LOA_TEST_POSTGRES_URL=$(scripts/postgres.sh) go test -run '^$' -bench Catalog -benchtime 200x ./storage/sqldb/
+func BenchmarkCatalog(b *testing.B) {
+	n := 100_000
+	if v := os.Getenv("BENCH_ARTICLES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, e := range []sqldb.Engine{sqldb.SQLite, sqldb.Postgres} {
+		b.Run(string(e), func(b *testing.B) {
+			db := sqldbtest.New(b, e)
+			began := time.Now()
+			fillCatalog(b, db, n)
+			b.Logf("%s: %d articles inserted in %v", e, n, time.Since(began).Round(time.Millisecond))
+			cases := []struct {
+				name string
+				f    sqldb.ArticleFilter
+			}{
+				{"listing", sqldb.ArticleFilter{Limit: 51, CountTotal: true}},
+				{"deep_page", sqldb.ArticleFilter{Limit: 51, HasCursor: true, AfterTime: time.Unix(1_700_000_000, 0).Add(time.Duration(n/2) * time.Minute), AfterID: "a"}},
+				{"search", sqldb.ArticleFilter{Limit: 51, Search: "ha noi 7", CountTotal: true}},
+				{"feed_newest_100", sqldb.ArticleFilter{Limit: 100, Published: true}},
+			}
+			for _, c := range cases {
+				b.Run(c.name, func(b *testing.B) {
+					var took []time.Duration
+					for b.Loop() {
+						t := time.Now()
+						if _, _, err := db.Conn().Articles(ctx, c.f); err != nil {
+							b.Fatal(err)
+						}
+						took = append(took, time.Since(t))
+					}
+					slices.Sort(took)
+					b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+				})
+			}
+		})
+	}
+}
+
+func fillCatalog(b *testing.B, db *sqldb.DB, n int) {
+	b.Helper()
+	titles := []string{"Hà Nội mưa lớn", "Giá xăng tăng mạnh", "Đà Nẵng đón khách", "Kinh tế quý %d"}
+	for start := 0; start < n; start += 1000 {
+		err := db.InTx(ctx, func(tx sqldb.Conn) error {
+			for i := start; i < min(n, start+1000); i++ {
+				at := time.Unix(1_700_000_000, 0).Add(time.Duration(i) * time.Minute)
+				a := sqldb.ArticleRow{
+					ID: fmt.Sprintf("bai-%07d", i), Title: fmt.Sprintf(titles[i%len(titles)], i) + " " + strconv.Itoa(i),
+					Lead: "Tin tức số " + strconv.Itoa(i), Status: "ready", Revision: 1, GUID: strconv.Itoa(i),
+					Feed: []string{"thoi-su", "kinh-te", "the-thao"}[i%3], CurrentVersion: "v" + strconv.Itoa(i),
+					Bytes: 1000, DurationMS: 1000, PublishedAt: at, CreatedAt: at, UpdatedAt: at,
+				}
+				if _, err := tx.InsertArticle(ctx, a); err != nil {
+					return err
+				}
+				if err := tx.InsertVersion(ctx, sqldb.VersionRow{ArticleID: a.ID, ID: a.CurrentVersion, Revision: 1,
+					AudioKey: "audio/" + a.ID + "/" + a.CurrentVersion + ".mp3", Voices: "[]", PublishedAt: at}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,99 @@
+package synth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/loa-audio/loa/storage/sqldb"
+)
+
+// row turns the article part of a manifest into its catalog row.
+func (m Manifest) row(jobID int64, contentHash, sourceID, canonicalURL string) sqldb.ArticleRow {
+	r := sqldb.ArticleRow{
+		ID: m.ID, SourceID: sourceID, CanonicalURL: canonicalURL, ContentHash: contentHash, Feed: m.Feed, Title: m.Title, Lead: m.Lead,
+		Status: string(m.Status), Revision: m.Revision, Voice: m.Voice, Link: m.Link, GUID: m.GUID,
+		SentencesTotal: m.SentencesTotal, SentencesDone: m.SentencesDone,
+		SentencesSynthesized: m.SentencesSynthesized, SentencesCached: m.SentencesCached,
+		Error: m.Error, Preflight: m.Preflight, JobID: jobID,
+		PublishedAt: m.PublishedAt, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
+	}
+	if v := m.Current; v != nil {
+		r.CurrentVersion, r.Bytes, r.DurationMS = v.ID, v.Bytes, v.DurationMS
+	}
+	return r
+}
+
+func versionFromRow(v sqldb.VersionRow) Version {
+	out := Version{
+		ID: v.ID, Revision: v.Revision, AudioKey: v.AudioKey, TimingsKey: v.TimingsKey, VTTKey: v.VTTKey,
+		ChaptersKey: v.ChaptersKey, Bytes: v.Bytes, DurationMS: v.DurationMS, Sentences: v.Sentences,
+		PublishedAt: v.PublishedAt, Preflight: v.Preflight,
+	}
+	if !v.RetiredAt.IsZero() {
+		out.PublishedAt = v.RetiredAt // retirement time, for garbage collection
+	}
+	_ = json.Unmarshal([]byte(v.Voices), &out.Voices)
+	return out
+}
+
+func versionRow(id string, v Version) sqldb.VersionRow {
+	voices, _ := json.Marshal(v.Voices)
+	if v.Voices == nil {
+		voices = []byte("[]")
+	}
+	return sqldb.VersionRow{
+		ArticleID: id, ID: v.ID, Revision: v.Revision, AudioKey: v.AudioKey, TimingsKey: v.TimingsKey, VTTKey: v.VTTKey,
+		ChaptersKey: v.ChaptersKey, Bytes: v.Bytes, DurationMS: v.DurationMS, Sentences: v.Sentences,
+		Voices: string(voices), Preflight: v.Preflight, PublishedAt: v.PublishedAt,
+	}
+}
+
+// article is a catalog row with its versions, as a manifest.
+type article struct {
+	Manifest
+	row sqldb.ArticleRow
+}
+
+func loadArticle(ctx context.Context, c sqldb.Conn, id string, lock bool) (article, error) {
+	var r sqldb.ArticleRow
+	var err error
+	if lock {
+		r, err = c.LockArticle(ctx, id)
+	} else {
+		r, err = c.Article(ctx, id)
+	}
+	if errors.Is(err, sqldb.ErrNotFound) {
+		return article{}, fmt.Errorf("%w: article %q", ErrNotFound, id)
+	}
+	if err != nil {
+		return article{}, err
+	}
+	m := Manifest{
+		ID: r.ID, Status: Status(r.Status), Revision: r.Revision, Title: r.Title, Lead: r.Lead, Voice: r.Voice,
+		Feed: r.Feed, Link: r.Link, GUID: r.GUID, SentencesTotal: r.SentencesTotal, SentencesDone: r.SentencesDone,
+		SentencesSynthesized: r.SentencesSynthesized, SentencesCached: r.SentencesCached, Error: r.Error,
+		Preflight: r.Preflight, PublishedAt: r.PublishedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	vs, err := c.Versions(ctx, id)
+	if err != nil {
+		return article{}, err
+	}
+	for _, v := range vs {
+		switch {
+		case v.RetiredAt.IsZero() && v.ID == r.CurrentVersion:
+			cur := versionFromRow(v)
+			m.Current = &cur
+		case !v.RetiredAt.IsZero():
+			m.Retired = append(m.Retired, versionFromRow(v))
+		}
+	}
+	return article{Manifest: m, row: r}, nil
+}
+
+// save writes the manifest's article fields back to its row.
+func (a article) save(ctx context.Context, c sqldb.Conn) error {
+	r := a.Manifest.row(a.row.JobID, a.row.ContentHash, a.row.SourceID, a.row.CanonicalURL)
+	return c.SaveArticle(ctx, r)
+}
