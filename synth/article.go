@@ -104,7 +104,6 @@ func (m *Manifest) Progress() float64 {
 
 // Object keys: one place for the store layout (docs/design.md).
 func sourceKey(id string) string   { return "articles/" + id + "/source.json" }
-func manifestKey(id string) string { return "articles/" + id + "/manifest.json" }
 func planKey(id string) string     { return "articles/" + id + "/plan.json" }
 func audioPrefix(id string) string { return "audio/" + id + "/" }
 func segmentKey(hash string) string {
