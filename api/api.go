@@ -161,9 +161,13 @@ func New(d Deps) *gin.Engine {
 	ad.POST("/tokens", s.createToken)
 	ad.DELETE("/tokens/:token", s.revokeToken)
 	if d.Jobs != nil {
+		// Read-only: a job cancelled or deleted behind Loa's back would
+		// leave its article queued for ever; editors act through the API.
 		jobs := gin.WrapH(d.Jobs)
-		r.Any("/admin/jobs", s.requireAdmin, jobs)
-		r.Any("/admin/jobs/*path", s.requireAdmin, jobs)
+		for _, path := range []string{"/admin/jobs", "/admin/jobs/*path"} {
+			r.GET(path, s.requireAdmin, jobs)
+			r.HEAD(path, s.requireAdmin, jobs)
+		}
 	}
 
 	pub := r.Group("", s.cors)

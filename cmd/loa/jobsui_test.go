@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,16 +26,11 @@ func get(t *testing.T, n *node, path, token string) (*http.Response, []byte) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var b strings.Builder
-	buf := make([]byte, 32<<10)
-	for {
-		k, err := resp.Body.Read(buf)
-		b.WriteString(string(buf[:k]))
-		if err != nil {
-			break
-		}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return resp, []byte(b.String())
+	return resp, b
 }
 
 // TestJobsUIIsForAdmins: River's UI under /admin/jobs shows an admin the
@@ -49,7 +47,7 @@ func TestJobsUIIsForAdmins(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cfg, logPath := countingVoice(t, 100*time.Millisecond)
 			n := startNode(t, append(setup(t), "LOA_TTS_CONFIG_JSON="+cfg, "LOA_ADMIN_TOKEN=adm")...)
-			if code := n.api("POST", "/api/v1/articles", map[string]string{"id": "seen", "text": longArticle("seen", 30)}, nil); code != 202 {
+			if code := n.api("POST", "/api/v1/articles", map[string]string{"id": "seen", "text": longArticle("seen", 20)}, nil); code != 202 {
 				t.Fatalf("POST: %d", code)
 			}
 			waitCalls(t, logPath, 2, time.Minute)
@@ -61,6 +59,7 @@ func TestJobsUIIsForAdmins(t *testing.T) {
 			resp, body = get(t, n, "/admin/jobs/api/jobs?state=running&limit=20", "adm")
 			var list struct {
 				Data []struct {
+					ID    int64           `json:"id"`
 					Kind  string          `json:"kind"`
 					State string          `json:"state"`
 					Args  json.RawMessage `json:"args"`
@@ -69,12 +68,31 @@ func TestJobsUIIsForAdmins(t *testing.T) {
 			if err := json.Unmarshal(body, &list); err != nil || resp.StatusCode != 200 {
 				t.Fatalf("jobs API: %d %v\n%.500s", resp.StatusCode, err, body)
 			}
-			found := false
+			var id int64
 			for _, j := range list.Data {
-				found = found || (j.Kind == "synthesize" && j.State == "running" && strings.Contains(string(j.Args), `\"article_id\":\"seen\"`) || strings.Contains(string(j.Args), `\"article_id\": \"seen\"`))
+				if j.Kind == "synthesize" && j.State == "running" && (strings.Contains(string(j.Args), `\"article_id\":\"seen\"`) || strings.Contains(string(j.Args), `\"article_id\": \"seen\"`)) {
+					id = j.ID
+				}
 			}
-			if !found {
+			if id == 0 {
 				t.Fatalf("running synthesis of %q not listed: %s", "seen", body)
+			}
+
+			// The view is read-only: a job cancelled there would leave its
+			// article queued for ever.
+			req, _ := http.NewRequest("POST", "http://"+n.addr+"/admin/jobs/api/jobs/cancel", bytes.NewReader(fmt.Appendf(nil, `{"ids":["%d"]}`, id)))
+			req.Header.Set("Authorization", "Bearer adm")
+			req.Header.Set("Content-Type", "application/json")
+			cancel, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cancel.Body.Close()
+			if cancel.StatusCode != http.StatusMethodNotAllowed {
+				t.Fatalf("cancel through the jobs UI: %d, want 405", cancel.StatusCode)
+			}
+			if st := n.waitReady("seen", 2*time.Minute); st.Status != "ready" {
+				t.Fatalf("after a refused cancel: %+v", st)
 			}
 
 			for _, c := range []struct {
