@@ -82,7 +82,10 @@ type Deps struct {
 	Ready          func(ctx context.Context) error
 	Registry       *prometheus.Registry
 	Webhooks       Webhooks // nil: no webhook endpoints
-	Logger         *slog.Logger
+	// Jobs is the operators' view of the job queue, served under
+	// /admin/jobs to admins only; nil: not served (no admin token).
+	Jobs   http.Handler
+	Logger *slog.Logger
 	// Stop is closed when the server shuts down: event streams and
 	// progressive audio end, so that shutdown need not wait for them.
 	Stop <-chan struct{}
@@ -157,6 +160,15 @@ func New(d Deps) *gin.Engine {
 	ad.GET("/tokens", s.listTokens)
 	ad.POST("/tokens", s.createToken)
 	ad.DELETE("/tokens/:token", s.revokeToken)
+	if d.Jobs != nil {
+		// Read-only: a job cancelled or deleted behind Loa's back would
+		// leave its article queued for ever; editors act through the API.
+		jobs := gin.WrapH(d.Jobs)
+		for _, path := range []string{"/admin/jobs", "/admin/jobs/*path"} {
+			r.GET(path, s.requireAdmin, jobs)
+			r.HEAD(path, s.requireAdmin, jobs)
+		}
+	}
 
 	pub := r.Group("", s.cors)
 	pub.GET("/audio/:id", s.audio)

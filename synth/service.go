@@ -107,6 +107,9 @@ type Service struct {
 	pages singleflight.Group // page extractions in flight, by article and source version
 }
 
+// Jobs is the River client, for the operators' view of the queue.
+func (s *Service) Jobs() *river.Client[*sql.Tx] { return s.river }
+
 // NewService checks the configuration and fills in defaults.
 func NewService(cfg ServiceConfig) (*Service, error) {
 	if cfg.Store == nil || cfg.DB == nil || cfg.Pipeline == nil || cfg.Voices == nil || cfg.Lexicon == nil || cfg.Listens == nil {

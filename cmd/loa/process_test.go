@@ -381,31 +381,34 @@ func TestSIGTERMRequeuesAndExitsCleanly(t *testing.T) {
 	t.Logf("SIGTERM → exit in %v", took)
 }
 
-// TestTwoNodesShareOneBucket: two nodes on one MinIO bucket share 20
-// articles submitted alternately, every sentence is synthesized once, and a
-// job of a killed node is rescued by River and finished by the other once
-// its timeout (LOA_LEASE) has passed.
-func TestTwoNodesShareOneBucket(t *testing.T) {
+// TestThreeNodesShareOnePostgresAndBucket: three nodes on one PostgreSQL
+// and one MinIO bucket share 200 articles submitted round-robin, every
+// sentence is synthesized exactly once, each node does some of the work,
+// and a job of a SIGKILLed node is rescued by River and finished by another
+// once its timeout (LOA_LEASE) has passed.
+func TestThreeNodesShareOnePostgresAndBucket(t *testing.T) {
+	began := time.Now()
 	srv := s3test.SharedMinIO(t)
 	bucket := srv.NewBucket(t)
-	cfg, logPath := countingVoice(t, 20*time.Millisecond)
-	// Nodes sharing a bucket share one PostgreSQL.
+	cfg, logPath := countingVoice(t, 5*time.Millisecond)
 	dbURL := sqldbtest.URL(t, sqldb.Postgres)
 	env := append(srv.Env(bucket), "LOA_TTS_CONFIG_JSON="+cfg, "LOA_LEASE=3s", "LOA_DB="+dbURL)
-	a := startNode(t, env...)
-	b := startNode(t, env...)
-	nodes := []*node{a, b}
+	var nodes []*node
+	for range 3 {
+		nodes = append(nodes, startNode(t, env...))
+	}
 
-	const articles, perArticle = 20, 3
+	const articles, perArticle = 200, 2
 	for i := range articles {
-		id := fmt.Sprintf("n%02d", i)
-		if code := nodes[i%2].api("POST", "/api/v1/articles", map[string]string{"id": id, "text": longArticle(id, perArticle)}, nil); code != 202 {
+		id := fmt.Sprintf("n%03d", i)
+		if code := nodes[i%len(nodes)].api("POST", "/api/v1/articles", map[string]string{"id": id, "text": longArticle(id, perArticle)}, nil); code != 202 {
 			t.Fatalf("POST %s: %d", id, code)
 		}
 	}
 	for i := range articles {
-		nodes[(i+1)%2].waitReady(fmt.Sprintf("n%02d", i), 3*time.Minute)
+		nodes[(i+1)%len(nodes)].waitReady(fmt.Sprintf("n%03d", i), 3*time.Minute)
 	}
+	allReady := time.Since(began)
 	got := calls(t, logPath)
 	seen := map[string]int{}
 	for _, c := range got {
@@ -414,28 +417,32 @@ func TestTwoNodesShareOneBucket(t *testing.T) {
 	if len(got) != articles*perArticle || len(seen) != articles*perArticle {
 		t.Fatalf("%d backend calls, %d distinct, for %d sentences", len(got), len(seen), articles*perArticle)
 	}
-	workedA, workedB := strings.Count(a.out.String(), "article ready"), strings.Count(b.out.String(), "article ready")
-	if workedA == 0 || workedB == 0 {
-		t.Fatalf("one node did all the work: %d and %d articles", workedA, workedB)
+	worked := make([]int, len(nodes))
+	for i, n := range nodes {
+		if worked[i] = strings.Count(n.out.String(), "article ready"); worked[i] == 0 {
+			t.Fatalf("node %d did no work: %v articles each", i, worked)
+		}
 	}
 
-	// Kill the node holding a job; the other takes over after the lease.
-	a.api("POST", "/api/v1/articles", map[string]string{"id": "orphan", "text": longArticle("orphan", 30)}, nil)
+	// Kill the node holding a job; another takes over after the lease.
+	nodes[0].api("POST", "/api/v1/articles", map[string]string{"id": "orphan", "text": longArticle("orphan", 30)}, nil)
 	waitCalls(t, logPath, len(got)+5, time.Minute)
 	var workedBy string
 	if err := openTestDB(t, dbURL).Conn().QueryRow(context.Background(), `SELECT array_to_string(attempted_by, ',') FROM river_job
 WHERE kind = 'synthesize' AND state = 'running' AND args->>'article_id' = 'orphan'`).Scan(&workedBy); err != nil {
 		t.Fatal(err)
 	}
-	owner, other := a, b
-	if !strings.Contains(workedBy, b.addr) {
-		if !strings.Contains(workedBy, a.addr) {
-			t.Fatalf("job worked by %q, neither node", workedBy)
+	owner := -1
+	for i, n := range nodes {
+		if strings.Contains(workedBy, n.addr) {
+			owner = i
 		}
-	} else {
-		owner, other = b, a
 	}
-	owner.signal(syscall.SIGKILL)
+	if owner < 0 {
+		t.Fatalf("job worked by %q, no node", workedBy)
+	}
+	other := nodes[(owner+1)%len(nodes)]
+	nodes[owner].signal(syscall.SIGKILL)
 	killed := time.Now()
 	st := other.waitReady("orphan", 2*time.Minute)
 	if took := time.Since(killed); took < 2*time.Second {
@@ -444,7 +451,15 @@ WHERE kind = 'synthesize' AND state = 'running' AND args->>'article_id' = 'orpha
 	if st.SentencesCached == 0 {
 		t.Fatal("the surviving node redid the dead node's segments")
 	}
-	t.Logf("20 articles: node A finished %d, node B %d; orphan taken over %v after the kill (%d sentences reused)", workedA, workedB, time.Since(killed).Round(time.Millisecond), st.SentencesCached)
+	orphanCalls := map[string]int{}
+	for _, c := range calls(t, logPath)[len(got):] {
+		orphanCalls[c]++
+	}
+	if len(orphanCalls) != 30 {
+		t.Fatalf("the orphan's 30 sentences made %d distinct calls", len(orphanCalls))
+	}
+	t.Logf("%d articles on 3 nodes ready in %v (finished %v per node); orphan of node %d taken over %v after the kill (%d sentences reused); test %v",
+		articles, allReady.Round(time.Millisecond), worked, owner, time.Since(killed).Round(time.Millisecond), st.SentencesCached, time.Since(began).Round(time.Millisecond))
 }
 
 // TestServeImportsTheRecordsOfAnOlderDataFolder: `loa serve` on a data

@@ -302,6 +302,12 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	var jobs http.Handler
+	if o.adminToken != "" {
+		if jobs, err = jobsUI(ctx, svc.Jobs(), log); err != nil {
+			return err
+		}
+	}
 	stopStreams := make(chan struct{})
 	handler := api.New(api.Deps{
 		Articles:       svc,
@@ -314,6 +320,7 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 		Presign:        o.presign,
 		Registry:       reg,
 		Webhooks:       hooks,
+		Jobs:           jobs,
 		Logger:         log,
 		Stop:           stopStreams,
 		Ready: func(ctx context.Context) error {
