@@ -63,13 +63,20 @@ type ListFilter struct {
 	Limit  int // default 50, at most 500
 }
 
+// MaxListTotal bounds the count behind a listing's total: counting stops
+// there, so the first page costs the same at 100,000 articles as at 10,000.
+const MaxListTotal = 10_000
+
 // ListResult is one page of articles, newest first.
 type ListResult struct {
-	Articles   []Summary `json:"articles"`
-	Total      int       `json:"total"`
-	Offset     int       `json:"offset"`
-	Limit      int       `json:"limit"`
-	NextCursor string    `json:"next_cursor,omitempty"`
+	Articles []Summary `json:"articles"`
+	Total    int       `json:"total"`
+	// TotalCapped: more than MaxListTotal articles match; Total is then
+	// MaxListTotal, not the exact count.
+	TotalCapped bool   `json:"total_capped,omitempty"`
+	Offset      int    `json:"offset"`
+	Limit       int    `json:"limit"`
+	NextCursor  string `json:"next_cursor,omitempty"`
 }
 
 func encodeCursor(s Summary) string {
@@ -105,7 +112,7 @@ func (s *Service) List(ctx context.Context, f ListFilter) (ListResult, error) {
 	}
 	q := sqldb.ArticleFilter{
 		Status: string(f.Status), Feed: f.Feed, Voice: f.Voice, Since: f.Since, Until: f.Until,
-		Search: f.Query, Offset: f.Offset, Limit: f.Limit + 1, CountTotal: true,
+		Search: f.Query, Offset: f.Offset, Limit: f.Limit + 1, CountUpTo: MaxListTotal + 1,
 	}
 	if f.Cursor != "" {
 		t, id, err := decodeCursor(f.Cursor)
@@ -119,7 +126,7 @@ func (s *Service) List(ctx context.Context, f ListFilter) (ListResult, error) {
 	if err != nil {
 		return ListResult{}, err
 	}
-	res := ListResult{Total: total, Offset: f.Offset, Limit: f.Limit, Articles: make([]Summary, 0, len(rows))}
+	res := ListResult{Total: min(total, MaxListTotal), TotalCapped: total > MaxListTotal, Offset: f.Offset, Limit: f.Limit, Articles: make([]Summary, 0, len(rows))}
 	for i, r := range rows {
 		if i == f.Limit {
 			res.NextCursor = encodeCursor(res.Articles[len(res.Articles)-1])

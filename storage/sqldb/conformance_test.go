@@ -379,3 +379,35 @@ func TestUsage(t *testing.T) {
 		}
 	})
 }
+
+func TestListingCountStopsAtItsBound(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		at := time.Unix(1_700_000_000, 0)
+		for i := range 7 {
+			status := "ready"
+			if i%2 == 1 {
+				status = "queued"
+			}
+			a := sqldb.ArticleRow{ID: fmt.Sprintf("a%d", i), Title: "t", Status: status, Revision: 1,
+				PublishedAt: at.Add(time.Duration(i) * time.Minute), CreatedAt: at, UpdatedAt: at}
+			if _, err := db.Conn().InsertArticle(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range []struct {
+			f    sqldb.ArticleFilter
+			want int
+		}{
+			{sqldb.ArticleFilter{Limit: 2}, -1},
+			{sqldb.ArticleFilter{Limit: 2, CountUpTo: 100}, 7},
+			{sqldb.ArticleFilter{Limit: 2, CountUpTo: 5}, 5},
+			{sqldb.ArticleFilter{Limit: 2, CountUpTo: 100, Status: "queued"}, 3},
+			{sqldb.ArticleFilter{Limit: 2, CountUpTo: 2, Status: "queued"}, 2},
+		} {
+			page, total, err := db.Conn().Articles(ctx, c.f)
+			if err != nil || total != c.want || len(page) != 2 {
+				t.Errorf("%+v: total %d (want %d), %d rows, %v", c.f, total, c.want, len(page), err)
+			}
+		}
+	})
+}
