@@ -355,6 +355,7 @@ type ArticleFilter struct {
 	Until     time.Time
 	Search    string // words that must each appear in title, lead or id, ignoring case and diacritics
 	Published bool   // only articles with audio that passed preflight
+	Listed    bool   // only published articles podcast apps may be offered (audio with a size and a duration)
 	AfterTime time.Time
 	AfterID   string
 	HasCursor bool
@@ -397,9 +398,12 @@ func (c Conn) Articles(ctx context.Context, f ArticleFilter) ([]ArticleWithVersi
 	for _, w := range strings.Fields(Fold(f.Search)) {
 		add(`a.search LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
 	}
-	if f.Published {
+	if f.Published || f.Listed {
 		// A version becomes current only after passing preflight.
 		add(`a.current_version <> ''`)
+	}
+	if f.Listed {
+		add(listedCond)
 	}
 	cond := ""
 	if len(where) > 0 {
@@ -447,6 +451,35 @@ func prefixed(p, cols string) string {
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+const listedCond = `a.bytes > 0 AND a.duration_ms > 0`
+
+// FeedStats describes a feed's listed articles as a whole.
+type FeedStats struct {
+	Items           int
+	Updated, Newest time.Time // zero when there is no item
+}
+
+// FeedStats counts the listed articles of feed ("" = every feed) and finds
+// the newest update and publication among them, without reading them.
+func (c Conn) FeedStats(ctx context.Context, feed string) (FeedStats, error) {
+	q := `SELECT COUNT(*), COALESCE(MAX(a.updated_at), 0), COALESCE(MAX(a.published_at), 0) FROM articles a
+WHERE a.current_version <> '' AND ` + listedCond
+	var args []any
+	if feed != "" {
+		q += ` AND a.feed = ?`
+		args = append(args, feed)
+	}
+	var st FeedStats
+	var updated, newest int64
+	if err := c.QueryRow(ctx, q, args...).Scan(&st.Items, &updated, &newest); err != nil {
+		return FeedStats{}, fmt.Errorf("feed stats: %w", err)
+	}
+	if st.Items > 0 {
+		st.Updated, st.Newest = fromMicros(updated), fromMicros(newest)
+	}
+	return st, nil
 }
 
 // Feeds names every feed that has an article.
