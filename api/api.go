@@ -43,7 +43,7 @@ type Articles interface {
 	RuleTouches(ctx context.Context, r text.Rule, limit int) ([]synth.RuleTouch, error)
 	ListenEvent(ctx context.Context, id, event string) error
 	Listens(ctx context.Context, id string) (map[string]int, error)
-	Published(ctx context.Context, feed string) ([]synth.Summary, error)
+	PublishedPage(ctx context.Context, feed string, number, size int) (synth.FeedPage, error)
 	Plan(ctx context.Context, id string) (synth.Plan, error)
 	SegmentReady(ctx context.Context, hash string) (bool, error)
 	Silence(d time.Duration) ([]byte, error)

@@ -161,6 +161,9 @@ func (s *server) listArticles(c *gin.Context) {
 		return
 	}
 	resp := gin.H{"articles": res.Articles, "total": res.Total, "offset": res.Offset, "limit": res.Limit}
+	if res.TotalCapped {
+		resp["total_capped"] = true
+	}
 	if res.NextCursor != "" {
 		resp["next_cursor"] = res.NextCursor
 		q := c.Request.URL.Query()

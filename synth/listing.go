@@ -63,13 +63,20 @@ type ListFilter struct {
 	Limit  int // default 50, at most 500
 }
 
+// MaxListTotal bounds the count behind a listing's total: counting stops
+// there, so the first page costs the same at 100,000 articles as at 10,000.
+const MaxListTotal = 10_000
+
 // ListResult is one page of articles, newest first.
 type ListResult struct {
-	Articles   []Summary `json:"articles"`
-	Total      int       `json:"total"`
-	Offset     int       `json:"offset"`
-	Limit      int       `json:"limit"`
-	NextCursor string    `json:"next_cursor,omitempty"`
+	Articles []Summary `json:"articles"`
+	Total    int       `json:"total"`
+	// TotalCapped: more than MaxListTotal articles match; Total is then
+	// MaxListTotal, not the exact count.
+	TotalCapped bool   `json:"total_capped,omitempty"`
+	Offset      int    `json:"offset"`
+	Limit       int    `json:"limit"`
+	NextCursor  string `json:"next_cursor,omitempty"`
 }
 
 func encodeCursor(s Summary) string {
@@ -105,7 +112,7 @@ func (s *Service) List(ctx context.Context, f ListFilter) (ListResult, error) {
 	}
 	q := sqldb.ArticleFilter{
 		Status: string(f.Status), Feed: f.Feed, Voice: f.Voice, Since: f.Since, Until: f.Until,
-		Search: f.Query, Offset: f.Offset, Limit: f.Limit + 1, CountTotal: true,
+		Search: f.Query, Offset: f.Offset, Limit: f.Limit + 1, CountUpTo: MaxListTotal + 1,
 	}
 	if f.Cursor != "" {
 		t, id, err := decodeCursor(f.Cursor)
@@ -119,7 +126,7 @@ func (s *Service) List(ctx context.Context, f ListFilter) (ListResult, error) {
 	if err != nil {
 		return ListResult{}, err
 	}
-	res := ListResult{Total: total, Offset: f.Offset, Limit: f.Limit, Articles: make([]Summary, 0, len(rows))}
+	res := ListResult{Total: min(total, MaxListTotal), TotalCapped: total > MaxListTotal, Offset: f.Offset, Limit: f.Limit, Articles: make([]Summary, 0, len(rows))}
 	for i, r := range rows {
 		if i == f.Limit {
 			res.NextCursor = encodeCursor(res.Articles[len(res.Articles)-1])
@@ -130,18 +137,39 @@ func (s *Service) List(ctx context.Context, f ListFilter) (ListResult, error) {
 	return res, nil
 }
 
-// Published returns every article with audio that passed preflight, newest
-// first, optionally only those of one feed ("" or "all" = every feed).
-func (s *Service) Published(ctx context.Context, feed string) ([]Summary, error) {
+// FeedPage is one page of a feed's listed articles (published audio with a
+// size and a duration), newest first, and the feed as a whole.
+type FeedPage struct {
+	Articles []Summary
+	Items    int       // listed articles over all pages
+	Updated  time.Time // newest update among them; zero when there is none
+	Newest   time.Time // newest publication among them
+}
+
+// PublishedPage reads page number (1-based) of size articles of feed (""
+// or "all" = every feed) from the catalog: only that page's rows and one
+// aggregate, so a feed costs the same at 100,000 articles as at 100.
+func (s *Service) PublishedPage(ctx context.Context, feed string, number, size int) (FeedPage, error) {
 	if feed == "all" {
 		feed = ""
 	}
-	out := []Summary{}
-	err := s.eachArticle(ctx, sqldb.ArticleFilter{Feed: feed, Published: true}, func(a Summary) bool {
-		out = append(out, a)
-		return true
-	})
-	return out, err
+	if number < 1 || size < 1 {
+		return FeedPage{}, invalid(fmt.Sprintf("feed page %d of size %d does not exist", number, size))
+	}
+	c := s.db.Conn()
+	st, err := c.FeedStats(ctx, feed)
+	if err != nil {
+		return FeedPage{}, err
+	}
+	rows, _, err := c.Articles(ctx, sqldb.ArticleFilter{Feed: feed, Listed: true, Offset: (number - 1) * size, Limit: size})
+	if err != nil {
+		return FeedPage{}, err
+	}
+	out := FeedPage{Articles: make([]Summary, 0, len(rows)), Items: st.Items, Updated: st.Updated, Newest: st.Newest}
+	for _, r := range rows {
+		out.Articles = append(out.Articles, summaryFromRow(r))
+	}
+	return out, nil
 }
 
 // eachArticle calls fn for every article matching f, newest first, a page

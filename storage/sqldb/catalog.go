@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -347,19 +348,23 @@ func (c Conn) strings(ctx context.Context, query string, args ...any) ([]string,
 // (published_at, id). After is the keyset cursor: the last row of the
 // previous page.
 type ArticleFilter struct {
-	Status     string
-	Feed       string
-	Voice      string
-	Since      time.Time
-	Until      time.Time
-	Search     string // words that must each appear in title, lead or id, ignoring case and diacritics
-	Published  bool   // only articles with audio that passed preflight
-	AfterTime  time.Time
-	AfterID    string
-	HasCursor  bool
-	Offset     int
-	Limit      int
-	CountTotal bool
+	Status    string
+	Feed      string
+	Voice     string
+	Since     time.Time
+	Until     time.Time
+	Search    string // words that must each appear in title, lead or id, ignoring case and diacritics
+	Published bool   // only articles with audio that passed preflight
+	Listed    bool   // only published articles podcast apps may be offered (audio with a size and a duration)
+	AfterTime time.Time
+	AfterID   string
+	HasCursor bool
+	Offset    int
+	Limit     int
+	// CountUpTo > 0 counts matching articles, stopping at CountUpTo: an
+	// exact COUNT(*) walks every match, which at 100,000 articles costs the
+	// editors' first page more than the page itself.
+	CountUpTo int
 }
 
 // ArticleWithVersion is a listing row: the article and its current
@@ -369,7 +374,8 @@ type ArticleWithVersion struct {
 	AudioKey, VTTKey, ChaptersKey, VersionPreflight string
 }
 
-// Articles lists articles matching f and, when asked, how many match.
+// Articles lists articles matching f and, when asked, how many match (at
+// most f.CountUpTo).
 func (c Conn) Articles(ctx context.Context, f ArticleFilter) ([]ArticleWithVersion, int, error) {
 	var where []string
 	var args []any
@@ -392,17 +398,21 @@ func (c Conn) Articles(ctx context.Context, f ArticleFilter) ([]ArticleWithVersi
 	for _, w := range strings.Fields(Fold(f.Search)) {
 		add(`a.search LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
 	}
-	if f.Published {
+	if f.Published || f.Listed {
 		// A version becomes current only after passing preflight.
 		add(`a.current_version <> ''`)
+	}
+	if f.Listed {
+		add(listedCond)
 	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 	total := -1
-	if f.CountTotal {
-		if err := c.QueryRow(ctx, `SELECT COUNT(*) FROM articles a`+cond, args...).Scan(&total); err != nil {
+	if f.CountUpTo > 0 {
+		q := `SELECT COUNT(*) FROM (SELECT 1 FROM articles a` + cond + ` LIMIT ?) m`
+		if err := c.QueryRow(ctx, q, append(slices.Clip(args), f.CountUpTo)...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("count articles: %w", err)
 		}
 	}
@@ -441,6 +451,35 @@ func prefixed(p, cols string) string {
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+const listedCond = `a.bytes > 0 AND a.duration_ms > 0`
+
+// FeedStats describes a feed's listed articles as a whole.
+type FeedStats struct {
+	Items           int
+	Updated, Newest time.Time // zero when there is no item
+}
+
+// FeedStats counts the listed articles of feed ("" = every feed) and finds
+// the newest update and publication among them, without reading them.
+func (c Conn) FeedStats(ctx context.Context, feed string) (FeedStats, error) {
+	q := `SELECT COUNT(*), COALESCE(MAX(a.updated_at), 0), COALESCE(MAX(a.published_at), 0) FROM articles a
+WHERE a.current_version <> '' AND ` + listedCond
+	var args []any
+	if feed != "" {
+		q += ` AND a.feed = ?`
+		args = append(args, feed)
+	}
+	var st FeedStats
+	var updated, newest int64
+	if err := c.QueryRow(ctx, q, args...).Scan(&st.Items, &updated, &newest); err != nil {
+		return FeedStats{}, fmt.Errorf("feed stats: %w", err)
+	}
+	if st.Items > 0 {
+		st.Updated, st.Newest = fromMicros(updated), fromMicros(newest)
+	}
+	return st, nil
 }
 
 // Feeds names every feed that has an article.

@@ -379,3 +379,78 @@ func TestUsage(t *testing.T) {
 		}
 	})
 }
+
+func TestListingCountStopsAtItsBound(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		at := time.Unix(1_700_000_000, 0)
+		for i := range 7 {
+			status := "ready"
+			if i%2 == 1 {
+				status = "queued"
+			}
+			a := sqldb.ArticleRow{ID: fmt.Sprintf("a%d", i), Title: "t", Status: status, Revision: 1,
+				PublishedAt: at.Add(time.Duration(i) * time.Minute), CreatedAt: at, UpdatedAt: at}
+			if _, err := db.Conn().InsertArticle(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range []struct {
+			f    sqldb.ArticleFilter
+			want int
+		}{
+			{sqldb.ArticleFilter{Limit: 2}, -1},
+			{sqldb.ArticleFilter{Limit: 2, CountUpTo: 100}, 7},
+			{sqldb.ArticleFilter{Limit: 2, CountUpTo: 5}, 5},
+			{sqldb.ArticleFilter{Limit: 2, CountUpTo: 100, Status: "queued"}, 3},
+			{sqldb.ArticleFilter{Limit: 2, CountUpTo: 2, Status: "queued"}, 2},
+		} {
+			page, total, err := db.Conn().Articles(ctx, c.f)
+			if err != nil || total != c.want || len(page) != 2 {
+				t.Errorf("%+v: total %d (want %d), %d rows, %v", c.f, total, c.want, len(page), err)
+			}
+		}
+	})
+}
+
+func TestFeedPagesAreReadFromTheCatalog(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		at := time.Unix(1_700_000_000, 0).UTC()
+		for i := range 9 {
+			a := sqldb.ArticleRow{ID: fmt.Sprintf("a%d", i), Title: "t", Status: "ready", Revision: 1, Feed: []string{"x", "y"}[i%2],
+				CurrentVersion: "v1", Bytes: 100, DurationMS: 1000,
+				PublishedAt: at.Add(time.Duration(i) * time.Minute), CreatedAt: at, UpdatedAt: at.Add(time.Duration(10-i) * time.Hour)}
+			switch i {
+			case 8:
+				a.CurrentVersion = "" // not published yet
+			case 6:
+				a.DurationMS = 0 // nothing a podcast app could play
+			}
+			if _, err := db.Conn().InsertArticle(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st, err := db.Conn().FeedStats(ctx, "")
+		if err != nil || st.Items != 7 || !st.Newest.Equal(at.Add(7*time.Minute)) || !st.Updated.Equal(at.Add(10*time.Hour)) {
+			t.Fatalf("all: %+v, %v", st, err)
+		}
+		if st, err := db.Conn().FeedStats(ctx, "x"); err != nil || st.Items != 3 {
+			t.Fatalf("feed x (a0, a2, a4): %+v, %v", st, err)
+		}
+		if st, err := db.Conn().FeedStats(ctx, "none"); err != nil || st.Items != 0 || !st.Updated.IsZero() {
+			t.Fatalf("empty feed: %+v, %v", st, err)
+		}
+		var ids []string
+		for off := 0; off < 9; off += 3 {
+			page, _, err := db.Conn().Articles(ctx, sqldb.ArticleFilter{Listed: true, Offset: off, Limit: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range page {
+				ids = append(ids, r.ID)
+			}
+		}
+		if got := fmt.Sprint(ids); got != "[a7 a5 a4 a3 a2 a1 a0]" {
+			t.Fatalf("listed pages: %s", got)
+		}
+	})
+}

@@ -192,19 +192,19 @@ func (f *Feeds) serve(c *gin.Context, h api.PageHelpers) {
 		}
 		page = n
 	}
-	articles, err := h.Articles.Published(c.Request.Context(), name)
+	fp, err := h.Articles.PublishedPage(c.Request.Context(), name, page, f.settings.PageSize)
 	if err != nil {
 		h.Error(c, fmt.Errorf("list published articles of feed %q: %w", name, err))
 		return
 	}
-	if name != AllFeed && len(articles) == 0 {
+	if name != AllFeed && fp.Items == 0 {
 		h.Error(c, fmt.Errorf("%w: feed %q has no published articles", synth.ErrNotFound, name))
 		return
 	}
 	var body bytes.Buffer
-	body.Grow(2048 + 1536*min(len(articles), f.settings.PageSize))
+	body.Grow(2048 + 1536*len(fp.Articles))
 	base := strings.TrimRight(h.BaseURL(c), "/")
-	info, err := f.Render(&body, Page{BaseURL: base, Name: name, Number: page}, articles)
+	info, err := f.RenderPage(&body, Page{BaseURL: base, Name: name, Number: page}, fp)
 	if err != nil {
 		h.Error(c, err)
 		return

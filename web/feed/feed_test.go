@@ -185,11 +185,11 @@ func TestFeedsEndToEnd(t *testing.T) {
 		}
 		byID[articles[2-i].id] = it
 	}
-	published, err := srv.Service.Published(context.Background(), "")
-	if err != nil {
-		t.Fatal(err)
+	published, err := srv.Service.PublishedPage(context.Background(), "", 1, 100)
+	if err != nil || published.Items != 3 || len(published.Articles) != 3 {
+		t.Fatalf("published page: %+v, %v", published, err)
 	}
-	for _, s := range published {
+	for _, s := range published.Articles {
 		if it, ok := byID[s.ID]; !ok || it.guid != s.GUID {
 			t.Errorf("article %s: feed guid %q, want its assigned guid %q", s.ID, it.guid, s.GUID)
 		}

@@ -41,42 +41,56 @@ type Info struct {
 	Updated time.Time // the newest article update in the feed; zero when empty
 }
 
-// Render writes one page of a feed. The articles come newest first, as
-// Articles.Published returns them; any whose audio is not published (no
-// audio, failed preflight, zero size or duration) is left out. A page past
-// the last is an error wrapping synth.ErrNotFound.
+// Render writes one page of a feed from all its articles, newest first;
+// any whose audio is not listed (no audio, failed preflight, zero size or
+// duration) is left out. A page past the last is an error wrapping
+// synth.ErrNotFound.
 func (f *Feeds) Render(w io.Writer, p Page, articles []synth.Summary) (Info, error) {
+	var all synth.FeedPage
+	items := make([]synth.Summary, 0, len(articles))
+	for i := range articles {
+		if a := &articles[i]; listed(a) {
+			items = append(items, *a)
+			if a.UpdatedAt.After(all.Updated) {
+				all.Updated = a.UpdatedAt
+			}
+		}
+	}
+	all.Items = len(items)
+	if len(items) > 0 {
+		all.Newest = published(&items[0])
+	}
+	size := f.settings.PageSize
+	if n := max(p.Number, 1); (n-1)*size < len(items) {
+		all.Articles = items[(n-1)*size : min(len(items), n*size)]
+	}
+	return f.RenderPage(w, p, all)
+}
+
+// RenderPage writes one page of a feed whose articles the catalog already
+// paged (Articles.PublishedPage): fp.Articles are that page's, the counts
+// and times are the whole feed's.
+func (f *Feeds) RenderPage(w io.Writer, p Page, fp synth.FeedPage) (Info, error) {
 	if p.Name == "" {
 		p.Name = AllFeed
 	}
 	if p.Number == 0 {
 		p.Number = 1
 	}
-	items := make([]*synth.Summary, 0, len(articles))
-	var info Info
-	for i := range articles {
-		a := &articles[i]
-		if !listed(a) {
-			continue
-		}
-		items = append(items, a)
-		if a.UpdatedAt.After(info.Updated) {
-			info.Updated = a.UpdatedAt
-		}
-	}
 	size := f.settings.PageSize
-	info.Items = len(items)
-	info.Pages = max(1, (len(items)+size-1)/size)
+	info := Info{Items: fp.Items, Updated: fp.Updated, Pages: max(1, (fp.Items+size-1)/size)}
 	if p.Number < 1 || p.Number > info.Pages {
 		return info, fmt.Errorf("%w: feed %q has %d page(s), not %d", synth.ErrNotFound, p.Name, info.Pages, p.Number)
 	}
-	page := items[(p.Number-1)*size : min(len(items), p.Number*size)]
 
 	xw := xmlWriter{bufio.NewWriterSize(w, 64<<10)}
-	f.writeChannelHead(xw, p, info, items)
+	f.writeChannelHead(xw, p, info, fp.Newest)
 	var desc strings.Builder
-	for _, a := range page {
-		f.writeItem(xw, p.BaseURL, a, &desc)
+	for i := range fp.Articles {
+		// Listed is the catalog's filter too; the path check is Go's alone.
+		if a := &fp.Articles[i]; listed(a) {
+			f.writeItem(xw, p.BaseURL, a, &desc)
+		}
 	}
 	xw.WriteString("</channel>\n</rss>\n")
 	if err := xw.Flush(); err != nil {
@@ -109,7 +123,7 @@ func (f *Feeds) artworkURL(base string) string {
 	return base + "/feeds/" + artworkFile
 }
 
-func (f *Feeds) writeChannelHead(xw xmlWriter, p Page, info Info, items []*synth.Summary) {
+func (f *Feeds) writeChannelHead(xw xmlWriter, p Page, info Info, newest time.Time) {
 	s := &f.settings
 	title := s.Title
 	if p.Name != AllFeed {
@@ -132,9 +146,9 @@ func (f *Feeds) writeChannelHead(xw xmlWriter, p Page, info Info, items []*synth
 		xw.elem("copyright", s.Copyright)
 	}
 	xw.elem("generator", "Loa")
-	if len(items) > 0 {
+	if info.Items > 0 {
 		xw.elem("lastBuildDate", rfc2822(info.Updated))
-		xw.elem("pubDate", rfc2822(published(items[0])))
+		xw.elem("pubDate", rfc2822(newest))
 	}
 
 	xw.atomLink("self", p.URL())
