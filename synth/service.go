@@ -104,6 +104,7 @@ type Service struct {
 
 	cacheMu sync.Mutex
 	cache   map[string]cachedManifest // listener-facing manifests
+	byURL   urlIDs
 
 	pages singleflight.Group // page extractions in flight, by article and source version
 }
