@@ -1,6 +1,10 @@
 package api_test
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"sync"
 	"testing"
 
@@ -66,4 +70,44 @@ func TestArticleKnowsItsCanonicalURL(t *testing.T) {
 			t.Errorf("GET text article: %d, url %q", code, got.URL)
 		}
 	})
+}
+
+// TestURLSubmissionCanonical: a fetched page's canonical link names the
+// article; without one, the address the redirects ended at does; and a
+// second submission of the same page finds it.
+func TestURLSubmissionCanonical(t *testing.T) {
+	body := `<p>Hà Nội mưa lớn suốt đêm qua, nhiều tuyến phố ngập sâu và người dân phải đẩy xe về nhà.</p>`
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/tin/mua.html":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, `<html><head><title>Mưa</title><link rel="canonical" href="/tin/mua.html"></head><body><article><h1>Mưa</h1>`+body+`</article></body></html>`)
+		case "/r":
+			http.Redirect(w, r, "/tin/nang.html?utm_source=rss#top", http.StatusFound)
+		case "/tin/nang.html":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, `<html><head><title>Nắng</title></head><body><article><h1>Nắng</h1><p>Trời nắng gắt suốt cả ngày, nhiệt độ lên tới bốn mươi độ ở nhiều nơi.</p></article></body></html>`)
+		}
+	}))
+	defer site.Close()
+	h := apitest.New(t, apitest.Options{Service: synth.ServiceConfig{Fetcher: synth.NewFetcher(synth.FetchConfig{
+		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
+	})}})
+	for _, c := range []struct{ path, want string }{
+		{"/tin/mua.html", site.URL + "/tin/mua.html"},
+		{"/r", site.URL + "/tin/nang.html?utm_source=rss"},
+	} {
+		var st synth.State
+		if code := h.Do("POST", "/api/v1/articles", map[string]string{"url": site.URL + c.path}, &st); code != http.StatusAccepted {
+			t.Fatalf("POST %s: %d", c.path, code)
+		}
+		if h.Do("GET", "/api/v1/articles/"+st.ID, nil, &st); st.URL != c.want {
+			t.Errorf("%s: url %q, want %q", c.path, st.URL, c.want)
+		}
+	}
+	var first, again synth.State
+	h.Do("POST", "/api/v1/articles", map[string]string{"url": site.URL + "/tin/mua.html"}, &first)
+	if code := h.Do("POST", "/api/v1/articles", map[string]string{"url": site.URL + "/tin/mua.html"}, &again); code != http.StatusOK || again.ID != first.ID {
+		t.Errorf("same page again: %d, id %q; want 200 and %q", code, again.ID, first.ID)
+	}
 }
