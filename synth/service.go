@@ -334,14 +334,15 @@ func (src Source) contentHash() string {
 	return hashStrings(src.Title, src.HTML, src.Text, src.URL, src.Voice, src.Feed, src.Link)
 }
 
-func idForURL(canonical string) string {
-	sum := sha256.Sum256([]byte(canonical))
-	return "url-" + hex.EncodeToString(sum[:10])
-}
+func idForURL(canonical string) string { return keyedID("url-", canonical) }
 
-func idForSourceID(sourceID string) string {
-	sum := sha256.Sum256([]byte(sourceID))
-	return "src-" + hex.EncodeToString(sum[:10])
+func idForSourceID(sourceID string) string { return keyedID("src-", sourceID) }
+
+// keyedID is the article id a submission without one gets from the key
+// that names it, the same on every node and every try.
+func keyedID(prefix, key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return prefix + hex.EncodeToString(sum[:10])
 }
 
 // Create stores a new article and queues its synthesis, in one
