@@ -29,6 +29,7 @@ type Articles interface {
 	Update(ctx context.Context, id string, sub synth.Submission) (synth.State, bool, error)
 	Get(ctx context.Context, id string) (synth.State, error)
 	Manifest(ctx context.Context, id string) (synth.Manifest, error)
+	ManifestByURL(ctx context.Context, pageURL string) (synth.Manifest, error)
 	ArticlePage(ctx context.Context, id string) (synth.ArticlePage, error)
 	List(ctx context.Context, f synth.ListFilter) (synth.ListResult, error)
 	Delete(ctx context.Context, id string) error

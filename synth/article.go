@@ -76,6 +76,7 @@ type Manifest struct {
 	Voice                string    `json:"voice"`
 	Feed                 string    `json:"feed,omitempty"`
 	Link                 string    `json:"link,omitempty"`
+	URL                  string    `json:"url,omitempty"` // canonical URL of the page, what players look it up by
 	GUID                 string    `json:"guid"`
 	SentencesTotal       int       `json:"sentences_total"`
 	SentencesDone        int       `json:"sentences_done"`

@@ -10,9 +10,9 @@ import (
 )
 
 // row turns the article part of a manifest into its catalog row.
-func (m Manifest) row(jobID int64, contentHash, sourceID, canonicalURL string) sqldb.ArticleRow {
+func (m Manifest) row(jobID int64, contentHash, sourceID string) sqldb.ArticleRow {
 	r := sqldb.ArticleRow{
-		ID: m.ID, SourceID: sourceID, CanonicalURL: canonicalURL, ContentHash: contentHash, Feed: m.Feed, Title: m.Title, Lead: m.Lead,
+		ID: m.ID, SourceID: sourceID, CanonicalURL: m.URL, ContentHash: contentHash, Feed: m.Feed, Title: m.Title, Lead: m.Lead,
 		Status: string(m.Status), Revision: m.Revision, Voice: m.Voice, Link: m.Link, GUID: m.GUID,
 		SentencesTotal: m.SentencesTotal, SentencesDone: m.SentencesDone,
 		SentencesSynthesized: m.SentencesSynthesized, SentencesCached: m.SentencesCached,
@@ -72,7 +72,7 @@ func loadArticle(ctx context.Context, c sqldb.Conn, id string, lock bool) (artic
 	}
 	m := Manifest{
 		ID: r.ID, Status: Status(r.Status), Revision: r.Revision, Title: r.Title, Lead: r.Lead, Voice: r.Voice,
-		Feed: r.Feed, Link: r.Link, GUID: r.GUID, SentencesTotal: r.SentencesTotal, SentencesDone: r.SentencesDone,
+		Feed: r.Feed, Link: r.Link, URL: r.CanonicalURL, GUID: r.GUID, SentencesTotal: r.SentencesTotal, SentencesDone: r.SentencesDone,
 		SentencesSynthesized: r.SentencesSynthesized, SentencesCached: r.SentencesCached, Error: r.Error,
 		Preflight: r.Preflight, PublishedAt: r.PublishedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
@@ -94,6 +94,6 @@ func loadArticle(ctx context.Context, c sqldb.Conn, id string, lock bool) (artic
 
 // save writes the manifest's article fields back to its row.
 func (a article) save(ctx context.Context, c sqldb.Conn) error {
-	r := a.Manifest.row(a.row.JobID, a.row.ContentHash, a.row.SourceID, a.row.CanonicalURL)
+	r := a.Manifest.row(a.row.JobID, a.row.ContentHash, a.row.SourceID)
 	return c.SaveArticle(ctx, r)
 }

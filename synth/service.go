@@ -24,6 +24,7 @@ import (
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth/audio"
+	"github.com/loa-audio/loa/synth/pageurl"
 	"github.com/loa-audio/loa/synth/text"
 	"github.com/loa-audio/loa/synth/tts"
 )
@@ -103,6 +104,7 @@ type Service struct {
 
 	cacheMu sync.Mutex
 	cache   map[string]cachedManifest // listener-facing manifests
+	byURL   urlIDs
 
 	pages singleflight.Group // page extractions in flight, by article and source version
 }
@@ -214,8 +216,9 @@ func ValidFeedName(name string) bool { return feedPattern.MatchString(name) && n
 
 // prepared is a validated submission with its extracted document.
 type prepared struct {
-	src Source
-	doc text.Document
+	src       Source
+	doc       text.Document
+	canonical string // the page's canonical URL, normalised; "" when unknown
 }
 
 func (s *Service) prepare(ctx context.Context, sub Submission) (prepared, error) {
@@ -277,6 +280,13 @@ func (s *Service) prepare(ctx context.Context, sub Submission) (prepared, error)
 	if err != nil {
 		return prepared{}, err
 	}
+	canonical := pageurl.Normalize(src.Link)
+	switch {
+	case sub.URL != "":
+		canonical = pageurl.Canonical(src.HTML, src.URL)
+	case src.HTML != "":
+		canonical = pageurl.Canonical(src.HTML, src.Link)
+	}
 	// Title and lead are copied into the catalog and listings;
 	// the audio still reads them whole.
 	doc.Title, doc.Lead = truncateUTF8(doc.Title, maxTitleBytes), truncateUTF8(doc.Lead, maxLeadBytes)
@@ -286,7 +296,7 @@ func (s *Service) prepare(ctx context.Context, sub Submission) (prepared, error)
 	if sub.PublishedAt != nil {
 		src.PublishedAt = sub.PublishedAt.UTC()
 	}
-	return prepared{src: src, doc: doc}, nil
+	return prepared{src: src, doc: doc, canonical: canonical}, nil
 }
 
 // extract turns a stored source into the document to speak. A title given
@@ -327,9 +337,15 @@ func (src Source) contentHash() string {
 	return hashStrings(src.Title, src.HTML, src.Text, src.URL, src.Voice, src.Feed, src.Link)
 }
 
-func idForSourceID(sourceID string) string {
-	sum := sha256.Sum256([]byte(sourceID))
-	return "src-" + hex.EncodeToString(sum[:10])
+func idForURL(canonical string) string { return keyedID("url-", canonical) }
+
+func idForSourceID(sourceID string) string { return keyedID("src-", sourceID) }
+
+// keyedID is the article id a submission without one gets from the key
+// that names it, the same on every node and every try.
+func keyedID(prefix, key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return prefix + hex.EncodeToString(sum[:10])
 }
 
 // Create stores a new article and queues its synthesis, in one
@@ -345,6 +361,16 @@ func (s *Service) Create(ctx context.Context, sub Submission) (State, bool, erro
 	switch {
 	case id == "" && sub.SourceID != "":
 		id = idForSourceID(sub.SourceID)
+	case id == "" && p.canonical != "":
+		// The page's URL names the article as a source_id would; an
+		// article stored under it by an editor's own id is the same story.
+		id, err = s.db.Conn().ArticleIDByURL(ctx, p.canonical)
+		if errors.Is(err, sqldb.ErrNotFound) {
+			id, err = idForURL(p.canonical), nil
+		}
+		if err != nil {
+			return State{}, false, err
+		}
 	case id == "":
 		id = strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
 	}
@@ -361,7 +387,7 @@ func (s *Service) create(ctx context.Context, id string, p prepared) (State, boo
 	}
 	m := Manifest{
 		ID: id, Status: StatusQueued, Revision: 1,
-		Title: p.doc.Title, Lead: p.doc.Lead, Voice: p.src.Voice, Feed: p.src.Feed, Link: p.src.Link, GUID: p.src.GUID,
+		Title: p.doc.Title, Lead: p.doc.Lead, Voice: p.src.Voice, Feed: p.src.Feed, Link: p.src.Link, URL: p.canonical, GUID: p.src.GUID,
 		PublishedAt: p.src.PublishedAt, CreatedAt: now, UpdatedAt: now,
 	}
 	var (
@@ -369,7 +395,7 @@ func (s *Service) create(ctx context.Context, id string, p prepared) (State, boo
 		created bool
 	)
 	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
-		row := m.row(0, p.src.contentHash(), p.src.SourceID, p.src.URL)
+		row := m.row(0, p.src.contentHash(), p.src.SourceID)
 		inserted, err := tx.InsertArticle(ctx, row)
 		if err != nil {
 			return err
@@ -455,7 +481,7 @@ func (s *Service) Update(ctx context.Context, id string, sub Submission) (State,
 			}
 			s.savePage(ctx, id, p.doc, srcInfo.ETag)
 			a.Title, a.Lead, a.Voice, a.Feed, a.Link, a.PublishedAt = p.doc.Title, p.doc.Lead, next.Voice, next.Feed, next.Link, next.PublishedAt
-			a.row.ContentHash, a.row.SourceID, a.row.CanonicalURL = next.contentHash(), next.SourceID, next.URL
+			a.row.ContentHash, a.row.SourceID, a.URL = next.contentHash(), next.SourceID, p.canonical
 			return nil
 		})
 		if errors.Is(err, ErrNotFound) {

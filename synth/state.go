@@ -20,6 +20,7 @@ type State struct {
 	TimingsURL           string    `json:"timings_url,omitempty"`
 	TranscriptURL        string    `json:"transcript_url,omitempty"`
 	PageURL              string    `json:"page_url"`
+	URL                  string    `json:"url,omitempty"` // the canonical URL of the publisher's page
 	Error                string    `json:"error"`
 	Revision             int       `json:"revision"`
 	Title                string    `json:"title,omitempty"`
@@ -43,6 +44,7 @@ func (s *Service) state(m Manifest) State {
 		SentencesSynthesized: m.SentencesSynthesized,
 		SentencesCached:      m.SentencesCached,
 		PageURL:              "/articles/" + m.ID,
+		URL:                  m.URL,
 		Error:                m.Error,
 		Preflight:            m.Preflight,
 		Revision:             m.Revision,

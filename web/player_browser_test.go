@@ -429,3 +429,53 @@ func TestPlayerWhileSynthesizing(t *testing.T) {
 		t.Fatalf("after publishing the player shows %vs, manifest %dms", total, st.DurationMS)
 	}
 }
+
+// TestPlayerByPageURL: a publisher's page on another origin names no
+// article, only its canonical URL, and the player plays that article; a
+// page whose URL Loa does not know never shows a player.
+func TestPlayerByPageURL(t *testing.T) {
+	srv := apitest.New(t, apitest.Options{})
+	text := "Hà Nội mưa lớn suốt đêm qua. Nhiều tuyến phố ngập sâu. Người dân phải đẩy xe máy về nhà."
+	if code := srv.Do("POST", "/api/v1/articles", map[string]string{"title": "Mưa lớn", "text": text, "link": "https://bao.example.vn/tin/mua-lon.html"}, nil); code != http.StatusAccepted {
+		t.Fatalf("submit: %d", code)
+	}
+	var list struct{ Articles []synth.State }
+	srv.Do("GET", "/api/v1/articles", nil, &list)
+	if len(list.Articles) != 1 {
+		t.Fatalf("articles: %+v", list.Articles)
+	}
+	srv.WaitStatus(list.Articles[0].ID, synth.StatusReady, 2*time.Minute)
+	browser := newBrowser(t)
+	page := func(head, player string) string {
+		return `<!DOCTYPE html><html lang="vi"><head><title>Báo</title>` + head + `</head><body><main><h1>Mưa lớn</h1>` + player +
+			`<p>Hà Nội mưa lớn suốt đêm qua.</p></main><script src="` + srv.URL + `/player.js" async></script></body></html>`
+	}
+	const player = `document.getElementById("p")`
+
+	for name, html := range map[string]string{
+		"canonical link only": page(`<link rel="canonical" href="https://Bao.Example.VN/tin/mua-lon.html">`, `<div id="p" data-loa-article></div>`),
+		"data-loa-url":        page(`<link rel="canonical" href="https://bao.example.vn/khac">`, `<div id="p" data-loa-url="https://bao.example.vn/tin/mua-lon.html#binh-luan"></div>`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			tab := newTab(t, browser)
+			run(t, tab, chromedp.Navigate(hostPage(t, html)))
+			waitJS(t, tab, player+`.getAttribute("data-loa-state") === "ready"`, 15*time.Second, "the player to be ready")
+			if h := eval[float64](t, tab, player+".getBoundingClientRect().height"); h != 64 {
+				t.Fatalf("ready player is %v px high", h)
+			}
+			run(t, tab, chromedp.Click(chromedp.CSS("#p .loa-play")))
+			waitJS(t, tab, player+`.querySelector("audio").currentTime > 0.5`, 15*time.Second, "the article's audio to play")
+		})
+	}
+
+	t.Run("unknown page URL shows no player", func(t *testing.T) {
+		tab := newTab(t, browser)
+		run(t, tab, onNewDocument(`window.__loaSeen = 0;
+			setInterval(() => { const p = document.getElementById("p"); if (p && p.getBoundingClientRect().height > 0) window.__loaSeen++; }, 5);`))
+		run(t, tab, chromedp.Navigate(hostPage(t, page(`<link rel="canonical" href="https://bao.example.vn/tin/chua-co.html">`, `<div id="p" data-loa-article></div>`))))
+		waitJS(t, tab, player+`.getAttribute("data-loa-state") === "hidden"`, 10*time.Second, "the player to give up")
+		if seen := eval[int](t, tab, `window.__loaSeen`); seen != 0 {
+			t.Fatalf("a player for an unknown page was visible in %d samples", seen)
+		}
+	})
+}

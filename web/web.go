@@ -212,6 +212,7 @@ func (s *Site) PlayerSize() (raw, gzipped int) {
 // Register adds the pages to the router.
 func (s *Site) Register(r gin.IRouter, h api.PageHelpers) {
 	r.GET("/player.js", h.CORS, s.playerScript)
+	r.GET("/player/info.json", h.CORS, func(c *gin.Context) { s.playerInfoByURL(c, h) })
 	r.GET("/static/:hash/:name", h.CORS, s.static)
 	r.GET("/articles/:id", h.CORS, func(c *gin.Context) { s.article(c, h) })
 	r.GET("/embed/:id", func(c *gin.Context) { s.embed(c, h) })
@@ -285,11 +286,7 @@ type PlayerInfo struct {
 	ArtworkType    string       `json:"artwork_type,omitempty"`
 }
 
-func (s *Site) playerInfo(c *gin.Context, h api.PageHelpers, id string) (PlayerInfo, error) {
-	m, err := h.Articles.Manifest(c.Request.Context(), id)
-	if err != nil {
-		return PlayerInfo{}, err
-	}
+func (s *Site) playerInfo(c *gin.Context, h api.PageHelpers, m synth.Manifest) PlayerInfo {
 	base := h.BaseURL(c)
 	info := PlayerInfo{ID: m.ID, Status: m.Status, Title: m.Title, Progress: m.Progress(), Site: s.cfg.SiteName}
 	info.Artwork, info.ArtworkType = s.cfg.ArtworkURL, ""
@@ -307,7 +304,25 @@ func (s *Site) playerInfo(c *gin.Context, h api.PageHelpers, id string) (PlayerI
 	if m.Status == synth.StatusQueued || m.Status == synth.StatusSynthesizing {
 		info.ProgressiveURL = base + "/audio/" + m.ID + ".mp3?progressive=1"
 	}
-	return info, nil
+	return info
+}
+
+// servePlayerInfo answers the player with what it needs about m.
+func (s *Site) servePlayerInfo(c *gin.Context, h api.PageHelpers, m synth.Manifest, err error) {
+	if err != nil {
+		h.Error(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-cache")
+	c.JSON(http.StatusOK, s.playerInfo(c, h, m))
+}
+
+// playerInfoByURL is the player's information about the article published
+// at a page (/player/info.json?url=…), for players that name no article:
+// the page's canonical URL finds it. 404 when none is there.
+func (s *Site) playerInfoByURL(c *gin.Context, h api.PageHelpers) {
+	m, err := h.Articles.ManifestByURL(c.Request.Context(), c.Query("url"))
+	s.servePlayerInfo(c, h, m, err)
 }
 
 // playable says whether the demo page should carry a player at all: a
@@ -323,13 +338,8 @@ func playable(m synth.Manifest) bool {
 func (s *Site) article(c *gin.Context, h api.PageHelpers) {
 	id := c.Param("id")
 	if strings.HasSuffix(id, ".json") {
-		info, err := s.playerInfo(c, h, strings.TrimSuffix(id, ".json"))
-		if err != nil {
-			h.Error(c, err)
-			return
-		}
-		c.Header("Cache-Control", "no-cache")
-		c.JSON(http.StatusOK, info)
+		m, err := h.Articles.Manifest(c.Request.Context(), strings.TrimSuffix(id, ".json"))
+		s.servePlayerInfo(c, h, m, err)
 		return
 	}
 	m, err := h.Articles.Manifest(c.Request.Context(), id)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -199,4 +200,38 @@ func TestPlayerInfo(t *testing.T) {
 		t.Fatalf("unknown article: %d", resp.StatusCode)
 	}
 
+}
+
+// TestPlayerInfoByURL: the player's information is found by the page's
+// canonical URL, in any spelling that normalises to it, with the same shape
+// as by id; an unknown or unusable URL is a JSON 404 or 400.
+func TestPlayerInfoByURL(t *testing.T) {
+	srv := apitest.New(t, apitest.Options{})
+	srv.Do("POST", "/api/v1/articles", map[string]string{"id": "mua", "text": "Hà Nội mưa lớn.", "link": "https://bao.example.vn/tin/mua.html"}, nil)
+	srv.WaitStatus("mua", synth.StatusReady, time.Minute)
+
+	_, byID := get(t, srv.URL+"/articles/mua.json")
+	resp, byURL := get(t, srv.URL+"/player/info.json?url="+url.QueryEscape("HTTPS://BAO.example.vn/tin/mua.html#binh-luan"))
+	if resp.StatusCode != 200 || !bytes.Equal(byURL, byID) {
+		t.Fatalf("by url: %d %s; by id: %s", resp.StatusCode, byURL, byID)
+	}
+	if resp.Header.Get("Cache-Control") != "no-cache" || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("player info by url headers %v", resp.Header)
+	}
+	for _, c := range []struct {
+		query string
+		code  int
+		msg   string
+	}{
+		{"?url=" + url.QueryEscape("https://bao.example.vn/tin/khac.html"), 404, "no article at https://bao.example.vn/tin/khac.html"},
+		{"", 400, `give the page's address as "url"`},
+		{"?url=%2Ftin%2Fmua.html", 400, `give the page's address as "url"`},
+		{"?url=https://bao.example.vn/" + strings.Repeat("a", synth.MaxPageURL), 400, "the limit is 2048"},
+	} {
+		resp, body := get(t, srv.URL+"/player/info.json"+c.query)
+		var e struct{ Error string }
+		if resp.StatusCode != c.code || json.Unmarshal(body, &e) != nil || !strings.Contains(e.Error, c.msg) {
+			t.Errorf("%.60s: %d %s; want %d with %q", c.query, resp.StatusCode, body, c.code, c.msg)
+		}
+	}
 }

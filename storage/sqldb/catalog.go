@@ -112,6 +112,20 @@ func (c Conn) Article(ctx context.Context, id string) (ArticleRow, error) {
 	return a, nil
 }
 
+// ArticleIDByURL is the id of the article stored under a canonical URL
+// (the oldest when several share it); ErrNotFound when there is none.
+func (c Conn) ArticleIDByURL(ctx context.Context, canonicalURL string) (string, error) {
+	var id string
+	err := c.QueryRow(ctx, `SELECT id FROM articles WHERE canonical_url = ? ORDER BY created_at, id LIMIT 1`, canonicalURL).Scan(&id)
+	if isNoRows(err) {
+		return "", fmt.Errorf("%w: article at %q", ErrNotFound, canonicalURL)
+	}
+	if err != nil {
+		return "", fmt.Errorf("find article at %s: %w", canonicalURL, err)
+	}
+	return id, nil
+}
+
 // LockArticle reads an article and holds its row until the transaction
 // ends, so concurrent changes to one id queue up (an UPDATE locks the row
 // on both engines; SQLite transactions lock the whole file anyway).

@@ -10,6 +10,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/loa-audio/loa/synth/pageurl"
 	"net/url"
 	"slices"
 	"strings"
@@ -198,24 +199,7 @@ func newestFirst(items []Item) {
 }
 
 // resolve makes link absolute against base and keeps only http(s) URLs.
-func resolve(base *url.URL, link string) string {
-	link = strings.TrimSpace(link)
-	if link == "" {
-		return ""
-	}
-	u, err := url.Parse(link)
-	if err != nil {
-		return ""
-	}
-	if base != nil {
-		u = base.ResolveReference(u)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ""
-	}
-	u.Fragment = ""
-	return u.String()
-}
+func resolve(base *url.URL, link string) string { return pageurl.Resolve(base, link) }
 
 func firstNonEmpty(vs ...string) string {
 	for _, v := range vs {

@@ -186,22 +186,6 @@ func TestRulesRefuseBadPatterns(t *testing.T) {
 	}
 }
 
-func TestCanonicalURL(t *testing.T) {
-	final := "https://bao.example.vn/the-gioi/bai-1.html?utm_source=rss"
-	cases := map[string]string{
-		`<html><head><link rel="canonical" href="/the-gioi/bai-1.html"><meta property="og:url" content="https://bao.example.vn/og"></head><body></body></html>`: "https://bao.example.vn/the-gioi/bai-1.html",
-		`<html><head><meta property="og:url" content="https://bao.example.vn/og-url"></head><body></body></html>`:                                               "https://bao.example.vn/og-url",
-		`<html><head><title>x</title></head><body><link rel="canonical" href="https://evil.example/"></body></html>`:                                            final,
-		`<html><head><link rel="alternate canonical" href="https://m.example.vn/x"></head></html>`:                                                              "https://m.example.vn/x",
-		`<html><head><link rel="canonical" href="javascript:alert(1)"></head></html>`:                                                                           final,
-	}
-	for page, want := range cases {
-		if got := CanonicalURL(page, final); got != want {
-			t.Errorf("CanonicalURL(%.60q) = %q, want %q", page, got, want)
-		}
-	}
-}
-
 func TestHoldsWholeArticle(t *testing.T) {
 	para := "<p>" + strings.Repeat("Người dân Hà Nội đổ ra đường đón mưa đầu mùa. ", 20) + "</p>"
 	cases := map[string]bool{

@@ -1,5 +1,5 @@
-/* Loa player. A host page adds <div data-loa-article="ID"></div> and
-   <script src="https://LOA/player.js" async></script>; web/README.md has the
+/* Loa player. A host page adds <div data-loa-article="ID"></div> (or
+   data-loa-url="PAGE", or neither: the page's canonical URL) and <script src="https://LOA/player.js" async></script>; web/README.md has the
    options. No dependencies, no cookies; preferences live in localStorage. */
 (function (w, d) {
   "use strict";
@@ -55,7 +55,7 @@
   function textIndex(el) {
     var s = "", map = [], walk = d.createTreeWalker(el, NodeFilter.SHOW_TEXT), n, i, c;
     while ((n = walk.nextNode())) {
-      if (n.parentNode.closest("[data-loa-article],script,style")) continue;
+      if (n.parentNode.closest("[data-loa-article],[data-loa-url],script,style")) continue;
       for (i = 0; i < n.data.length; i++) {
         c = n.data[i];
         if (/\s/.test(c)) { if (!s || s[s.length - 1] === " ") continue; c = " "; }
@@ -66,14 +66,18 @@
   }
 
   function mount(el) {
-    var id = el.getAttribute("data-loa-article");
-    if (!id || el.loaPlayer) return el.loaPlayer;
+    if (el.loaPlayer) return el.loaPlayer;
+    // Without an id the article is looked up by its page's URL; the player
+    // stays hidden until that finds one.
+    var id = el.getAttribute("data-loa-article"), canon = d.querySelector("link[rel~=canonical][href]"),
+      page = id ? "" : el.getAttribute("data-loa-url") || (canon ? canon.href : location.href.split("#")[0]);
     installCSS();
     var langEl = el.closest("[lang]"), lang = langEl ? langEl.getAttribute("lang") : "";
     var T = TEXT[/^en\b/i.test(lang) ? "en" : "vi"];
     el.classList.add("loa-player");
     el.classList.remove("loa-skeleton");
     el.innerHTML = MARKUP;
+    if (page) el.hidden = true;
     if (!el.getAttribute("role")) el.setAttribute("role", "group");
     el.setAttribute("aria-label", T.group);
     function q(s) { return el.querySelector(s); }
@@ -237,7 +241,7 @@
     function clickToPlay(ev) {
       if (!blocks || !timings || ev.defaultPrevented || ev.button || !el.isConnected || el.getAttribute("data-loa-state") !== "ready") return;
       var t = ev.target;
-      if (!t.closest || t.closest("a,button,input,select,textarea,label,audio,video,[data-loa-article]")) return;
+      if (!t.closest || t.closest("a,button,input,select,textarea,label,audio,video,[data-loa-article],[data-loa-url]")) return;
       var sel = w.getSelection && w.getSelection();
       if (sel && !sel.isCollapsed) return;
       var list = timings.sentences.filter(function (s) { var e = blocks[s.block]; return e && e.contains(t); });
@@ -285,13 +289,14 @@
       audio.removeAttribute("src");
     }
     function load() {
-      fetch(BASE + "/articles/" + encodeURIComponent(id) + ".json", { credentials: "omit", cache: "no-cache" }).then(function (r) {
+      fetch(BASE + (id ? "/articles/" + encodeURIComponent(id) + ".json" : "/player/info.json?url=" + encodeURIComponent(page)), { credentials: "omit", cache: "no-cache" }).then(function (r) {
         if (r.status === 404 || r.status === 400) return null;
         if (!r.ok) throw new Error("HTTP " + r.status);
         return r.json();
       }).then(function (i) {
         var live = i && (i.status === "queued" || i.status === "synthesizing");
-        if (i) info = i;
+        if (i) { info = i; id = i.id; }
+        if (i && (i.audio_url || live)) el.hidden = false;
         if (i && i.audio_url) { if (!key || progressive) ready(i); media(); }
         else if (live) building(i);
         else if (!progressive || audio.paused) return hide();
@@ -382,10 +387,10 @@
     return api;
   }
 
-  function scan() { [].forEach.call(d.querySelectorAll("[data-loa-article]"), mount); }
+  function scan() { [].forEach.call(d.querySelectorAll("[data-loa-article],[data-loa-url]"), mount); }
   ["wheel", "touchmove"].forEach(function (t) { w.addEventListener(t, function () { userScroll = Date.now(); }, { passive: true }); });
   w.addEventListener("keydown", function (e) {
-    if (/^(Page|Arrow(Up|Down)|Home|End| )/.test(e.key) && !(e.target.closest && e.target.closest("[data-loa-article]"))) userScroll = Date.now();
+    if (/^(Page|Arrow(Up|Down)|Home|End| )/.test(e.key) && !(e.target.closest && e.target.closest("[data-loa-article],[data-loa-url]"))) userScroll = Date.now();
   });
   w.addEventListener("hashchange", function () {
     var t = hashTime(), p = players[0];

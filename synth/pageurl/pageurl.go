@@ -1,4 +1,6 @@
-package ingest
+// Package pageurl finds the address a page says it lives at, the key an
+// article is looked up by when a player on that page asks for its audio.
+package pageurl
 
 import (
 	"net/url"
@@ -8,12 +10,12 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// CanonicalURL is the address the publisher says a page lives at: its
+// Canonical is the address the publisher says a page lives at: its
 // <link rel=canonical>, else its og:url, else finalURL (where the fetch ended
 // after redirects). It is how one story reached through two feeds, a sitemap
 // and an editor's submission is recognised as one article. Only the head is
 // read: the tokenizer stops at <body>.
-func CanonicalURL(page, finalURL string) string {
+func Canonical(page, finalURL string) string {
 	base, err := url.Parse(finalURL)
 	if err != nil {
 		base = nil
@@ -34,11 +36,11 @@ func CanonicalURL(page, finalURL string) string {
 			return pick(base, canonical, og, finalURL)
 		case atom.Link:
 			if hasToken(attr(tok, "rel"), "canonical") {
-				canonical = resolve(base, attr(tok, "href"))
+				canonical = Resolve(base, attr(tok, "href"))
 			}
 		case atom.Meta:
 			if og == "" && strings.EqualFold(attr(tok, "property"), "og:url") {
-				og = resolve(base, attr(tok, "content"))
+				og = Resolve(base, attr(tok, "content"))
 			}
 		}
 	}
@@ -52,7 +54,7 @@ func pick(base *url.URL, canonical, og, finalURL string) string {
 	if og != "" {
 		return og
 	}
-	return resolve(base, finalURL)
+	return Resolve(base, finalURL)
 }
 
 func attr(tok html.Token, name string) string {
@@ -72,3 +74,30 @@ func hasToken(list, want string) bool {
 	}
 	return false
 }
+
+// Resolve makes link absolute against base and keeps only http(s) URLs,
+// normalised: scheme and host lowercased, the fragment dropped (a fragment
+// names a place in the page, not another page).
+func Resolve(base *url.URL, link string) string {
+	link = strings.TrimSpace(link)
+	if link == "" {
+		return ""
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		return ""
+	}
+	if base != nil {
+		u = base.ResolveReference(u)
+	}
+	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u.String()
+}
+
+// Normalize is link in the form articles are stored and looked up by; ""
+// when it is not an absolute http(s) URL.
+func Normalize(link string) string { return Resolve(nil, link) }

@@ -1,0 +1,61 @@
+package synth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/synth/pageurl"
+)
+
+// MaxPageURL caps the page URL a player may look audio up by: anyone can
+// ask, and no publisher's article address comes near it.
+const MaxPageURL = 2048
+
+// urlIDs remembers which article a page URL names, and which URLs name
+// none, for manifestTTL: a popular page asks on every view, so the lookup
+// must not reach the database each time, and an unknown one even less.
+type urlIDs struct {
+	mu sync.Mutex
+	m  map[string]urlID
+}
+
+type urlID struct {
+	id string // "" = no article
+	at time.Time
+}
+
+// ManifestByURL is Manifest for the article whose canonical URL is pageURL
+// (normalised first); ErrNotFound when none is.
+func (s *Service) ManifestByURL(ctx context.Context, pageURL string) (Manifest, error) {
+	if len(pageURL) > MaxPageURL {
+		return Manifest{}, invalid(fmt.Sprintf("url is %d bytes; the limit is %d", len(pageURL), MaxPageURL))
+	}
+	canonical := pageurl.Normalize(pageURL)
+	if canonical == "" {
+		return Manifest{}, invalid(`give the page's address as "url": an absolute http or https URL`)
+	}
+	s.byURL.mu.Lock()
+	e, ok := s.byURL.m[canonical]
+	s.byURL.mu.Unlock()
+	if !ok || s.now().Sub(e.at) >= manifestTTL {
+		id, err := s.db.Conn().ArticleIDByURL(ctx, canonical)
+		if err != nil && !errors.Is(err, sqldb.ErrNotFound) {
+			return Manifest{}, err
+		}
+		e = urlID{id: id, at: s.now()}
+		s.byURL.mu.Lock()
+		if s.byURL.m == nil || len(s.byURL.m) >= 10000 {
+			s.byURL.m = map[string]urlID{}
+		}
+		s.byURL.m[canonical] = e
+		s.byURL.mu.Unlock()
+	}
+	if e.id == "" {
+		return Manifest{}, fmt.Errorf("%w: no article at %s", ErrNotFound, canonical)
+	}
+	return s.Manifest(ctx, e.id)
+}
