@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/loa-audio/loa/storage/sqldb"
 )
 
 // catalogPkg holds BenchmarkCatalog: its bulk fill and queries are the
@@ -60,6 +64,7 @@ func (b *bench) catalog(ctx context.Context) []Row {
 		for _, q := range catalogQueries {
 			rows = append(rows, catalogRowTemplate(e, q, n, base).Failed(err))
 		}
+		rows = append(rows, postQueuedTemplate(e, n, base).Failed(err))
 	}
 	if sizeErr != nil {
 		for _, e := range catalogEngines {
@@ -95,6 +100,14 @@ func (b *bench) catalog(ctx context.Context) []Row {
 		for _, q := range catalogQueries {
 			rows = append(rows, catalogRow(catalogRowTemplate(e, q, n, base), e, q.sub, big, bigErr, small, smallErr))
 		}
+		r := postQueuedTemplate(e, n, base)
+		var err error
+		if r.Loa, err = b.postQueued(ctx, e, pgURL, n); err != nil {
+			r = r.Failed(err)
+		} else if r.Base, err = b.postQueued(ctx, e, pgURL, base); err != nil {
+			r = r.Failed(fmt.Errorf("baseline: %w", err))
+		}
+		rows = append(rows, r)
 	}
 	return rows
 }
@@ -162,4 +175,108 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// rowPostQueued is the HTTP figure of the catalog group, per engine.
+func postQueuedTemplate(e string, n, base int) Row {
+	return Row{
+		Measure:  fmt.Sprintf("catalog %s, %s articles: POST → queued p99, HTTP API (vs %s articles)", e, thousands(n), thousands(base)),
+		Unit:     "ms",
+		Baseline: fmt.Sprintf("the same POSTs at %s articles (target ratio ≤ 1.5)", thousands(base)),
+		Target:   Target{"loa", "<=", 25},
+	}
+}
+
+// oneSentence is what the POST → queued figure submits: small, so the
+// figure is the catalog's and the queue's, not the extractor's.
+const oneSentence = `<html><head><title>Tin ngắn</title></head><body><article><h1>Tin ngắn</h1>` +
+	`<p>Hà Nội hôm nay có mưa lớn ở nhiều quận nội thành.</p></article></body></html>`
+
+// postQueued fills a database of the engine with BenchmarkCatalogFill,
+// starts `loa serve` on it and times CatalogBenchtime POSTs, one after
+// another, until each answers (queued).
+func (b *bench) postQueued(ctx context.Context, engine, pgURL string, articles int) ([]float64, error) {
+	if err := b.buildErr["loa"]; err != nil {
+		return nil, err
+	}
+	if err := b.buildErr[catalogPkg]; err != nil {
+		return nil, err
+	}
+	name := fmt.Sprintf("catalog-%s-%d", engine, articles)
+	dir := filepath.Join(b.work, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	setting := "sqlite:" + filepath.Join(dir, "loa.db")
+	if engine == "postgres" {
+		var drop func()
+		var err error
+		if setting, drop, err = freshSchema(ctx, pgURL, name); err != nil {
+			return nil, err
+		}
+		defer drop()
+	}
+	b.log.Info("filling", "engine", engine, "articles", articles)
+	out, err := benchRun{
+		Binary: b.tests[catalogPkg], Dir: filepath.Join(b.cfg.Repo, filepath.FromSlash(catalogPkg)),
+		Bench: "^BenchmarkCatalogFill$", Benchtime: "1x", Count: 1,
+		Timeout: 10*time.Minute + time.Duration(articles)*2*time.Millisecond,
+	}.run(ctx, append(slices.Clone(b.env), "BENCH_ARTICLES="+strconv.Itoa(articles), "LOA_BENCH_FILL_DB="+setting))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := samplesOf(out, "BenchmarkCatalogFill", "articles/s"); err != nil {
+		return nil, err
+	}
+	srv, err := b.startServe(ctx, name+"-serve", "--db", setting)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	posts, err := strconv.Atoi(strings.TrimSuffix(b.cfg.CatalogBenchtime, "x"))
+	if err != nil {
+		return nil, fmt.Errorf("catalog benchtime %q: %w", b.cfg.CatalogBenchtime, err)
+	}
+	took := make([]float64, 0, posts)
+	for i := range posts {
+		t := time.Now()
+		if err := srv.submit(ctx, fmt.Sprintf("queued-%04d", i), oneSentence); err != nil {
+			return nil, fmt.Errorf("%w (server log: %s)", err, logTail(srv.logPath))
+		}
+		took = append(took, float64(time.Since(t).Microseconds())/1000)
+	}
+	slices.Sort(took)
+	return []float64{took[len(took)*99/100]}, nil
+}
+
+// freshSchema makes an empty schema in the test cluster and returns the
+// setting that uses it, and how to drop it.
+func freshSchema(ctx context.Context, pgURL, name string) (string, func(), error) {
+	u, err := url.Parse(pgURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("postgres URL: %w", err)
+	}
+	schema := "bench_" + strings.NewReplacer("-", "_").Replace(name)
+	admin, err := sqldb.Open(ctx, pgURL)
+	if err != nil {
+		return "", nil, err
+	}
+	defer admin.Close()
+	for _, stmt := range []string{"DROP SCHEMA IF EXISTS " + schema + " CASCADE", "CREATE SCHEMA " + schema} {
+		if _, err := admin.Conn().Exec(ctx, stmt); err != nil {
+			return "", nil, fmt.Errorf("%s: %w", stmt, err)
+		}
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	drop := func() {
+		admin, err := sqldb.Open(context.Background(), pgURL)
+		if err != nil {
+			return
+		}
+		defer admin.Close()
+		_, _ = admin.Conn().Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+	}
+	return u.String(), drop, nil
 }

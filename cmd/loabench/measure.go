@@ -84,7 +84,7 @@ func Measure(ctx context.Context, cfg Config, log *slog.Logger) (Table, error) {
 
 func (b *bench) measureAll(ctx context.Context) []Row {
 	cfg := b.cfg
-	needLoa := cfg.wants("espeak") || cfg.wants("synth") || cfg.wants("serve") || cfg.wants("range") || cfg.wants("hostile")
+	needLoa := cfg.wants("espeak") || cfg.wants("synth") || cfg.wants("serve") || cfg.wants("range") || cfg.wants("hostile") || cfg.wants("catalog")
 	var tools []string
 	if needLoa {
 		tools = append(tools, "espeak-ng")
