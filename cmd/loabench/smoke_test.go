@@ -47,8 +47,9 @@ func TestBrokenRunExitsNonZero(t *testing.T) {
 }
 
 // TestQuickRun runs `loabench -quick` for real: every row of the table is
-// measured against the real espeak-ng, lame, nginx and loa binaries. It
-// takes about 20 s on two cores.
+// measured against the real espeak-ng, lame, nginx and loa binaries, the
+// catalog rows on SQLite and on scripts/postgres.sh's cluster. It takes
+// about 50 s on two cores.
 func TestQuickRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds Loa and runs every measurement once")
