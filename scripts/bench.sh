@@ -2,6 +2,8 @@
 # make bench: one table of Loa's performance figures, each next to a
 # baseline measured in the same run (medians of several runs). Flags go to
 # cmd/loabench: -quick (smoke run), -markdown, -json, -only GROUPS, -runs N.
+# The catalog group fills an archive of BENCH_ARTICLES articles (100,000 by
+# default) on SQLite and on PostgreSQL (started by scripts/postgres.sh).
 # Exits non-zero only when a figure could not be measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."

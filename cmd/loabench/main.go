@@ -24,7 +24,7 @@ import (
 )
 
 // Groups of rows, in the order they are measured; -only picks some.
-var allGroups = []string{"frontend", "extract", "reassemble", "rss", "feed", "espeak", "synth", "serve", "range", "hostile"}
+var allGroups = []string{"frontend", "extract", "reassemble", "rss", "feed", "espeak", "synth", "serve", "range", "hostile", "catalog"}
 
 // Config says what to measure and how long. The zero value is not useful;
 // defaultConfig and quickConfig give the two profiles.
@@ -38,17 +38,22 @@ type Config struct {
 	Benchtime    string        // -test.benchtime for the front-end and feed benchmarks
 	ReassembleX  string        // -test.benchtime for the re-assembly benchmark
 	InstallDeps  bool          // run scripts/deps.sh test when a tool is missing
+	// Catalog archive sizes (measured, baseline) and queries per figure.
+	CatalogArticles, CatalogBase int
+	CatalogBenchtime             string
 }
 
 func defaultConfig() Config {
 	return Config{Runs: 5, Clients: 200, LoadDuration: 10 * time.Second, LoadRounds: 3,
-		Benchtime: "1s", ReassembleX: "3x", InstallDeps: true}
+		Benchtime: "1s", ReassembleX: "3x", InstallDeps: true,
+		CatalogArticles: 100_000, CatalogBase: 10_000, CatalogBenchtime: "200x"}
 }
 
 // quickConfig is a smoke run: every row once, with short loads.
 func quickConfig() Config {
 	return Config{Runs: 1, Clients: 200, LoadDuration: 2 * time.Second, LoadRounds: 1,
-		Benchtime: "3x", ReassembleX: "1x", InstallDeps: true}
+		Benchtime: "3x", ReassembleX: "1x", InstallDeps: true,
+		CatalogArticles: 2_000, CatalogBase: 1_000, CatalogBenchtime: "20x"}
 }
 
 func (c Config) wants(group string) bool {

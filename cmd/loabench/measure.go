@@ -84,7 +84,7 @@ func Measure(ctx context.Context, cfg Config, log *slog.Logger) (Table, error) {
 
 func (b *bench) measureAll(ctx context.Context) []Row {
 	cfg := b.cfg
-	needLoa := cfg.wants("espeak") || cfg.wants("synth") || cfg.wants("serve") || cfg.wants("range") || cfg.wants("hostile")
+	needLoa := cfg.wants("espeak") || cfg.wants("synth") || cfg.wants("serve") || cfg.wants("range") || cfg.wants("hostile") || cfg.wants("catalog")
 	var tools []string
 	if needLoa {
 		tools = append(tools, "espeak-ng")
@@ -124,9 +124,12 @@ func (b *bench) measureAll(ctx context.Context) []Row {
 	if cfg.wants("hostile") {
 		got["hostile"] = b.hostileLoad(ctx)
 	}
+	if cfg.wants("catalog") {
+		got["catalog"] = b.catalog(ctx)
+	}
 	// Rows follow an article's path: text, speech, audio, serving.
 	var rows []Row
-	for _, g := range []string{"frontend", "extract", "espeak", "synth", "reassemble", "rss", "range", "feed", "serve", "hostile"} {
+	for _, g := range []string{"frontend", "extract", "espeak", "synth", "reassemble", "rss", "range", "feed", "serve", "hostile", "catalog"} {
 		if cfg.wants(g) {
 			rows = append(rows, got[g]...)
 		}
@@ -182,7 +185,7 @@ func (b *bench) build(ctx context.Context, needLoa bool) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		err = fmt.Errorf("go is not on PATH: %w", err)
-		for _, k := range []string{"loa", "loadgen", "./synth/text", "./synth/audio", "./web/feed"} {
+		for _, k := range []string{"loa", "loadgen", "./synth/text", "./synth/audio", "./web/feed", catalogPkg} {
 			b.buildErr[k] = err
 		}
 		return
@@ -218,6 +221,9 @@ func (b *bench) build(ctx context.Context, needLoa bool) {
 	}
 	if b.cfg.wants("feed") {
 		pkgs = append(pkgs, "./web/feed")
+	}
+	if b.cfg.wants("catalog") {
+		pkgs = append(pkgs, catalogPkg)
 	}
 	if len(pkgs) == 0 {
 		return

@@ -19,13 +19,7 @@ import (
 //
 //	LOA_TEST_POSTGRES_URL=$(scripts/postgres.sh) go test -run '^$' -bench Catalog -benchtime 200x ./storage/sqldb/
 func BenchmarkCatalog(b *testing.B) {
-	n := 100_000
-	if v := os.Getenv("BENCH_ARTICLES"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatal(err)
-		}
-	}
+	n := benchArticles(b)
 	for _, e := range []sqldb.Engine{sqldb.SQLite, sqldb.Postgres} {
 		b.Run(string(e), func(b *testing.B) {
 			db := sqldbtest.New(b, e)
@@ -63,6 +57,41 @@ func BenchmarkCatalog(b *testing.B) {
 			}
 		})
 	}
+}
+
+func benchArticles(b *testing.B) int {
+	n := 100_000
+	if v := os.Getenv("BENCH_ARTICLES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return n
+}
+
+// BenchmarkCatalogFill fills the database named by LOA_BENCH_FILL_DB (a
+// fresh SQLite catalog when unset) with BENCH_ARTICLES articles, as
+// BenchmarkCatalog does: loabench runs `loa serve` on the filled
+// database to time POST → queued on a large archive.
+func BenchmarkCatalogFill(b *testing.B) {
+	n := benchArticles(b)
+	var db *sqldb.DB
+	if setting := os.Getenv("LOA_BENCH_FILL_DB"); setting != "" {
+		var err error
+		if db, err = sqldb.Open(ctx, setting); err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Migrate(ctx); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		db = sqldbtest.New(b, sqldb.SQLite)
+	}
+	began := time.Now()
+	fillCatalog(b, db, n)
+	b.ReportMetric(float64(n)/time.Since(began).Seconds(), "articles/s")
 }
 
 func fillCatalog(b *testing.B, db *sqldb.DB, n int) {
