@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -78,7 +79,7 @@ func TestMigrateUpAndStatus(t *testing.T) {
 		t.Fatalf("no database in the data folder: %v", err)
 	}
 	code, out := runLoa("migrate", "status")
-	if code != 0 || strings.Contains(out, "database migrated") || strings.Contains(out, "pending") || !strings.Contains(out, "00001_records.sql  applied") {
+	if code != 0 || strings.Contains(out, "database migrated") || strings.Contains(out, "pending") || !regexp.MustCompile(`(?m)00001_records\.sql +applied`).MatchString(out) {
 		t.Fatalf("status: exit %d\n%s", code, out)
 	}
 	for _, args := range [][]string{{"migrate", "--db", "mysql://db"}, {"migrate", "sideways"}, {"migrate", "status", "--db", "sqlite:"}} {
