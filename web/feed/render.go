@@ -41,32 +41,6 @@ type Info struct {
 	Updated time.Time // the newest article update in the feed; zero when empty
 }
 
-// Render writes one page of a feed from all its articles, newest first;
-// any whose audio is not listed (no audio, failed preflight, zero size or
-// duration) is left out. A page past the last is an error wrapping
-// synth.ErrNotFound.
-func (f *Feeds) Render(w io.Writer, p Page, articles []synth.Summary) (Info, error) {
-	var all synth.FeedPage
-	items := make([]synth.Summary, 0, len(articles))
-	for i := range articles {
-		if a := &articles[i]; listed(a) {
-			items = append(items, *a)
-			if a.UpdatedAt.After(all.Updated) {
-				all.Updated = a.UpdatedAt
-			}
-		}
-	}
-	all.Items = len(items)
-	if len(items) > 0 {
-		all.Newest = published(&items[0])
-	}
-	size := f.settings.PageSize
-	if n := max(p.Number, 1); (n-1)*size < len(items) {
-		all.Articles = items[(n-1)*size : min(len(items), n*size)]
-	}
-	return f.RenderPage(w, p, all)
-}
-
 // RenderPage writes one page of a feed whose articles the catalog already
 // paged (Articles.PublishedPage): fp.Articles are that page's, the counts
 // and times are the whole feed's.
