@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
 # Runs every fuzz target (func FuzzXxx in *_test.go) for FUZZTIME each.
+# FUZZTIME is a duration (30s) or an execution count (2000x). Go 1.26's fuzz
+# coordinator can fail a duration run with a bare "context deadline exceeded"
+# when a worker is mid-call at the deadline (go.dev/issue/75804, fixed in Go
+# 1.27); a count has no deadline to race, so make test uses one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fuzztime="${FUZZTIME:-30s}"
