@@ -51,19 +51,18 @@ type Articles interface {
 	Store() storage.Store
 }
 
-// Pages renders Loa's own HTML pages and assets (package web).
-type Pages interface {
-	// Register adds the player assets, demo page, embed page, dashboard and
-	// feeds to the router; the API's auth and error handling are passed in.
-	Register(r gin.IRouter, h PageHelpers)
-}
+// Pages adds Loa's own HTML pages and assets (package web, wired by
+// cmd/loa) to the router: player assets, demo and embed pages, dashboard
+// and feeds. The API's facilities they reuse are passed in.
+type Pages func(r gin.IRouter, h PageHelpers)
 
 // PageHelpers are API facilities that page handlers reuse.
 type PageHelpers struct {
-	Articles Articles
-	BaseURL  func(c *gin.Context) string
-	Error    func(c *gin.Context, err error)
-	CORS     gin.HandlerFunc
+	BaseURL func(c *gin.Context) string
+	Error   func(c *gin.Context, err error)
+	// Status is the status Error answers err with.
+	Status func(err error) int
+	CORS   gin.HandlerFunc
 }
 
 // Deps configures the HTTP layer.
@@ -182,7 +181,7 @@ func New(d Deps) *gin.Engine {
 	pub.OPTIONS("/events", s.preflightCORS)
 
 	if d.Pages != nil {
-		d.Pages.Register(r, PageHelpers{Articles: d.Articles, BaseURL: s.baseURL, Error: respondErr, CORS: s.cors})
+		d.Pages(r, PageHelpers{BaseURL: s.baseURL, Error: respondErr, Status: statusOf, CORS: s.cors})
 	}
 	return r
 }

@@ -8,3 +8,25 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+# Layers (docs/design.md): web reaches neither api nor storage, the store is
+# a leaf, the pipeline knows no HTTP server. Test helper packages (…test,
+# testenv) may use what they need. Until the domain types leave package
+# synth, web still reaches storage through synth; only direct imports of
+# storage are refused there.
+layers() { # patterns… -- forbidden-regex allowed-regex field
+  local pkgs=() rule allow field line bad=0
+  while [ "$1" != "--" ]; do pkgs+=("$1"); shift; done
+  rule=$2 allow=$3 field=$4
+  while read -r pkg deps; do
+    case "$pkg" in *test|*/testenv) continue ;; esac
+    line=$(tr ' ' '\n' <<<"$deps" | grep -E "$rule" | grep -Ev "$allow" | tr '\n' ' ' || true)
+    if [ -n "$line" ]; then echo "layers: $pkg must not depend on: $line" >&2; bad=1; fi
+  done < <(go list -f "{{.ImportPath}}{{range .$field}} {{.}}{{end}}" "${pkgs[@]}")
+  return $bad
+}
+loa=github.com/loa-audio/loa
+layers ./web/... -- "^$loa/(api|storage)(/|$)" '^$' Imports
+layers ./web/... -- "^$loa/api(/|$)" '^$' Deps
+layers ./storage/... -- "^$loa/(api|web|cmd|synth)(/|$)" "^$loa/synth/testenv$" Deps
+layers ./synth/text/... ./synth/tts/... ./synth/audio/... -- "^($loa/(api|web|cmd)(/|$)|github.com/gin-gonic/|net/http/httptest$)" '^$' Deps

@@ -6,6 +6,7 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -21,8 +22,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/loa-audio/loa/api"
-	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/synth"
 	"github.com/loa-audio/loa/web/feed"
 )
@@ -45,7 +44,29 @@ type Config struct {
 	ArtworkURL string
 }
 
-// Site renders Loa's pages; it implements api.Pages.
+// Articles is what the pages read of the catalog.
+type Articles interface {
+	Manifest(ctx context.Context, id string) (synth.Manifest, error)
+	ManifestByURL(ctx context.Context, pageURL string) (synth.Manifest, error)
+	ArticlePage(ctx context.Context, id string) (synth.ArticlePage, error)
+	feed.Published
+}
+
+// Helpers are what the page handlers are given by whoever mounts them
+// (cmd/loa, on the API's router): the catalog, the externally visible base
+// URL, the one place errors become HTTP answers, and the CORS middleware
+// of public resources.
+type Helpers struct {
+	Articles Articles
+	BaseURL  func(c *gin.Context) string
+	Error    func(c *gin.Context, err error)
+	// Status is the HTTP status Error answers err with: pages answer a
+	// browser's 404 with a page of their own instead.
+	Status func(err error) int
+	CORS   gin.HandlerFunc
+}
+
+// Site renders Loa's pages.
 type Site struct {
 	cfg       Config
 	feeds     *feed.Feeds
@@ -210,7 +231,7 @@ func (s *Site) PlayerSize() (raw, gzipped int) {
 }
 
 // Register adds the pages to the router.
-func (s *Site) Register(r gin.IRouter, h api.PageHelpers) {
+func (s *Site) Register(r gin.IRouter, h Helpers) {
 	r.GET("/player.js", h.CORS, s.playerScript)
 	r.GET("/player/info.json", h.CORS, func(c *gin.Context) { s.playerInfoByURL(c, h) })
 	r.GET("/static/:hash/:name", h.CORS, s.static)
@@ -219,7 +240,7 @@ func (s *Site) Register(r gin.IRouter, h api.PageHelpers) {
 	r.GET("/admin", func(c *gin.Context) { s.admin(c, "admin.html", "") })
 	r.GET("/admin/articles/:id", func(c *gin.Context) { s.admin(c, "admin_article.html", c.Param("id")) })
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/admin") })
-	s.feeds.Register(r, h)
+	s.feeds.Register(r, feed.Helpers{Articles: h.Articles, BaseURL: h.BaseURL, Error: h.Error, CORS: h.CORS})
 }
 
 // playerScript serves the stable URL host pages include; it is cached
@@ -286,7 +307,7 @@ type PlayerInfo struct {
 	ArtworkType    string       `json:"artwork_type,omitempty"`
 }
 
-func (s *Site) playerInfo(c *gin.Context, h api.PageHelpers, m synth.Manifest) PlayerInfo {
+func (s *Site) playerInfo(c *gin.Context, h Helpers, m synth.Manifest) PlayerInfo {
 	base := h.BaseURL(c)
 	info := PlayerInfo{ID: m.ID, Status: m.Status, Title: m.Title, Progress: m.Progress(), Site: s.cfg.SiteName}
 	info.Artwork, info.ArtworkType = s.cfg.ArtworkURL, ""
@@ -308,7 +329,7 @@ func (s *Site) playerInfo(c *gin.Context, h api.PageHelpers, m synth.Manifest) P
 }
 
 // servePlayerInfo answers the player with what it needs about m.
-func (s *Site) servePlayerInfo(c *gin.Context, h api.PageHelpers, m synth.Manifest, err error) {
+func (s *Site) servePlayerInfo(c *gin.Context, h Helpers, m synth.Manifest, err error) {
 	if err != nil {
 		h.Error(c, err)
 		return
@@ -320,7 +341,7 @@ func (s *Site) servePlayerInfo(c *gin.Context, h api.PageHelpers, m synth.Manife
 // playerInfoByURL is the player's information about the article published
 // at a page (/player/info.json?url=…), for players that name no article:
 // the page's canonical URL finds it. 404 when none is there.
-func (s *Site) playerInfoByURL(c *gin.Context, h api.PageHelpers) {
+func (s *Site) playerInfoByURL(c *gin.Context, h Helpers) {
 	m, err := h.Articles.ManifestByURL(c.Request.Context(), c.Query("url"))
 	s.servePlayerInfo(c, h, m, err)
 }
@@ -335,7 +356,7 @@ func playable(m synth.Manifest) bool {
 	return m.Status == synth.StatusQueued || m.Status == synth.StatusSynthesizing
 }
 
-func (s *Site) article(c *gin.Context, h api.PageHelpers) {
+func (s *Site) article(c *gin.Context, h Helpers) {
 	id := c.Param("id")
 	if strings.HasSuffix(id, ".json") {
 		m, err := h.Articles.Manifest(c.Request.Context(), strings.TrimSuffix(id, ".json"))
@@ -363,7 +384,7 @@ func (s *Site) article(c *gin.Context, h api.PageHelpers) {
 	})
 }
 
-func (s *Site) embed(c *gin.Context, h api.PageHelpers) {
+func (s *Site) embed(c *gin.Context, h Helpers) {
 	m, err := h.Articles.Manifest(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		s.errorPage(c, h, err)
@@ -415,8 +436,8 @@ func (s *Site) render(c *gin.Context, status int, name, csp string, data any) {
 
 // errorPage answers a page request that names no article with an HTML
 // page; other failures keep the API's JSON error and status.
-func (s *Site) errorPage(c *gin.Context, h api.PageHelpers, err error) {
-	notFound := errors.Is(err, synth.ErrNotFound) || errors.Is(err, storage.ErrNotFound) || errors.Is(err, synth.ErrInvalidInput)
+func (s *Site) errorPage(c *gin.Context, h Helpers, err error) {
+	notFound := h.Status(err) == http.StatusNotFound || errors.Is(err, synth.ErrInvalidInput)
 	if !notFound || !strings.Contains(c.GetHeader("Accept"), "text/html") {
 		h.Error(c, err)
 		return

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/loa-audio/loa/api"
@@ -134,8 +135,10 @@ func New(t testing.TB, o Options) *Server {
 		reg.MustRegister(c)
 	}
 	handler := api.New(api.Deps{
-		Articles:       svc,
-		Pages:          pages,
+		Articles: svc,
+		Pages: func(r gin.IRouter, h api.PageHelpers) {
+			pages.Register(r, web.Helpers{Articles: svc, BaseURL: h.BaseURL, Error: h.Error, Status: h.Status, CORS: h.CORS})
+		},
 		Tokens:         api.NewTokens(db.Tokens(), Token, o.AdminToken),
 		Registry:       reg,
 		Webhooks:       hooks,

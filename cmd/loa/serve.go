@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sync/errgroup"
@@ -310,8 +311,10 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	}
 	stopStreams := make(chan struct{})
 	handler := api.New(api.Deps{
-		Articles:       svc,
-		Pages:          pages,
+		Articles: svc,
+		Pages: func(r gin.IRouter, h api.PageHelpers) {
+			pages.Register(r, web.Helpers{Articles: svc, BaseURL: h.BaseURL, Error: h.Error, Status: h.Status, CORS: h.CORS})
+		},
 		Tokens:         api.NewTokens(db.Tokens(), editorToken, o.adminToken),
 		PublicURL:      o.publicURL,
 		CORSOrigins:    splitList(o.corsOrigins),

@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/loa-audio/loa/api"
 )
 
 // artworkFile is the default artwork's name under /feeds/. Apple caches
@@ -49,7 +47,7 @@ func (a *artwork) get() ([]byte, string, error) {
 	return a.png, a.etag, a.err
 }
 
-func (f *Feeds) serveArtwork(c *gin.Context, h api.PageHelpers) {
+func (f *Feeds) serveArtwork(c *gin.Context, h Helpers) {
 	body, etag, err := f.art.get()
 	if err != nil {
 		h.Error(c, err)

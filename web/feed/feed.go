@@ -10,6 +10,7 @@ package feed
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -24,7 +25,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/loa-audio/loa/api"
 	"github.com/loa-audio/loa/synth"
 )
 
@@ -164,15 +164,30 @@ func disclosureFor(lang string) string {
 	return "This article is read by a synthetic voice."
 }
 
+// Published is what feeds read of the catalog.
+type Published interface {
+	PublishedPage(ctx context.Context, feed string, number, size int) (synth.FeedPage, error)
+}
+
+// Helpers are what the feed handlers are given by whoever mounts them:
+// the catalog, the externally visible base URL, the one place errors
+// become HTTP answers, and the CORS middleware of public resources.
+type Helpers struct {
+	Articles Published
+	BaseURL  func(c *gin.Context) string
+	Error    func(c *gin.Context, err error)
+	CORS     gin.HandlerFunc
+}
+
 // Register adds the feed routes: /feeds/{name}.xml (?page=N for older
 // items) and the default artwork, all answering GET and HEAD.
-func (f *Feeds) Register(r gin.IRouter, h api.PageHelpers) {
+func (f *Feeds) Register(r gin.IRouter, h Helpers) {
 	serve := func(c *gin.Context) { f.serve(c, h) }
 	r.GET("/feeds/:file", h.CORS, serve)
 	r.HEAD("/feeds/:file", h.CORS, serve)
 }
 
-func (f *Feeds) serve(c *gin.Context, h api.PageHelpers) {
+func (f *Feeds) serve(c *gin.Context, h Helpers) {
 	file := c.Param("file")
 	if file == artworkFile {
 		f.serveArtwork(c, h)
