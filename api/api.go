@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -48,7 +49,12 @@ type Articles interface {
 	Plan(ctx context.Context, id string) (synth.Plan, error)
 	SegmentReady(ctx context.Context, hash string) (bool, error)
 	Silence(d time.Duration) ([]byte, error)
-	Store() storage.Store
+	// OpenVersion opens a file of a version ("mp3", "json", "vtt",
+	// "chapters.json"); VersionURL is a direct URL of one from the store
+	// ("" when it gives none); OpenSegment opens a planned segment.
+	OpenVersion(ctx context.Context, id, version, file string) (io.ReadSeekCloser, storage.Info, error)
+	VersionURL(ctx context.Context, id, version, file string, ttl time.Duration) (string, error)
+	OpenSegment(ctx context.Context, hash string) (io.ReadCloser, error)
 }
 
 // Pages adds Loa's own HTML pages and assets (package web, wired by

@@ -12,7 +12,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/synth"
 )
 
@@ -47,7 +46,7 @@ func (s *server) audio(c *gin.Context) {
 	// The stable URL changes content when a new version is published, so
 	// caches must revalidate; the ETag makes that a cheap 304.
 	c.Header("Cache-Control", "public, max-age=60, must-revalidate")
-	s.serveObject(c, m.Current.AudioKey, `"`+m.Current.ID+`"`, m.Current.PublishedAt, "audio/mpeg")
+	s.serveObject(c, id, m.Current.ID, "mp3", `"`+m.Current.ID+`"`, m.Current.PublishedAt, "audio/mpeg")
 }
 
 // versioned serves immutable objects of one version:
@@ -66,36 +65,31 @@ func (s *server) versioned(c *gin.Context) {
 		"chapters.json": "application/json+chapters",
 	}
 	ctype, known := types[ext]
-	if !ok || !known || len(version) == 0 || len(version) > 64 || strings.Trim(version, "0123456789abcdef") != "" {
+	if !ok || !known { // the version itself is checked where it is opened
 		respondErr(c, fmt.Errorf("%w: %s", synth.ErrNotFound, c.Request.URL.Path))
 		return
 	}
-	key := "audio/" + id + "/" + file
 	if s.Presign > 0 && ext == "mp3" {
-		if signer, ok := s.Articles.Store().(storage.URLSigner); ok {
-			u, err := signer.SignedURL(c.Request.Context(), key, s.Presign)
-			if err != nil {
-				respondErr(c, err)
-				return
-			}
+		u, err := s.Articles.VersionURL(c.Request.Context(), id, version, ext, s.Presign)
+		if err != nil {
+			respondErr(c, err)
+			return
+		}
+		if u != "" {
 			c.Header("Cache-Control", fmt.Sprintf("private, max-age=%d", int(s.Presign.Seconds()/2)))
 			c.Redirect(http.StatusFound, u)
 			return
 		}
 	}
 	c.Header("Cache-Control", "public, max-age=31536000, immutable")
-	s.serveObject(c, key, `"`+version+`"`, time.Time{}, ctype)
+	s.serveObject(c, id, version, ext, `"`+version+`"`, time.Time{}, ctype)
 }
 
 // serveObject answers GET/HEAD with Range, ETag, If-None-Match and
 // Last-Modified from either store without loading the object in memory.
-func (s *server) serveObject(c *gin.Context, key, etag string, modTime time.Time, ctype string) {
-	obj, info, err := openObject(c.Request.Context(), s.Articles.Store(), key)
+func (s *server) serveObject(c *gin.Context, id, version, file, etag string, modTime time.Time, ctype string) {
+	obj, info, err := s.Articles.OpenVersion(c.Request.Context(), id, version, file)
 	if err != nil {
-		if errors.Is(err, storage.ErrNotFound) {
-			respondErr(c, fmt.Errorf("%w: %s", synth.ErrNotFound, c.Request.URL.Path))
-			return
-		}
 		respondErr(c, err)
 		return
 	}
@@ -127,19 +121,6 @@ func (w *objectWriter) ReadFrom(r io.Reader) (int64, error) {
 	return io.Copy(w.ResponseWriter, r)
 }
 
-// openObject gives a seekable view of an object: the file itself on a local
-// store (so the kernel sends it), ranged reads on S3.
-func openObject(ctx context.Context, store storage.Store, key string) (io.ReadSeekCloser, storage.Info, error) {
-	if fo, ok := store.(storage.FileOpener); ok {
-		return fo.OpenFile(ctx, key)
-	}
-	obj, err := storage.OpenSeeker(ctx, store, key)
-	if err != nil {
-		return nil, storage.Info{}, err
-	}
-	return obj, obj.Info(), nil
-}
-
 // progressive streams the planned parts of an article in order, waiting
 // for each segment to be stored. The stream has no length: players treat it
 // like a live stream until the finished file replaces it.
@@ -156,7 +137,6 @@ func (s *server) progressive(c *gin.Context, id string) {
 	c.Header("X-Loa-Progressive", "1")
 	c.Status(http.StatusOK)
 	flusher, _ := c.Writer.(http.Flusher)
-	store := s.Articles.Store()
 	const idle = 3 * time.Minute
 	for _, part := range plan.Parts {
 		if part.Segment == "" {
@@ -190,7 +170,7 @@ func (s *server) progressive(c *gin.Context, id string) {
 			case <-time.After(150 * time.Millisecond):
 			}
 		}
-		rc, _, err := store.Get(ctx, synth.SegmentKey(part.Segment), nil)
+		rc, err := s.Articles.OpenSegment(ctx, part.Segment)
 		if err != nil {
 			return
 		}

@@ -806,9 +806,6 @@ func (s *Service) SegmentReady(ctx context.Context, hash string) (bool, error) {
 	return ok, nil
 }
 
-// SegmentKey is where a planned segment's MP3 frames are stored.
-func SegmentKey(hash string) string { return segmentKey(hash) }
-
 // Silence returns the pre-encoded pause of a plan part.
 func (s *Service) Silence(d time.Duration) ([]byte, error) {
 	seg, err := s.pipeline.silence(d)
