@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -90,8 +91,11 @@ type Deps struct {
 	Webhooks       Webhooks // nil: no webhook endpoints
 	// Jobs is the operators' view of the job queue, served under
 	// /admin/jobs to admins only; nil: not served (no admin token).
-	Jobs   http.Handler
-	Logger *slog.Logger
+	Jobs http.Handler
+	// AdminSession is how long an admin's browser stays signed in to
+	// the jobs view; default DefaultAdminSession.
+	AdminSession time.Duration
+	Logger       *slog.Logger
 	// Stop is closed when the server shuts down: event streams and
 	// progressive audio end, so that shutdown need not wait for them.
 	Stop <-chan struct{}
@@ -103,6 +107,7 @@ type server struct {
 	authFails    *keyedLimiters // by client
 	playerEvents *keyedLimiters // by client and article
 	ready        readyCache
+	csrf         *http.CrossOriginProtection
 }
 
 // New builds the HTTP handler.
@@ -116,8 +121,16 @@ func New(d Deps) *gin.Engine {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
+	if d.AdminSession <= 0 {
+		d.AdminSession = DefaultAdminSession
+	}
 	s := &server{Deps: d, metrics: newHTTPMetrics(d.Registry),
-		authFails: newKeyedLimiters(authFailEvery, authFailBurst), playerEvents: newKeyedLimiters(listenEvery, listenBurst)}
+		authFails: newKeyedLimiters(authFailEvery, authFailBurst), playerEvents: newKeyedLimiters(listenEvery, listenBurst),
+		csrf: http.NewCrossOriginProtection()}
+	if u, err := url.Parse(d.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
+		// Behind a proxy the Host header may not be the public one.
+		_ = s.csrf.AddTrustedOrigin(u.Scheme + "://" + u.Host)
+	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -171,10 +184,12 @@ func New(d Deps) *gin.Engine {
 		// leave its article queued for ever; editors act through the API.
 		jobs := gin.WrapH(d.Jobs)
 		for _, path := range []string{"/admin/jobs", "/admin/jobs/*path"} {
-			r.GET(path, s.requireAdmin, jobs)
-			r.HEAD(path, s.requireAdmin, jobs)
+			r.GET(path, s.requireAdminSession, jobs)
+			r.HEAD(path, s.requireAdminSession, jobs)
 		}
 	}
+	r.POST("/admin/signin", s.sameOrigin, s.adminSignIn)
+	r.POST("/admin/signout", s.sameOrigin, s.adminSignOut)
 
 	pub := r.Group("", s.cors)
 	pub.GET("/audio/:id", s.audio)

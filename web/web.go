@@ -239,6 +239,7 @@ func (s *Site) Register(r gin.IRouter, h Helpers) {
 	r.GET("/embed/:id", func(c *gin.Context) { s.embed(c, h) })
 	r.GET("/admin", func(c *gin.Context) { s.admin(c, "admin.html", "") })
 	r.GET("/admin/articles/:id", func(c *gin.Context) { s.admin(c, "admin_article.html", c.Param("id")) })
+	r.GET("/admin/signin", s.adminSignIn)
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/admin") })
 	s.feeds.Register(r, feed.Helpers{Articles: h.Articles, BaseURL: h.BaseURL, Error: h.Error, CORS: h.CORS})
 }
@@ -412,6 +413,13 @@ func (s *Site) admin(c *gin.Context, page, id string) {
 	}
 	c.Header("Cache-Control", "no-store")
 	s.render(c, http.StatusOK, page, adminCSP, map[string]any{"ID": id, "PlayerURL": s.playerURL})
+}
+
+// adminSignIn is the form that posts the admin token to the API, which
+// answers with a session cookie for the jobs view (/admin/jobs).
+func (s *Site) adminSignIn(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	s.render(c, http.StatusOK, "admin_signin.html", adminCSP, map[string]any{"Failed": c.Query("failed") != ""})
 }
 
 // Content-Security-Policies of Loa's own pages: no inline script or style

@@ -52,9 +52,10 @@ type Server struct {
 // Options: zero values mean a local store in a temporary folder and the
 // default espeak-ng voices.
 type Options struct {
-	Store      storage.Store
-	DB         *sqldb.DB // nil = a fresh SQLite database in a temporary folder
-	Voices     synth.VoiceCatalog
+	Store  storage.Store
+	DB     *sqldb.DB // nil = a fresh SQLite database in a temporary folder
+	Voices synth.VoiceCatalog
+	// AdminToken enables the admin routes and River's jobs UI.
 	AdminToken string
 	Pipeline   synth.PipelineConfig // Store and Voices are filled in
 	Service    synth.ServiceConfig  // Store, Pipeline, Voices are filled in
@@ -130,6 +131,12 @@ func New(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var jobs http.Handler
+	if o.AdminToken != "" {
+		if jobs, err = api.JobsUI(ctx, svc.Jobs(), log); err != nil {
+			t.Fatal(err)
+		}
+	}
 	reg := prometheus.NewRegistry()
 	for _, c := range svc.Collectors() {
 		reg.MustRegister(c)
@@ -142,6 +149,7 @@ func New(t testing.TB, o Options) *Server {
 		Tokens:         api.NewTokens(db.Tokens(), Token, o.AdminToken),
 		Registry:       reg,
 		Webhooks:       hooks,
+		Jobs:           jobs,
 		Logger:         log,
 		CORSOrigins:    o.CORSOrigins,
 		TrustedProxies: o.TrustedProxies,

@@ -305,7 +305,7 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	}
 	var jobs http.Handler
 	if o.adminToken != "" {
-		if jobs, err = jobsUI(ctx, svc.Jobs(), log); err != nil {
+		if jobs, err = api.JobsUI(ctx, svc.Jobs(), log); err != nil {
 			return err
 		}
 	}

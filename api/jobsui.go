@@ -1,4 +1,4 @@
-package main
+package api
 
 import (
 	"context"
@@ -11,10 +11,10 @@ import (
 	"riverqueue.com/riverui"
 )
 
-// jobsUI is River's own UI over the job queue, for operators: queued,
+// JobsUI is River's own UI over the job queue, for operators: queued,
 // running, retrying (with their last error), failed and cancelled jobs.
-// It runs until ctx ends.
-func jobsUI(ctx context.Context, client *river.Client[*sql.Tx], log *slog.Logger) (http.Handler, error) {
+// It runs until ctx ends; Deps.Jobs serves it under /admin/jobs.
+func JobsUI(ctx context.Context, client *river.Client[*sql.Tx], log *slog.Logger) (http.Handler, error) {
 	h, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: riverui.NewEndpoints(client, nil),
 		Prefix:    "/admin/jobs",

@@ -1,0 +1,216 @@
+package api_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loa-audio/loa/api"
+)
+
+// jobsServer serves the admin routes with a stand-in for River's UI.
+func jobsServer(t *testing.T, d api.Deps, tls bool) *httptest.Server {
+	t.Helper()
+	d.Tokens = api.NewTokens(nil, "ed", "adm")
+	d.Jobs = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "jobs view "+r.URL.Path)
+	})
+	newServer := httptest.NewServer
+	if tls {
+		newServer = httptest.NewTLSServer
+	}
+	srv := newServer(api.New(d))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// send makes one request without following redirects.
+func send(t *testing.T, client *http.Client, method, u string, body url.Values, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		r = strings.NewReader(body.Encode())
+	}
+	req, err := http.NewRequest(method, u, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	c := *client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func sessionCookie(resp *http.Response) *http.Cookie {
+	for _, c := range resp.Cookies() {
+		if c.Name == "loa_admin" {
+			return c
+		}
+	}
+	return nil
+}
+
+func withCookie(c *http.Cookie) map[string]string {
+	return map[string]string{"Cookie": c.Name + "=" + c.Value}
+}
+
+func TestAdminSignInOpensTheJobsView(t *testing.T) {
+	srv := jobsServer(t, api.Deps{}, false)
+	client := srv.Client()
+
+	// A browser without a session is sent to the form; a script gets JSON.
+	resp, _ := send(t, client, "GET", srv.URL+"/admin/jobs", nil, map[string]string{"Accept": "text/html"})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/signin" {
+		t.Fatalf("browser without a session: %d → %q, want 303 to the sign-in form", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, body := send(t, client, "GET", srv.URL+"/admin/jobs", nil, nil)
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `"error"`) {
+		t.Fatalf("script without a token: %d %s", resp.StatusCode, body)
+	}
+
+	// Wrong tokens: no cookie; a browser is sent back to the form.
+	for _, tok := range []string{"", "wrong", "ed"} {
+		resp, body := send(t, client, "POST", srv.URL+"/admin/signin", url.Values{"token": {tok}}, nil)
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `"error"`) || sessionCookie(resp) != nil {
+			t.Fatalf("sign-in with %q: %d %s, cookie %v", tok, resp.StatusCode, body, sessionCookie(resp))
+		}
+	}
+	resp, _ = send(t, client, "POST", srv.URL+"/admin/signin", url.Values{"token": {"wrong"}}, map[string]string{"Accept": "text/html"})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/signin?failed=1" || sessionCookie(resp) != nil {
+		t.Fatalf("browser sign-in with a wrong token: %d → %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+
+	// The right token: a session cookie that is not the token.
+	resp, _ = send(t, client, "POST", srv.URL+"/admin/signin", url.Values{"token": {"adm"}}, map[string]string{"Accept": "text/html"})
+	cookie := sessionCookie(resp)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/jobs" || cookie == nil {
+		t.Fatalf("sign-in: %d → %q, cookie %v", resp.StatusCode, resp.Header.Get("Location"), cookie)
+	}
+	if !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode || cookie.Secure || cookie.Path != "/admin" ||
+		cookie.MaxAge != int(api.DefaultAdminSession.Seconds()) {
+		t.Fatalf("cookie flags: %+v", cookie)
+	}
+	if strings.Contains(cookie.Value, "adm") || len(cookie.Value) < 40 {
+		t.Fatalf("cookie value %q must not hold the token and must be verifiable", cookie.Value)
+	}
+	resp, body = send(t, client, "GET", srv.URL+"/admin/jobs/api/jobs", nil, withCookie(cookie))
+	if resp.StatusCode != 200 || body != "jobs view /admin/jobs/api/jobs" {
+		t.Fatalf("jobs view with the cookie: %d %s", resp.StatusCode, body)
+	}
+	// The cookie opens the read-only jobs view only, never the API.
+	if resp, body := send(t, client, "GET", srv.URL+"/api/v1/tokens", nil, withCookie(cookie)); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("admin API with the cookie only: %d %s", resp.StatusCode, body)
+	}
+
+	// A forged or tampered value is refused and cleared.
+	for _, v := range []string{cookie.Value[:len(cookie.Value)-1] + "0", "99999999999999." + strings.Repeat("ab", 32), "adm", ""} {
+		if v == cookie.Value {
+			continue
+		}
+		resp, _ := send(t, client, "GET", srv.URL+"/admin/jobs", nil, map[string]string{"Cookie": "loa_admin=" + v})
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("forged cookie %q: %d", v, resp.StatusCode)
+		}
+	}
+
+	// Scripts keep the Bearer header.
+	if resp, body := send(t, client, "GET", srv.URL+"/admin/jobs", nil, map[string]string{"Authorization": "Bearer adm"}); resp.StatusCode != 200 {
+		t.Fatalf("Bearer: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := send(t, client, "GET", srv.URL+"/admin/jobs", nil, map[string]string{"Authorization": "Bearer ed"}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("editor Bearer: %d, want 403", resp.StatusCode)
+	}
+
+	// Sign-out clears the cookie.
+	resp, _ = send(t, client, "POST", srv.URL+"/admin/signout", url.Values{}, withCookie(cookie))
+	if c := sessionCookie(resp); resp.StatusCode != http.StatusSeeOther || c == nil || c.MaxAge >= 0 || c.Value != "" {
+		t.Fatalf("sign-out: %d, cookie %+v", resp.StatusCode, c)
+	}
+}
+
+// TestAdminSessionExpires: past its lifetime a cookie opens nothing.
+func TestAdminSessionExpires(t *testing.T) {
+	srv := jobsServer(t, api.Deps{AdminSession: time.Second}, false)
+	resp, _ := send(t, srv.Client(), "POST", srv.URL+"/admin/signin", url.Values{"token": {"adm"}}, nil)
+	cookie := sessionCookie(resp)
+	if cookie == nil || cookie.MaxAge != 1 {
+		t.Fatalf("sign-in: %d, cookie %+v", resp.StatusCode, cookie)
+	}
+	if resp, _ := send(t, srv.Client(), "GET", srv.URL+"/admin/jobs", nil, withCookie(cookie)); resp.StatusCode != 200 {
+		t.Fatalf("fresh cookie: %d", resp.StatusCode)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	resp, body := send(t, srv.Client(), "GET", srv.URL+"/admin/jobs", nil, withCookie(cookie))
+	var e struct{ Error string }
+	if resp.StatusCode != http.StatusUnauthorized || json.Unmarshal([]byte(body), &e) != nil || e.Error == "" {
+		t.Fatalf("expired cookie: %d %s", resp.StatusCode, body)
+	}
+	if c := sessionCookie(resp); c == nil || c.MaxAge >= 0 {
+		t.Fatalf("an expired cookie is cleared: %+v", c)
+	}
+}
+
+// TestAdminCookieIsSecureOverTLS: Secure when the browser used TLS, to
+// Loa or to a trusted proxy that says so; not on a proxy's word alone.
+func TestAdminCookieIsSecureOverTLS(t *testing.T) {
+	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	for _, c := range []struct {
+		name   string
+		d      api.Deps
+		tls    bool
+		header map[string]string
+		secure bool
+	}{
+		{"plain", api.Deps{}, false, nil, false},
+		{"TLS", api.Deps{}, true, nil, true},
+		{"trusted proxy says https", api.Deps{TrustedProxies: loopback}, false, map[string]string{"X-Forwarded-Proto": "https"}, true},
+		{"untrusted proxy says https", api.Deps{}, false, map[string]string{"X-Forwarded-Proto": "https"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := jobsServer(t, c.d, c.tls)
+			resp, _ := send(t, srv.Client(), "POST", srv.URL+"/admin/signin", url.Values{"token": {"adm"}}, c.header)
+			cookie := sessionCookie(resp)
+			if cookie == nil || cookie.Secure != c.secure {
+				t.Fatalf("%d, cookie %+v, want Secure=%v", resp.StatusCode, cookie, c.secure)
+			}
+		})
+	}
+}
+
+// TestAdminSignInRefusesOtherSites: a form on another site can neither sign
+// an admin in nor out (CSRF).
+func TestAdminSignInRefusesOtherSites(t *testing.T) {
+	srv := jobsServer(t, api.Deps{}, false)
+	for _, h := range []map[string]string{
+		{"Sec-Fetch-Site": "cross-site"},
+		{"Origin": "https://evil.example"},
+	} {
+		for _, path := range []string{"/admin/signin", "/admin/signout"} {
+			resp, body := send(t, srv.Client(), "POST", srv.URL+path, url.Values{"token": {"adm"}}, h)
+			if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, `"error"`) || sessionCookie(resp) != nil {
+				t.Fatalf("%s from another site (%v): %d %s", path, h, resp.StatusCode, body)
+			}
+		}
+	}
+	resp, _ := send(t, srv.Client(), "POST", srv.URL+"/admin/signin", url.Values{"token": {"adm"}}, map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": srv.URL})
+	if resp.StatusCode != http.StatusSeeOther || sessionCookie(resp) == nil {
+		t.Fatalf("same-origin sign-in: %d", resp.StatusCode)
+	}
+}
