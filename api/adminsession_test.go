@@ -214,3 +214,29 @@ func TestAdminSignInRefusesOtherSites(t *testing.T) {
 		t.Fatalf("same-origin sign-in: %d", resp.StatusCode)
 	}
 }
+
+// TestAdminSignInIsRateLimited: guessing the admin token through the form
+// is slowed down like guessing it in a header, even for the right token.
+func TestAdminSignInIsRateLimited(t *testing.T) {
+	srv := jobsServer(t, api.Deps{}, false)
+	limited := 0
+	for i := range 30 {
+		resp, body := send(t, srv.Client(), "POST", srv.URL+"/admin/signin", url.Values{"token": {"guess-" + strings.Repeat("x", i)}}, nil)
+		switch resp.StatusCode {
+		case http.StatusUnauthorized:
+		case http.StatusTooManyRequests:
+			limited++
+			if resp.Header.Get("Retry-After") == "" || !strings.Contains(body, `"error"`) {
+				t.Fatalf("429 without Retry-After or JSON error: %s", body)
+			}
+		default:
+			t.Fatalf("guess %d: %d %s", i, resp.StatusCode, body)
+		}
+	}
+	if limited < 15 {
+		t.Fatalf("only %d of 30 wrong tokens were rate-limited", limited)
+	}
+	if resp, _ := send(t, srv.Client(), "POST", srv.URL+"/admin/signin", url.Values{"token": {"adm"}}, nil); resp.StatusCode != http.StatusTooManyRequests || sessionCookie(resp) != nil {
+		t.Fatalf("right token while limited: %d", resp.StatusCode)
+	}
+}
