@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/loa-audio/loa/api/apitest"
+	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth"
 	"github.com/loa-audio/loa/web"
 )
@@ -50,7 +52,11 @@ func (p *publisher) count(path string) int {
 }
 
 func onDemandServer(t *testing.T, cfg synth.OnDemandConfig) *apitest.Server {
-	return apitest.New(t, apitest.Options{NoWorkers: true, Service: synth.ServiceConfig{
+	return onDemandServerOn(t, nil, cfg)
+}
+
+func onDemandServerOn(t *testing.T, db *sqldb.DB, cfg synth.OnDemandConfig) *apitest.Server {
+	return apitest.New(t, apitest.Options{DB: db, NoWorkers: true, Service: synth.ServiceConfig{
 		OnDemand: cfg,
 		Fetcher:  synth.NewFetcher(synth.FetchConfig{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}),
 	}})
@@ -94,8 +100,13 @@ func settle(t *testing.T, h *apitest.Server, page string) (int, web.PlayerInfo) 
 
 // TestOnDemandDedup: 50 listeners opening an unknown page of a listed site
 // at once make one fetch and one article; while it is fetched the player
-// is told "queued" (202, no id, nothing to play), then the article answers.
+// is told "queued" (202, no id, nothing to play), then the article
+// answers; on both engines.
 func TestOnDemandDedup(t *testing.T) {
+	sqldbtest.Each(t, testOnDemandDedup)
+}
+
+func testOnDemandDedup(t *testing.T, db *sqldb.DB) {
 	release := make(chan struct{})
 	site := newPublisher(t, map[string]func(http.ResponseWriter, *http.Request){
 		"/tin/slow.html": func(w http.ResponseWriter, r *http.Request) {
@@ -105,7 +116,7 @@ func TestOnDemandDedup(t *testing.T) {
 				`<p>Giá xăng tăng mạnh từ chiều nay, nhiều người dân xếp hàng đổ xăng trước giờ điều chỉnh.</p></article></body></html>`)
 		},
 	})
-	h := onDemandServer(t, synth.OnDemandConfig{Origins: []string{site.URL}})
+	h := onDemandServerOn(t, db, synth.OnDemandConfig{Origins: []string{site.URL}})
 	page := site.URL + "/tin/slow.html"
 
 	const n = 50
@@ -248,8 +259,12 @@ func TestOnDemandRefusesOtherOrigins(t *testing.T) {
 
 // TestOnDemandFailure: a page that cannot be fetched is recorded as failed
 // with its reason; views after that do not fetch it again until the retry
-// time, and then only MaxAttempts times in all.
+// time, and then only MaxAttempts times in all; on both engines.
 func TestOnDemandFailure(t *testing.T) {
+	sqldbtest.Each(t, testOnDemandFailure)
+}
+
+func testOnDemandFailure(t *testing.T, db *sqldb.DB) {
 	site := newPublisher(t, map[string]func(http.ResponseWriter, *http.Request){
 		"/broken": func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", http.StatusInternalServerError) },
 		"/image": func(w http.ResponseWriter, r *http.Request) {
@@ -257,7 +272,7 @@ func TestOnDemandFailure(t *testing.T) {
 			w.Write([]byte("\x89PNG"))
 		},
 	})
-	h := onDemandServer(t, synth.OnDemandConfig{Origins: []string{site.URL}, RetryAfter: 300 * time.Millisecond, MaxAttempts: 2})
+	h := onDemandServerOn(t, db, synth.OnDemandConfig{Origins: []string{site.URL}, RetryAfter: 300 * time.Millisecond, MaxAttempts: 2})
 	for _, c := range []struct{ path, reason string }{{"/broken", "500"}, {"/image", "content type"}} {
 		page := site.URL + c.path
 		view(t, h, page)
