@@ -322,3 +322,36 @@ func TestOnDemandOff(t *testing.T) {
 		t.Errorf("fetched %d times with on-demand off", got)
 	}
 }
+
+// TestOnDemandAddressOfAKnownPage: a view by another address of a page
+// whose canonical URL an editor's article already has (with other
+// content) answers with that article and changes nothing of it.
+func TestOnDemandAddressOfAKnownPage(t *testing.T) {
+	var site *publisher
+	site = newPublisher(t, map[string]func(http.ResponseWriter, *http.Request){
+		"/tin/bai.html": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, `<html><head><title>Bài</title><link rel="canonical" href="`+site.URL+`/tin/goc.html"></head><body><article><h1>Bài</h1>`+
+				`<p>Giá xăng tăng mạnh từ chiều nay, nhiều người dân xếp hàng đổ xăng trước giờ điều chỉnh.</p></article></body></html>`)
+		},
+	})
+	h := onDemandServer(t, synth.OnDemandConfig{Origins: []string{site.URL}})
+	var made synth.State
+	if code := h.Do("POST", "/api/v1/articles", map[string]string{"id": "goc", "text": "Bản của biên tập viên.", "link": site.URL + "/tin/goc.html"}, &made); code != http.StatusAccepted {
+		t.Fatalf("editor's article: %d", code)
+	}
+	page := site.URL + "/tin/bai.html?utm_source=zalo"
+	view(t, h, page)
+	code, info := settle(t, h, page)
+	if code != http.StatusOK || info.ID != "goc" {
+		t.Fatalf("view by another address: %d %+v; want 200 for the editor's article", code, info)
+	}
+	var st synth.State
+	if h.Do("GET", "/api/v1/articles/goc", nil, &st); st.Revision != made.Revision || st.Status == synth.StatusFailed {
+		t.Errorf("the editor's article changed: revision %d → %d, status %q", made.Revision, st.Revision, st.Status)
+	}
+	var list synth.ListResult
+	if h.Do("GET", "/api/v1/articles", nil, &list); len(list.Articles) != 1 {
+		t.Errorf("%d articles, want only the editor's", len(list.Articles))
+	}
+}

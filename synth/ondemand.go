@@ -226,6 +226,13 @@ func (s *Service) makeOnDemand(ctx context.Context, pageURL, origin string, prev
 		} else {
 			st, _, err = s.createPrepared(ctx, Submission{URL: pageURL}, p)
 		}
+		if errors.Is(err, ErrConflict) {
+			// The page's canonical article exists with other content: it is
+			// an editor's to change, and it answers this page as it is.
+			if id, lerr := s.db.Conn().ArticleIDByURL(ctx, p.canonical); lerr == nil {
+				st, err = State{ID: id}, nil
+			}
+		}
 	}
 	if err == nil {
 		s.log.InfoContext(ctx, "on-demand article queued", "url", pageURL, "article", st.ID)
