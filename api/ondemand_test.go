@@ -355,3 +355,55 @@ func TestOnDemandAddressOfAKnownPage(t *testing.T) {
 		t.Errorf("%d articles, want only the editor's", len(list.Articles))
 	}
 }
+
+// TestOnDemandTwoNodes: two nodes sharing the database and store, 25
+// first views on each at once, make one article; each node fetches the
+// page at most once.
+func TestOnDemandTwoNodes(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		release := make(chan struct{})
+		site := newPublisher(t, map[string]func(http.ResponseWriter, *http.Request){
+			"/tin/hot.html": func(w http.ResponseWriter, r *http.Request) {
+				<-release
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				io.WriteString(w, `<html><head><title>Nóng</title></head><body><article><h1>Nóng</h1>`+
+					`<p>Nắng nóng gay gắt bao trùm cả nước, nhiệt độ nhiều nơi vượt bốn mươi độ.</p></article></body></html>`)
+			},
+		})
+		a := onDemandServerOn(t, db, synth.OnDemandConfig{Origins: []string{site.URL}})
+		b := apitest.New(t, apitest.Options{DB: db, Store: a.Store, NoWorkers: true, Service: synth.ServiceConfig{
+			NodeID:   "b",
+			OnDemand: synth.OnDemandConfig{Origins: []string{site.URL}},
+			Fetcher:  synth.NewFetcher(synth.FetchConfig{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}),
+		}})
+		page := site.URL + "/tin/hot.html"
+		var wg sync.WaitGroup
+		for i := range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				node := a
+				if i%2 == 1 {
+					node = b
+				}
+				if code, _, _ := view(t, node, page); code != http.StatusAccepted && code != http.StatusOK {
+					t.Errorf("view %d: %d", i, code)
+				}
+			}()
+		}
+		wg.Wait()
+		close(release)
+		_, ia := settle(t, a, page)
+		_, ib := settle(t, b, page)
+		if ia.ID == "" || ia.ID != ib.ID || ia.Status != synth.StatusQueued {
+			t.Errorf("the nodes answer %q (%s) and %q (%s); want one queued article", ia.ID, ia.Status, ib.ID, ib.Status)
+		}
+		if n := site.count("/tin/hot.html"); n < 1 || n > 2 {
+			t.Errorf("the page was fetched %d times by two nodes", n)
+		}
+		var list synth.ListResult
+		if a.Do("GET", "/api/v1/articles", nil, &list); len(list.Articles) != 1 {
+			t.Errorf("%d articles, want 1", len(list.Articles))
+		}
+	})
+}
