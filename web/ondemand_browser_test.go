@@ -131,3 +131,27 @@ func TestPlayerOnDemandBusy(t *testing.T) {
 	run(t, tab, chromedp.Click(chromedp.CSS("#p .loa-play")))
 	waitJS(t, tab, player+`.querySelector("audio").currentTime > 0.5`, 20*time.Second, "the page's audio to play")
 }
+
+// TestPlayerByPageAddress: a page with no canonical link, and a player with
+// neither id nor URL, is looked up by its own address (without the
+// fragment) and plays its article.
+func TestPlayerByPageAddress(t *testing.T) {
+	srv := apitest.New(t, apitest.Options{})
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, `<!DOCTYPE html><html lang="vi"><head><title>Tin</title></head><body><div id="p" data-loa-article></div>`+
+			`<p>Giá vàng tăng.</p><script src="`+srv.URL+`/player.js" async></script></body></html>`)
+	}))
+	defer site.Close()
+	var st synth.State
+	if code := srv.Do("POST", "/api/v1/articles", map[string]string{"title": "Giá vàng", "text": "Giá vàng tăng mạnh sáng nay. Người mua xếp hàng dài.", "link": site.URL + "/tin/vang.html"}, &st); code != http.StatusAccepted {
+		t.Fatalf("submit: %d", code)
+	}
+	srv.WaitStatus(st.ID, synth.StatusReady, 2*time.Minute)
+	tab := newTab(t, newBrowser(t))
+	const player = `document.getElementById("p")`
+	run(t, tab, chromedp.Navigate(site.URL+"/tin/vang.html#binh-luan"))
+	waitJS(t, tab, player+`.getAttribute("data-loa-state") === "ready"`, 15*time.Second, "the player to be ready")
+	run(t, tab, chromedp.Click(chromedp.CSS("#p .loa-play")))
+	waitJS(t, tab, player+`.querySelector("audio").currentTime > 0.5`, 15*time.Second, "the article's audio to play")
+}
