@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -36,7 +38,7 @@ func statusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, errUnsupportedMedia):
 		return http.StatusUnsupportedMediaType
-	case errors.Is(err, errTooManyRequests):
+	case errors.Is(err, errTooManyRequests), errors.Is(err, synth.ErrBusy):
 		return http.StatusTooManyRequests
 	case errors.Is(err, synth.ErrUnprocessable):
 		return http.StatusUnprocessableEntity
@@ -61,6 +63,12 @@ var (
 func respondErr(c *gin.Context, err error) {
 	status := statusOf(err)
 	msg := err.Error()
+	var busy *synth.BusyError
+	if errors.As(err, &busy) {
+		// The player reads it from other origins' pages, hence exposed.
+		c.Header("Retry-After", strconv.Itoa(max(int(busy.RetryAfter/time.Second), 1)))
+		c.Header("Access-Control-Expose-Headers", "Retry-After")
+	}
 	if status >= 500 {
 		slog.ErrorContext(c.Request.Context(), "request failed", "method", c.Request.Method, "path", c.FullPath(), "status", status, "err", err, "request_id", c.GetString(requestIDKey))
 		if status == http.StatusInternalServerError {

@@ -3,12 +3,10 @@ package synth
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
 	"github.com/loa-audio/loa/storage/sqldb"
-	"github.com/loa-audio/loa/synth/pageurl"
 )
 
 // MaxPageURL caps the page URL a player may look audio up by: anyone can
@@ -29,14 +27,14 @@ type urlID struct {
 }
 
 // ManifestByURL is Manifest for the article whose canonical URL is pageURL
-// (normalised first); ErrNotFound when none is.
+// (normalised first); ErrNotFound when none is. On an origin listed for
+// on-demand, an unknown page is fetched and made into an article: while
+// that runs the answer is a queued manifest without an id, and a
+// *BusyError when the origin's budget is spent.
 func (s *Service) ManifestByURL(ctx context.Context, pageURL string) (Manifest, error) {
-	if len(pageURL) > MaxPageURL {
-		return Manifest{}, invalid(fmt.Sprintf("url is %d bytes; the limit is %d", len(pageURL), MaxPageURL))
-	}
-	canonical := pageurl.Normalize(pageURL)
-	if canonical == "" {
-		return Manifest{}, invalid(`give the page's address as "url": an absolute http or https URL`)
+	canonical, err := normalisedPageURL(pageURL)
+	if err != nil {
+		return Manifest{}, err
 	}
 	s.byURL.mu.Lock()
 	e, ok := s.byURL.m[canonical]
@@ -55,7 +53,12 @@ func (s *Service) ManifestByURL(ctx context.Context, pageURL string) (Manifest, 
 		s.byURL.mu.Unlock()
 	}
 	if e.id == "" {
-		return Manifest{}, fmt.Errorf("%w: no article at %s", ErrNotFound, canonical)
+		// On a listed origin the first view makes the article.
+		return s.onDemand(ctx, canonical, nil)
 	}
-	return s.Manifest(ctx, e.id)
+	m, err := s.Manifest(ctx, e.id)
+	if err == nil && s.retryable(m) {
+		return s.onDemand(ctx, canonical, &m)
+	}
+	return m, err
 }

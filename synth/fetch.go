@@ -73,7 +73,10 @@ func NewFetcher(cfg FetchConfig) *Fetcher {
 			if len(via) >= 5 {
 				return errTooManyRedirects
 			}
-			return checkScheme(req.URL)
+			if err := checkScheme(req.URL); err != nil {
+				return err
+			}
+			return checkOrigin(req.Context(), req.URL)
 		},
 	}
 	return f
@@ -168,7 +171,7 @@ func (f *Fetcher) Get(ctx context.Context, r Request) (Response, error) {
 		if errors.Is(err, ErrBlockedAddress) {
 			return Response{}, fmt.Errorf("%w: fetch %s: %s", ErrBlockedAddress, u.Redacted(), describeNetError(err))
 		}
-		if errors.Is(err, ErrInvalidInput) {
+		if errors.Is(err, ErrInvalidInput) || errors.Is(err, ErrForbidden) {
 			return Response{}, unwrapURLError(err)
 		}
 		return Response{}, fmt.Errorf("%w: fetch %s: %s", ErrUnprocessable, u.Redacted(), describeNetError(err))

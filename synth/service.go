@@ -64,6 +64,7 @@ type ServiceConfig struct {
 	Lexicon  LexiconStore
 	Listens  ListenStore
 	Fetcher  *Fetcher // nil: URL submissions are refused
+	OnDemand OnDemandConfig
 	Notifier Notifier // nil: no webhooks
 	NodeID   string   // names this process in River's job records; default: hostname
 	Workers  int      // articles synthesized at once on this node; default 1
@@ -107,6 +108,8 @@ type Service struct {
 	byURL   urlIDs
 
 	pages singleflight.Group // page extractions in flight, by article and source version
+
+	onDemandJobs *onDemandJobs
 }
 
 // Jobs is the River client, for the operators' view of the queue.
@@ -159,6 +162,8 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		running:  map[string][]running{},
 		cache:    map[string]cachedManifest{},
 		metrics:  newServiceMetrics(),
+
+		onDemandJobs: newOnDemand(cfg.OnDemand),
 	}
 	s.stats = &listenStats{db: cfg.Listens, pending: map[string]map[string]int{}}
 	if s.river, err = newRiver(s); err != nil {
@@ -357,6 +362,11 @@ func (s *Service) Create(ctx context.Context, sub Submission) (State, bool, erro
 	if err != nil {
 		return State{}, false, err
 	}
+	return s.createPrepared(ctx, sub, p)
+}
+
+func (s *Service) createPrepared(ctx context.Context, sub Submission, p prepared) (State, bool, error) {
+	var err error
 	id := sub.ID
 	switch {
 	case id == "" && sub.SourceID != "":
@@ -460,6 +470,10 @@ func (s *Service) Update(ctx context.Context, id string, sub Submission) (State,
 	if err != nil {
 		return State{}, false, err
 	}
+	return s.update(ctx, id, sub, p)
+}
+
+func (s *Service) update(ctx context.Context, id string, sub Submission, p prepared) (State, bool, error) {
 	for attempt := 0; ; attempt++ {
 		m, err := s.requeue(ctx, id, func(a *article) error {
 			var cur Source

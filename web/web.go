@@ -323,7 +323,7 @@ func (s *Site) playerInfo(c *gin.Context, h Helpers, m synth.Manifest) PlayerInf
 		info.TimingsURL = base + "/" + v.TimingsKey
 		info.TranscriptURL = base + "/" + v.VTTKey
 	}
-	if m.Status == synth.StatusQueued || m.Status == synth.StatusSynthesizing {
+	if (m.Status == synth.StatusQueued || m.Status == synth.StatusSynthesizing) && m.ID != "" {
 		info.ProgressiveURL = base + "/audio/" + m.ID + ".mp3?progressive=1"
 	}
 	return info
@@ -336,12 +336,18 @@ func (s *Site) servePlayerInfo(c *gin.Context, h Helpers, m synth.Manifest, err 
 		return
 	}
 	c.Header("Cache-Control", "no-cache")
-	c.JSON(http.StatusOK, s.playerInfo(c, h, m))
+	status := http.StatusOK
+	if m.ID == "" {
+		status = http.StatusAccepted // a page fetched on demand, no article yet
+	}
+	c.JSON(status, s.playerInfo(c, h, m))
 }
 
 // playerInfoByURL is the player's information about the article published
 // at a page (/player/info.json?url=…), for players that name no article:
-// the page's canonical URL finds it. 404 when none is there.
+// the page's canonical URL finds it. 404 when none is there; on an origin
+// listed for on-demand, 202 {"status":"queued"} (no id yet) while the page
+// is fetched, and 429 with Retry-After when the origin's budget is spent.
 func (s *Site) playerInfoByURL(c *gin.Context, h Helpers) {
 	m, err := h.Articles.ManifestByURL(c.Request.Context(), c.Query("url"))
 	s.servePlayerInfo(c, h, m, err)

@@ -44,7 +44,8 @@ func TestSegmentTwoSentences(t *testing.T) {
 
 // TestBadCommandLines exit with 2 and say what is wrong.
 func TestBadCommandLines(t *testing.T) {
-	for _, args := range [][]string{{"nosuch"}, {"synth"}, {"synth", "--in", "x"}, {"serve", "--lease", "soon"}, {"segment", "extra"}} {
+	for _, args := range [][]string{{"nosuch"}, {"synth"}, {"synth", "--in", "x"}, {"serve", "--lease", "soon"}, {"segment", "extra"},
+		{"serve", "--ondemand-origins", "https://bao.example.vn/tin"}, {"serve", "--ondemand-origins", "bao.example.vn"}, {"serve", "--ondemand-per-minute", "0"}} {
 		var out, errb bytes.Buffer
 		e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
 		if code := run(context.Background(), e, args); code != 2 || errb.Len() == 0 {

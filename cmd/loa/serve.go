@@ -122,6 +122,8 @@ type serveOptions struct {
 	proxies      string
 	fetchTimeout time.Duration
 	fetchMax     int64
+	onDemand     string
+	onDemandRate int
 	webhookURL   string
 	webhookKey   string
 	presign      time.Duration
@@ -167,6 +169,8 @@ func declareServe(fs *flagSet) func(context.Context, env, []string) error {
 	fs.String(&o.fetchAllow, "fetch-allow", "LOA_FETCH_ALLOW", "", "comma-separated CIDRs that URL submissions and webhooks may reach despite being private or loopback")
 	fs.Duration(&o.fetchTimeout, "fetch-timeout", "LOA_FETCH_TIMEOUT", 15*time.Second, "timeout for fetching a submitted URL")
 	fs.Int64(&o.fetchMax, "fetch-max-bytes", "LOA_FETCH_MAX_BYTES", 5<<20, "largest page fetched for a URL submission")
+	fs.String(&o.onDemand, "ondemand-origins", "LOA_ONDEMAND_ORIGINS", "", "comma-separated origins (https://bao.example.vn) whose unknown article pages get audio on their first view")
+	fs.Int(&o.onDemandRate, "ondemand-per-minute", "LOA_ONDEMAND_PER_MINUTE", 10, "new pages fetched on demand per origin per minute (at most 2 at once)")
 	fs.String(&o.webhookURL, "webhook-url", "LOA_WEBHOOK_URL", "", "URL that receives every audio.ready/failed/deleted event")
 	fs.String(&o.webhookKey, "webhook-secret", "LOA_WEBHOOK_SECRET", "", "HMAC-SHA256 key signing events sent to --webhook-url")
 	fs.Duration(&o.presign, "presign", "LOA_PRESIGN", 0, "with an S3 store, redirect versioned audio to presigned URLs valid this long (0 = serve through Loa)")
@@ -226,6 +230,17 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	var onDemand []string
+	for _, s := range splitList(o.onDemand) {
+		origin, err := synth.ParseOrigin(s)
+		if err != nil {
+			return usageError{"ondemand-origins: " + err.Error()}
+		}
+		onDemand = append(onDemand, origin)
+	}
+	if o.onDemandRate < 1 {
+		return usageError{"ondemand-per-minute must be at least 1"}
+	}
 	if o.publicURL == "" {
 		// Feeds and player information are cached publicly: a forged Host
 		// would be served to everyone until the cache expires.
@@ -274,6 +289,7 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 		Pipeline:     pipeline,
 		Voices:       catalog,
 		Fetcher:      fetcher,
+		OnDemand:     synth.OnDemandConfig{Origins: onDemand, PerMinute: o.onDemandRate},
 		Notifier:     hooks,
 		NodeID:       o.nodeID,
 		Workers:      o.workers,

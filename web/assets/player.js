@@ -88,7 +88,7 @@
     audio.preload = "metadata";
     el.appendChild(audio);
     var first = !players.length, info = null, total = 0, key = "", sent = {}, savedAt = 0, progressive = false,
-      dragging = false, marked = false, rate = +store("loa:rate"), poll = 0;
+      dragging = false, marked = false, rate = +store("loa:rate"), poll = 0, busy = 0;
     if (RATES.indexOf(rate) < 0) rate = 1;
     var follow = el.getAttribute("data-loa-follow"), timings = null, blocks = null, ranges = {}, indexes = new Map(),
       current = -1, readingEl = null;
@@ -279,7 +279,8 @@
     function building(i) {
       state("building");
       say(T.building + " " + Math.round((i.progress || 0) * 100) + "%");
-      playBtn.disabled = false;
+      // A page fetched on demand has nothing to play until it is an article.
+      playBtn.disabled = !i.progressive_url && !progressive;
       if (!progressive) playBtn.setAttribute("aria-label", T.now);
     }
     function hide() {
@@ -291,9 +292,15 @@
     function load() {
       fetch(BASE + (id ? "/articles/" + encodeURIComponent(id) + ".json" : "/player/info.json?url=" + encodeURIComponent(page)), { credentials: "omit", cache: "no-cache" }).then(function (r) {
         if (r.status === 404 || r.status === 400) return null;
+        // On-demand pages of a busy site: stay hidden and ask again, a few times.
+        if (r.status === 429 && !info && busy++ < 5) {
+          poll = setTimeout(load, Math.min(60, Math.max(1, +r.headers.get("Retry-After") || 10)) * 1000);
+          return 0;
+        }
         if (!r.ok) throw new Error("HTTP " + r.status);
         return r.json();
       }).then(function (i) {
+        if (i === 0) return;
         var live = i && (i.status === "queued" || i.status === "synthesizing");
         if (i) { info = i; id = i.id; }
         if (i && (i.audio_url || live)) el.hidden = false;
