@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/loa-audio/loa/api/apitest"
+	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth"
 	"github.com/loa-audio/loa/synth/webhook"
 )
@@ -111,4 +113,54 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestWebhookParallelDeleteAndCreate: DELETEs of one endpoint racing with
+// POSTs: one 204, the rest 404 with a JSON error, every POST kept.
+func TestWebhookParallelDeleteAndCreate(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		h := apitest.New(t, apitest.Options{DB: db, NoWorkers: true})
+		var victim webhook.Endpoint
+		if code := h.Do("POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/x"}, &victim); code != http.StatusCreated {
+			t.Fatalf("add: %d", code)
+		}
+		const n = 6
+		var mu sync.Mutex
+		codes := map[int]int{}
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				var e struct{ Error string }
+				code := h.Do("DELETE", "/api/v1/webhooks/"+victim.ID, nil, &e)
+				if code == http.StatusNotFound && !strings.Contains(e.Error, victim.ID) {
+					t.Errorf("404 without a reason: %+v", e)
+				}
+				mu.Lock()
+				codes[code]++
+				mu.Unlock()
+			}()
+			go func() {
+				defer wg.Done()
+				if code := h.Do("POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/y"}, nil); code != http.StatusCreated {
+					t.Errorf("add during deletes: %d", code)
+				}
+			}()
+		}
+		wg.Wait()
+		if codes[http.StatusNoContent] != 1 || codes[http.StatusNotFound] != n-1 {
+			t.Fatalf("DELETE answers %v; want one 204 and %d 404s", codes, n-1)
+		}
+		var list struct{ Webhooks []webhook.Endpoint }
+		h.Do("GET", "/api/v1/webhooks", nil, &list)
+		if len(list.Webhooks) != n {
+			t.Fatalf("%d endpoints listed, want the %d added", len(list.Webhooks), n)
+		}
+		for _, e := range list.Webhooks {
+			if e.ID == victim.ID {
+				t.Fatal("the deleted endpoint is still listed")
+			}
+		}
+	})
 }
