@@ -2,7 +2,7 @@ package api_test
 
 import (
 	"context"
-	"io"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/loa-audio/loa/api/apitest"
-	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth"
 )
 
@@ -24,17 +24,16 @@ func TestWebhookCredentialsNeverShown(t *testing.T) {
 	defer recv.Close()
 	h := apitest.New(t, apitest.Options{})
 	target := strings.Replace(recv.URL, "http://", "http://hook:s3cr3t-pw@", 1) + "/hook"
-	doc := `{"endpoints":[{"id":"whold","url":"` + target + `","secret":"k","created_at":"2026-01-01T00:00:00Z"}]}`
-	if _, err := storage.PutBytes(context.Background(), h.Store, "webhooks/endpoints.json", []byte(doc), storage.PutOptions{ContentType: "application/json"}); err != nil {
+	old := sqldb.WebhookEndpointRow{ID: "whold", URL: target, Secret: "k", CreatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	if err := h.DB.Conn().InsertWebhookEndpoint(context.Background(), old); err != nil {
 		t.Fatal(err)
 	}
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "cred", "text": "Giá xăng tăng mạnh."}, nil)
 	h.WaitStatus("cred", synth.StatusReady, time.Minute)
 	waitFor(t, func() bool {
-		infos, _ := storage.ListAll(context.Background(), h.Store, "webhooks/deliveries/")
-		return len(infos) > 0
+		dels, _ := h.DB.Conn().WebhookDeliveries(context.Background(), 10)
+		return len(dels) > 0 && len(dels[0].Attempts) > 0
 	})
-	h.Hooks.Wait()
 	if n := calls.Load(); n != 0 {
 		t.Errorf("a webhook URL with credentials was called %d times", n)
 	}
@@ -50,16 +49,13 @@ func TestWebhookCredentialsNeverShown(t *testing.T) {
 			t.Errorf("the delivery record does not say why nothing was sent: %s", body)
 		}
 	}
-	infos, _ := storage.ListAll(context.Background(), h.Store, "webhooks/deliveries/")
-	for _, info := range infos {
-		rc, _, err := h.Store.Get(context.Background(), info.Key, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(rc)
-		rc.Close()
-		if strings.Contains(string(b), "s3cr3t-pw") {
-			t.Errorf("delivery record %s stores the password", info.Key)
+	dels, err := h.DB.Conn().WebhookDeliveries(context.Background(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dels {
+		if strings.Contains(d.URL+string(d.Event)+fmt.Sprint(d.Attempts), "s3cr3t-pw") {
+			t.Errorf("delivery record %s stores the password: %+v", d.ID, d)
 		}
 	}
 }

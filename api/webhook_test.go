@@ -1,17 +1,23 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/loa-audio/loa/api/apitest"
+	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth"
 	"github.com/loa-audio/loa/synth/webhook"
 )
@@ -111,4 +117,124 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestWebhookParallelDeleteAndCreate: DELETEs of one endpoint racing with
+// POSTs: one 204, the rest 404 with a JSON error, every POST kept.
+func TestWebhookParallelDeleteAndCreate(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		h := apitest.New(t, apitest.Options{DB: db, NoWorkers: true})
+		var victim webhook.Endpoint
+		if code := h.Do("POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/x"}, &victim); code != http.StatusCreated {
+			t.Fatalf("add: %d", code)
+		}
+		const n = 6
+		var mu sync.Mutex
+		codes := map[int]int{}
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				var e struct{ Error string }
+				code := h.Do("DELETE", "/api/v1/webhooks/"+victim.ID, nil, &e)
+				if code == http.StatusNotFound && !strings.Contains(e.Error, victim.ID) {
+					t.Errorf("404 without a reason: %+v", e)
+				}
+				mu.Lock()
+				codes[code]++
+				mu.Unlock()
+			}()
+			go func() {
+				defer wg.Done()
+				if code := h.Do("POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/y"}, nil); code != http.StatusCreated {
+					t.Errorf("add during deletes: %d", code)
+				}
+			}()
+		}
+		wg.Wait()
+		if codes[http.StatusNoContent] != 1 || codes[http.StatusNotFound] != n-1 {
+			t.Fatalf("DELETE answers %v; want one 204 and %d 404s", codes, n-1)
+		}
+		var list struct{ Webhooks []webhook.Endpoint }
+		h.Do("GET", "/api/v1/webhooks", nil, &list)
+		if len(list.Webhooks) != n {
+			t.Fatalf("%d endpoints listed, want the %d added", len(list.Webhooks), n)
+		}
+		for _, e := range list.Webhooks {
+			if e.ID == victim.ID {
+				t.Fatal("the deleted endpoint is still listed")
+			}
+		}
+	})
+}
+
+// failingList makes listings under one prefix fail, as a bucket outage
+// in the middle of a delete would.
+type failingList struct {
+	storage.Store
+	prefix string
+	fail   atomic.Bool
+}
+
+func (s *failingList) List(ctx context.Context, prefix string, opts storage.ListOptions) (storage.ListPage, error) {
+	if s.fail.Load() && strings.HasPrefix(prefix, s.prefix) {
+		return storage.ListPage{}, errors.New("bucket unavailable")
+	}
+	return s.Store.List(ctx, prefix, opts)
+}
+
+// TestWebhookOfRolledBackDeleteNeverSent: a delete that fails after its
+// audio.deleted event was queued rolls back with it: the article stays
+// and the receiver hears nothing, until the delete succeeds.
+func TestWebhookOfRolledBackDeleteNeverSent(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		var mu sync.Mutex
+		var got []string
+		recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			got = append(got, string(body))
+			mu.Unlock()
+		}))
+		defer recv.Close()
+		local, err := storage.OpenLocal(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		store := &failingList{Store: local, prefix: "articles/gone/"}
+		h := apitest.New(t, apitest.Options{DB: db, Store: store})
+		if code := h.Do("POST", "/api/v1/webhooks", map[string]any{"url": recv.URL, "events": []string{"audio.deleted"}}, nil); code != http.StatusCreated {
+			t.Fatalf("add webhook: %d", code)
+		}
+		h.Do("POST", "/api/v1/articles", map[string]string{"id": "gone", "text": "Giá xăng tăng mạnh."}, nil)
+		h.WaitStatus("gone", synth.StatusReady, time.Minute)
+		store.fail.Store(true)
+		if code := h.Do("DELETE", "/api/v1/articles/gone", nil, nil); code < 500 {
+			t.Fatalf("delete during the outage: %d, want a 5xx", code)
+		}
+		if code := h.Do("GET", "/api/v1/articles/gone", nil, nil); code != http.StatusOK {
+			t.Fatalf("the article after the failed delete: %d", code)
+		}
+		time.Sleep(time.Second) // a delivery job would have run by now
+		mu.Lock()
+		if len(got) != 0 {
+			t.Fatalf("the rolled-back delete was reported: %q", got)
+		}
+		mu.Unlock()
+		var log struct{ Deliveries []webhook.Delivery }
+		if h.Do("GET", "/api/v1/webhooks/deliveries", nil, &log); len(log.Deliveries) != 0 {
+			t.Fatalf("delivery log of a rolled-back delete: %+v", log.Deliveries)
+		}
+		store.fail.Store(false)
+		if code := h.Do("DELETE", "/api/v1/articles/gone", nil, nil); code != http.StatusNoContent {
+			t.Fatalf("delete: %d", code)
+		}
+		waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 1 })
+		mu.Lock()
+		defer mu.Unlock()
+		if !strings.Contains(got[0], `"audio.deleted"`) || !strings.Contains(got[0], `"gone"`) {
+			t.Fatalf("event %s", got[0])
+		}
+	})
 }

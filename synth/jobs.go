@@ -103,6 +103,9 @@ func newRiver(s *Service) (*river.Client[*sql.Tx], error) {
 			}, &river.PeriodicJobOpts{ID: "collect", RunOnStart: true}),
 		},
 	}
+	if s.cfg.Notifier != nil {
+		s.cfg.Notifier.ConfigureJobs(cfg)
+	}
 	c, err := river.NewClient(s.cfg.DB.RiverDriver(), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)

@@ -35,9 +35,15 @@ type VoiceCatalog interface {
 	Voices(ctx context.Context) []tts.VoiceStatus
 }
 
-// Notifier receives article lifecycle events (webhooks).
+// Notifier turns article lifecycle events into jobs (webhook deliveries).
+// NotifyTx runs in the transaction of the change that caused ev, and the
+// jobs it returns are inserted in that transaction too: they exist exactly
+// when the change does, whichever node dies when.
 type Notifier interface {
-	Notify(ctx context.Context, ev Event)
+	NotifyTx(ctx context.Context, tx sqldb.Conn, ev Event) ([]river.InsertManyParams, error)
+	// ConfigureJobs adds the workers, queues and periodic jobs of those
+	// jobs to the service's River configuration.
+	ConfigureJobs(cfg *river.Config)
 }
 
 // Event is an article lifecycle event: audio.ready, audio.failed, audio.deleted.
@@ -706,13 +712,19 @@ func (s *Service) manifest(ctx context.Context, id string) (Manifest, error) {
 // row, so concurrent editors, workers and nodes never lose each other's
 // changes.
 func (s *Service) updateManifest(ctx context.Context, id string, fn func(*Manifest) error) (Manifest, error) {
+	return s.updateManifestTx(ctx, id, func(_ sqldb.Conn, m *Manifest) error { return fn(m) })
+}
+
+// updateManifestTx is updateManifest for changes that write more in the
+// same transaction (the events they cause).
+func (s *Service) updateManifestTx(ctx context.Context, id string, fn func(sqldb.Conn, *Manifest) error) (Manifest, error) {
 	var out Manifest
 	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
 		a, err := loadArticle(ctx, tx, id, true)
 		if err != nil {
 			return err
 		}
-		if err := fn(&a.Manifest); err != nil {
+		if err := fn(tx, &a.Manifest); err != nil {
 			return err
 		}
 		a.UpdatedAt = s.now().UTC()
@@ -751,6 +763,9 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		if err := s.collectTx(ctx, tx, id); err != nil {
 			return err
 		}
+		if err := s.notifyTx(ctx, tx, Event{Type: "audio.deleted", ArticleID: id, Feed: m.Feed, Revision: m.Revision}); err != nil {
+			return err
+		}
 		// While the row is locked nobody re-creates the id, so these are
 		// this article's objects.
 		infos, err := storage.ListAll(ctx, s.store, "articles/"+id+"/")
@@ -773,19 +788,27 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	}
 	s.forget(id)
 	s.changed(ctx, Manifest{ID: id, Status: "deleted"})
-	s.notify(ctx, Event{Type: "audio.deleted", ArticleID: id, Feed: m.Feed, Revision: m.Revision})
 	return nil
 }
 
-func (s *Service) notify(ctx context.Context, ev Event) {
+// notifyTx queues the deliveries of ev in tx, the transaction of the
+// change that caused it.
+func (s *Service) notifyTx(ctx context.Context, tx sqldb.Conn, ev Event) error {
 	if s.cfg.Notifier == nil {
-		return
+		return nil
 	}
 	ev.At = s.now().UTC()
 	if ev.AudioURL == "" && ev.Type == "audio.ready" && s.cfg.BaseURL != "" {
 		ev.AudioURL = strings.TrimRight(s.cfg.BaseURL, "/") + "/audio/" + ev.ArticleID + ".mp3"
 	}
-	s.cfg.Notifier.Notify(context.WithoutCancel(ctx), ev)
+	jobs, err := s.cfg.Notifier.NotifyTx(ctx, tx, ev)
+	if err != nil || len(jobs) == 0 {
+		return err
+	}
+	if _, err := s.river.InsertManyTx(ctx, tx.Tx(), jobs); err != nil {
+		return fmt.Errorf("queue %s of %s: %w", ev.Type, ev.ArticleID, err)
+	}
+	return nil
 }
 
 // afterChange tells listeners of a committed change.

@@ -163,19 +163,18 @@ func (s *Service) setQueued(ctx context.Context, args synthesizeArgs, lastErr st
 }
 
 func (s *Service) fail(ctx context.Context, args synthesizeArgs, cause error) {
-	m, err := s.updateManifest(ctx, args.ArticleID, func(m *Manifest) error {
+	m, err := s.updateManifestTx(ctx, args.ArticleID, func(tx sqldb.Conn, m *Manifest) error {
 		if !args.wants(*m) {
 			return errStale
 		}
 		m.Status = StatusFailed
 		m.Error = cause.Error()
-		return nil
+		return s.notifyTx(ctx, tx, Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Error: m.Error})
 	})
 	if err != nil {
 		return
 	}
 	s.afterChange(ctx, m)
-	s.notify(ctx, Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Error: m.Error})
 }
 
 // process renders the job's revision and publishes it.
@@ -351,13 +350,12 @@ func (s *Service) publish(ctx context.Context, args synthesizeArgs, res RenderRe
 			return err
 		}
 		m = a.Manifest
-		return nil
+		return s.notifyTx(ctx, tx, Event{Type: "audio.ready", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: v.ID, DurationMS: v.DurationMS, Bytes: v.Bytes})
 	})
 	if err != nil {
 		return err
 	}
 	s.afterChange(ctx, m)
-	s.notify(ctx, Event{Type: "audio.ready", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: m.Current.ID, DurationMS: m.Current.DurationMS, Bytes: m.Current.Bytes})
 	_ = s.store.Delete(ctx, planKey(args.ArticleID))
 	return nil
 }
@@ -376,7 +374,7 @@ func (s *Service) rejectVersion(ctx context.Context, args synthesizeArgs, res Re
 	if err := s.collectVersion(ctx, row, s.now().UTC()); err != nil {
 		s.log.WarnContext(ctx, "refused audio not deleted", "article", args.ArticleID, "version", res.Version.ID, "err", err)
 	}
-	m, err := s.updateManifest(ctx, args.ArticleID, func(m *Manifest) error {
+	m, err := s.updateManifestTx(ctx, args.ArticleID, func(tx sqldb.Conn, m *Manifest) error {
 		if !args.wants(*m) {
 			return errStale
 		}
@@ -384,13 +382,12 @@ func (s *Service) rejectVersion(ctx context.Context, args synthesizeArgs, res Re
 		m.Preflight = res.Version.Preflight
 		m.Error = "audio failed preflight: " + res.Version.Preflight
 		m.SentencesSynthesized, m.SentencesCached = res.Synthesized, res.Cached
-		return nil
+		return s.notifyTx(ctx, tx, Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: res.Version.ID, Error: m.Error})
 	})
 	if err != nil {
 		return err
 	}
 	s.afterChange(ctx, m)
-	s.notify(ctx, Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: res.Version.ID, Error: m.Error})
 	return nil
 }
 

@@ -118,7 +118,7 @@ func New(t testing.TB, o Options) *Server {
 	// Webhooks in tests go to loopback receivers, which the guard allows
 	// only when told to.
 	hookGuard := synth.NewFetcher(synth.FetchConfig{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-	hooks := webhook.New(webhook.Config{Store: store, Logger: log, FirstDelay: 50 * time.Millisecond, Client: hookGuard.Client(), CheckURL: hookGuard.CheckURL})
+	hooks := webhook.New(webhook.Config{DB: db, Logger: log, FirstDelay: 50 * time.Millisecond, Client: hookGuard.Client(), CheckURL: hookGuard.CheckURL})
 	scfg.Notifier = hooks
 	if o.Notifier != nil {
 		scfg.Notifier = o.Notifier
@@ -166,7 +166,6 @@ func New(t testing.TB, o Options) *Server {
 		srv.Close()
 		cancel()
 		<-done
-		hooks.Wait()
 	})
 	return &Server{t: t, URL: srv.URL, Store: store, DB: db, Service: svc, Hooks: hooks}
 }

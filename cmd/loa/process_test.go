@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -384,15 +385,16 @@ func TestSIGTERMRequeuesAndExitsCleanly(t *testing.T) {
 // TestThreeNodesShareOnePostgresAndBucket: three nodes on one PostgreSQL
 // and one MinIO bucket share 200 articles submitted round-robin, every
 // sentence is synthesized exactly once, each node does some of the work,
-// and a job of a SIGKILLed node is rescued by River and finished by another
-// once its timeout (LOA_LEASE) has passed.
+// and a job of a SIGKILLed node — a synthesis, a webhook delivery — is
+// rescued by River and finished by another once its timeout (LOA_LEASE)
+// has passed; the delivery keeps its idempotency key and succeeds once.
 func TestThreeNodesShareOnePostgresAndBucket(t *testing.T) {
 	began := time.Now()
 	srv := s3test.SharedMinIO(t)
 	bucket := srv.NewBucket(t)
 	cfg, logPath := countingVoice(t, 5*time.Millisecond)
 	dbURL := sqldbtest.URL(t, sqldb.Postgres)
-	env := append(srv.Env(bucket), "LOA_TTS_CONFIG_JSON="+cfg, "LOA_LEASE=3s", "LOA_DB="+dbURL)
+	env := append(srv.Env(bucket), "LOA_TTS_CONFIG_JSON="+cfg, "LOA_LEASE=3s", "LOA_DB="+dbURL, "LOA_FETCH_ALLOW=127.0.0.1/32")
 	var nodes []*node
 	for range 3 {
 		nodes = append(nodes, startNode(t, env...))
@@ -424,24 +426,48 @@ func TestThreeNodesShareOnePostgresAndBucket(t *testing.T) {
 		}
 	}
 
-	// Kill the node holding a job; another takes over after the lease.
-	nodes[0].api("POST", "/api/v1/articles", map[string]string{"id": "orphan", "text": longArticle("orphan", 30)}, nil)
-	waitCalls(t, logPath, len(got)+5, time.Minute)
-	var workedBy string
-	if err := openTestDB(t, dbURL).Conn().QueryRow(context.Background(), `SELECT array_to_string(attempted_by, ',') FROM river_job
-WHERE kind = 'synthesize' AND state = 'running' AND args->>'article_id' = 'orphan'`).Scan(&workedBy); err != nil {
-		t.Fatal(err)
+	// A webhook receiver holds the first delivery open until its node is
+	// killed; the delivery is made again, with the same idempotency key,
+	// once River has rescued the job.
+	hooks := newHookReceiver()
+	defer hooks.Close()
+	if code := nodes[0].api("POST", "/api/v1/webhooks", map[string]any{"url": hooks.URL, "events": []string{"audio.deleted"}}, nil); code != 201 {
+		t.Fatalf("add webhook: %d", code)
 	}
-	owner := -1
-	for i, n := range nodes {
-		if strings.Contains(workedBy, n.addr) {
-			owner = i
+	if code := nodes[0].api("DELETE", "/api/v1/articles/n000", nil, nil); code != 204 {
+		t.Fatalf("delete n000: %d", code)
+	}
+	var heldKey string
+	select {
+	case heldKey = <-hooks.held:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no webhook delivery within 30 s of the delete")
+	}
+	db := openTestDB(t, dbURL)
+	ownerOf := func(query string) int {
+		t.Helper()
+		var workedBy string
+		if err := db.Conn().QueryRow(context.Background(), `SELECT array_to_string(attempted_by, ',') FROM river_job WHERE state = 'running' AND `+query).Scan(&workedBy); err != nil {
+			t.Fatalf("%s: %v", query, err)
 		}
-	}
-	if owner < 0 {
+		for i, n := range nodes {
+			if strings.HasSuffix(workedBy, n.addr) {
+				return i
+			}
+		}
 		t.Fatalf("job worked by %q, no node", workedBy)
+		return -1
 	}
-	other := nodes[(owner+1)%len(nodes)]
+	hookOwner := ownerOf(`kind = 'webhook_delivery' AND args->>'idempotency_key' = '` + heldKey + `'`)
+	nodes[hookOwner].kill()
+	hookKilled := time.Now()
+
+	// Kill the node holding a synthesis; the last one takes over after
+	// the lease.
+	nodes[(hookOwner+1)%len(nodes)].api("POST", "/api/v1/articles", map[string]string{"id": "orphan", "text": longArticle("orphan", 30)}, nil)
+	waitCalls(t, logPath, len(got)+5, time.Minute)
+	owner := ownerOf(`kind = 'synthesize' AND args->>'article_id' = 'orphan'`)
+	other := nodes[3-owner-hookOwner]
 	nodes[owner].signal(syscall.SIGKILL)
 	killed := time.Now()
 	st := other.waitReady("orphan", 2*time.Minute)
@@ -458,8 +484,85 @@ WHERE kind = 'synthesize' AND state = 'running' AND args->>'article_id' = 'orpha
 	if len(orphanCalls) != 30 {
 		t.Fatalf("the orphan's 30 sentences made %d distinct calls", len(orphanCalls))
 	}
-	t.Logf("%d articles on 3 nodes ready in %v (finished %v per node); orphan of node %d taken over %v after the kill (%d sentences reused); test %v",
-		articles, allReady.Round(time.Millisecond), worked, owner, time.Since(killed).Round(time.Millisecond), st.SentencesCached, time.Since(began).Round(time.Millisecond))
+	tookOver := time.Since(killed)
+	redelivered := hooks.waitDelivered(t, heldKey, 2*time.Minute)
+	if took := redelivered.Sub(hookKilled); took < 2*time.Second {
+		t.Fatalf("webhook delivered again %v after the kill, before the 3 s job timeout could pass", took)
+	}
+	if ok, attempts := hooks.count(heldKey); ok != 1 || attempts != 2 {
+		t.Fatalf("delivery %s: %d successes in %d attempts; want the held one and one success", heldKey, ok, attempts)
+	}
+	var log struct {
+		Deliveries []struct {
+			ID        string
+			Delivered bool
+		}
+	}
+	other.api("GET", "/api/v1/webhooks/deliveries", nil, &log)
+	if len(log.Deliveries) != 1 || log.Deliveries[0].ID != heldKey || !log.Deliveries[0].Delivered {
+		t.Fatalf("delivery log %+v; want %s delivered", log.Deliveries, heldKey)
+	}
+	t.Logf("%d articles on 3 nodes ready in %v (finished %v per node); orphan of node %d taken over %v after the kill (%d sentences reused); webhook of node %d delivered %v after the kill; test %v",
+		articles, allReady.Round(time.Millisecond), worked, owner, tookOver.Round(time.Millisecond), st.SentencesCached,
+		hookOwner, redelivered.Sub(hookKilled).Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
+}
+
+// hookReceiver is a webhook receiver that holds the first request open
+// until its sender dies, then answers 200, counting by idempotency key.
+type hookReceiver struct {
+	*httptest.Server
+	held      chan string // the first request's key
+	mu        sync.Mutex
+	attempts  map[string]int
+	delivered map[string][]time.Time
+}
+
+func newHookReceiver() *hookReceiver {
+	h := &hookReceiver{held: make(chan string, 1), attempts: map[string]int{}, delivered: map[string][]time.Time{}}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Header.Get("Idempotency-Key")
+		// Read to the end: only then does the server notice the client
+		// going away.
+		_, _ = io.Copy(io.Discard, r.Body)
+		h.mu.Lock()
+		h.attempts[key]++
+		first := len(h.attempts) == 1 && h.attempts[key] == 1
+		h.mu.Unlock()
+		if first {
+			h.held <- key
+			select {
+			case <-r.Context().Done(): // the sending node died
+			case <-time.After(time.Minute):
+			}
+			return
+		}
+		h.mu.Lock()
+		h.delivered[key] = append(h.delivered[key], time.Now())
+		h.mu.Unlock()
+	}))
+	return h
+}
+
+func (h *hookReceiver) count(key string) (ok, attempts int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.delivered[key]), h.attempts[key]
+}
+
+// waitDelivered returns when key was first answered 200.
+func (h *hookReceiver) waitDelivered(t *testing.T, key string, timeout time.Duration) time.Time {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		h.mu.Lock()
+		at := h.delivered[key]
+		h.mu.Unlock()
+		if len(at) > 0 {
+			time.Sleep(time.Second) // room for a repeat that must not come
+			return at[0]
+		}
+	}
+	t.Fatalf("webhook delivery %s not made again within %v", key, timeout)
+	return time.Time{}
 }
 
 // TestServeImportsTheRecordsOfAnOlderDataFolder: `loa serve` on a data

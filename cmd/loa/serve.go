@@ -263,10 +263,10 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	if imported.Rules+imported.LexiconChanges+imported.Tokens+imported.Listens+imported.UsageDays+imported.Articles > 0 {
+	if imported.Rules+imported.LexiconChanges+imported.Tokens+imported.Listens+imported.UsageDays+imported.Articles+imported.Webhooks > 0 {
 		log.Info("records imported from the store into the database", "db", db.String(), "rules", imported.Rules,
 			"lexicon_changes", imported.LexiconChanges, "tokens", imported.Tokens, "listen_counters", imported.Listens, "usage_days", imported.UsageDays,
-			"articles", imported.Articles, "versions", imported.Versions)
+			"articles", imported.Articles, "versions", imported.Versions, "webhooks", imported.Webhooks)
 	}
 	if _, local := store.(*storage.LocalStore); !local && db.Engine() == sqldb.SQLite {
 		log.Warn("the store is shared but the database is a local SQLite file: nodes sharing the bucket must share one PostgreSQL (--db postgres://…)", "db", db.String())
@@ -280,7 +280,7 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	// private-address guard as URL submissions.
 	hookClient := *fetcher.Client()
 	hookClient.Timeout = 10 * time.Second
-	hooks := webhook.New(webhook.Config{Store: store, Global: webhook.Endpoint{URL: o.webhookURL, Secret: o.webhookKey}, Client: &hookClient, CheckURL: fetcher.CheckURL, Logger: log})
+	hooks := webhook.New(webhook.Config{DB: db, Global: webhook.Endpoint{URL: o.webhookURL, Secret: o.webhookKey}, Client: &hookClient, CheckURL: fetcher.CheckURL, Logger: log})
 	svc, err := synth.NewService(synth.ServiceConfig{
 		Store:        store,
 		DB:           db,
@@ -386,16 +386,8 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 		defer cancel()
 		return srv.Shutdown(sctx)
 	})
+	// Webhook deliveries in flight go back to the queue with the other jobs.
 	err = g.Wait()
-	// Give webhook deliveries in flight a moment; their log says what was
-	// not delivered.
-	delivered := make(chan struct{})
-	go func() { hooks.Wait(); close(delivered) }()
-	select {
-	case <-delivered:
-	case <-time.After(5 * time.Second):
-		log.Warn("stopping with webhook deliveries still retrying")
-	}
 	log.Info("stopped")
 	return err
 }

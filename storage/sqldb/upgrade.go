@@ -28,6 +28,7 @@ type ImportSummary struct {
 	UsageDays      int  `json:"usage_days"`
 	Articles       int  `json:"articles"`
 	Versions       int  `json:"versions"`
+	Webhooks       int  `json:"webhooks"`
 }
 
 // The old objects, as 078f68c wrote them.
@@ -76,7 +77,69 @@ func ImportBlobStore(ctx context.Context, d *DB, store storage.Store, now time.T
 	// Nodes starting together may both import articles: rows already
 	// there are kept, so the second import changes nothing.
 	sum.Articles, sum.Versions = articles.Articles, articles.Versions
+	// Imported apart from the other records, so that a database that took
+	// those before webhooks moved to it still gets the endpoints.
+	if sum.Webhooks, err = importWebhooks(ctx, d, store, now); err != nil {
+		return sum, err
+	}
 	return sum, nil
+}
+
+// webhookImport names the one-time import of the webhook endpoints an
+// older Loa kept in webhooks/endpoints.json. Its delivery log
+// (webhooks/deliveries/) is history, not state, and stays behind.
+const webhookImport = "blob-store-webhooks-v1"
+
+// oldWebhooks is webhooks/endpoints.json as 078f68c wrote it.
+type oldWebhooks struct {
+	Endpoints []struct {
+		ID        string    `json:"id"`
+		URL       string    `json:"url"`
+		Secret    string    `json:"secret"`
+		Feed      string    `json:"feed"`
+		Events    []string  `json:"events"`
+		CreatedAt time.Time `json:"created_at"`
+	} `json:"endpoints"`
+}
+
+// importWebhooks brings the webhook endpoints over, in the transaction
+// that records the import, and returns how many it read.
+func importWebhooks(ctx context.Context, d *DB, store storage.Store, now time.Time) (int, error) {
+	var done int
+	if err := d.Conn().QueryRow(ctx, `SELECT COUNT(*) FROM imports WHERE name = ?`, webhookImport).Scan(&done); err != nil {
+		return 0, fmt.Errorf("check import: %w", err)
+	}
+	if done > 0 {
+		return 0, nil
+	}
+	var doc oldWebhooks
+	if _, err := storage.GetJSON(ctx, store, "webhooks/endpoints.json", &doc); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return 0, fmt.Errorf("import webhooks: %w", err)
+	}
+	body, _ := json.Marshal(map[string]int{"webhooks": len(doc.Endpoints)})
+	imported := 0
+	err := d.InTx(ctx, func(tx Conn) error {
+		res, err := tx.Exec(ctx, `INSERT INTO imports (name, done_at, summary) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`, webhookImport, micros(now), string(body))
+		if err != nil {
+			return fmt.Errorf("record import: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err // imported before, or by another node just now
+		}
+		for _, e := range doc.Endpoints {
+			events, _ := json.Marshal(nonNil(e.Events))
+			if _, err := tx.Exec(ctx, `INSERT INTO webhook_endpoints (id, url, secret, feed, events, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+				e.ID, e.URL, e.Secret, e.Feed, string(events), micros(e.CreatedAt)); err != nil {
+				return fmt.Errorf("webhook %s: %w", e.ID, err)
+			}
+		}
+		imported = len(doc.Endpoints)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("import webhooks: %w", err)
+	}
+	return imported, nil
 }
 
 func importRecords(ctx context.Context, d *DB, store storage.Store, now time.Time) (ImportSummary, error) {

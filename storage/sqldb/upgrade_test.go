@@ -52,8 +52,22 @@ func TestImportFromTheBlobStoreOfLoa078f68c(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sum != (sqldb.ImportSummary{Rules: 3, LexiconChanges: 6, Tokens: 2, Listens: 4, UsageDays: 1, Articles: 3, Versions: 4}) {
+		if sum != (sqldb.ImportSummary{Rules: 3, LexiconChanges: 6, Tokens: 2, Listens: 4, UsageDays: 1, Articles: 3, Versions: 4, Webhooks: 2}) {
 			t.Fatalf("summary %+v", sum)
+		}
+
+		// Webhook endpoints keep their ids, secrets and filters, so
+		// receivers verify signatures as before.
+		hooks, err := db.Conn().WebhookEndpoints(ctx)
+		if err != nil || len(hooks) != 2 {
+			t.Fatalf("webhooks after import: %+v, %v", hooks, err)
+		}
+		if h := hooks[0]; h.ID != "whcc9ce6172815" || h.URL != "https://cms.example.vn/hooks/loa" || h.Secret != "cms-signing-key" ||
+			strings.Join(h.Events, ",") != "audio.ready,audio.failed" || h.Feed != "" || h.CreatedAt.IsZero() {
+			t.Fatalf("first webhook %+v", h)
+		}
+		if h := hooks[1]; h.ID != "whf197305c812f" || h.Feed != "the-thao" || len(h.Events) != 0 || len(h.Secret) != 48 {
+			t.Fatalf("second webhook %+v", h)
 		}
 
 		// Articles come from the manifests, bai-ba too although the stale
@@ -144,7 +158,7 @@ func TestImportFromTheBlobStoreOfLoa078f68c(t *testing.T) {
 			t.Fatal(err)
 		}
 		again, err := sqldb.ImportBlobStore(ctx, db, store, time.Now())
-		if err != nil || !again.Skipped || again.Articles != 0 {
+		if err != nil || !again.Skipped || again.Articles != 0 || again.Webhooks != 0 {
 			t.Fatalf("second import: %+v, %v", again, err)
 		}
 		st, _ = db.Lexicon().Get(ctx, "")

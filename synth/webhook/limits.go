@@ -4,16 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"sort"
 	"strings"
-	"time"
 
-	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/synth"
 )
 
-// deliveryTimeLayout starts every delivery id, so that the log's keys sort
-// by time and a record's age is read from its key.
+// deliveryTimeLayout starts every delivery id, so that ids sort by time
+// and tell a receiver when the event happened.
 const deliveryTimeLayout = "20060102T150405.000000000Z"
 
 // checkURLText is the check of a target when no guard is configured.
@@ -40,29 +37,4 @@ func redactURL(raw string) string {
 	}
 	u.User = url.User("xxxxx")
 	return u.String()
-}
-
-// pruneDeliveries drops the oldest delivery records beyond the count limit
-// and every record past the age limit.
-func (d *Dispatcher) pruneDeliveries(ctx context.Context) {
-	infos, err := storage.ListAll(ctx, d.cfg.Store, deliveriesPrefix)
-	if err != nil {
-		d.cfg.Logger.WarnContext(ctx, "webhook delivery log not pruned", "err", err)
-		return
-	}
-	sort.Slice(infos, func(i, j int) bool { return infos[i].Key < infos[j].Key })
-	cutoff := d.cfg.Now().Add(-d.cfg.DeliveryMaxAge)
-	excess := len(infos) - d.cfg.MaxDeliveries
-	for i, info := range infos {
-		stamp, _, _ := strings.Cut(strings.TrimPrefix(info.Key, deliveriesPrefix), "-")
-		at, err := time.Parse(deliveryTimeLayout, stamp)
-		old := err == nil && at.Before(cutoff)
-		if i >= excess && !old {
-			break // sorted by time: the rest are newer
-		}
-		if err := d.cfg.Store.Delete(ctx, info.Key); err != nil {
-			d.cfg.Logger.WarnContext(ctx, "webhook delivery record not pruned", "key", info.Key, "err", err)
-			return
-		}
-	}
 }

@@ -1,10 +1,10 @@
 // Package webhook tells publishers' systems when audio is ready, failed or
-// deleted: signed JSON POSTs, retried with back-off, every attempt logged in
-// the store so editors can see what was delivered.
+// deleted: signed JSON POSTs made by River jobs that are queued in the
+// transaction of the change they report, retried with back-off, every
+// attempt logged in the database so editors can see what was delivered.
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -13,18 +13,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/loa-audio/loa/storage"
+	"github.com/riverqueue/river"
+
+	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth"
 )
 
@@ -54,7 +53,8 @@ type Attempt struct {
 	Duration float64   `json:"duration_ms"`
 }
 
-// Delivery is the log record of one event sent to one endpoint.
+// Delivery is the log record of one event sent to one endpoint. ID is the
+// idempotency key every attempt carries.
 type Delivery struct {
 	ID        string      `json:"id"`
 	Endpoint  string      `json:"endpoint"`
@@ -66,33 +66,33 @@ type Delivery struct {
 
 // Config configures the dispatcher. Zero values mean the defaults.
 type Config struct {
-	Store storage.Store
+	DB *sqldb.DB
 	// Global is an endpoint from the server configuration, receiving every
 	// event; its URL empty means none.
 	Global      Endpoint
 	Client      *http.Client  // default: 10 s timeout
 	MaxAttempts int           // default 6
 	FirstDelay  time.Duration // default 1 s, doubling
+	Workers     int           // deliveries in flight per node; default 10
 	// CheckURL judges a target when an endpoint is created and before
-	// every delivery (synth.Fetcher.CheckURL: no credentials, no inside
-	// addresses); default: an absolute http(s) URL without credentials.
+	// every delivery attempt (synth.Fetcher.CheckURL: no credentials, no
+	// inside addresses); default: an absolute http(s) URL without
+	// credentials.
 	CheckURL func(ctx context.Context, raw string) (*url.URL, error)
-	// The delivery log keeps at most MaxDeliveries records (default 1000),
-	// none older than DeliveryMaxAge (default 30 days).
+	// The delivery log keeps at most MaxDeliveries records per endpoint
+	// (default 1000), none older than DeliveryMaxAge (default 30 days),
+	// pruned every PruneInterval (default 10 minutes).
 	MaxDeliveries  int
 	DeliveryMaxAge time.Duration
+	PruneInterval  time.Duration
 	Logger         *slog.Logger
 	Now            func() time.Time
 }
 
-// Dispatcher implements synth.Notifier.
+// Dispatcher implements synth.Notifier and manages the endpoints.
 type Dispatcher struct {
 	cfg Config
-	wg  sync.WaitGroup
 }
-
-const endpointsKey = "webhooks/endpoints.json"
-const deliveriesPrefix = "webhooks/deliveries/"
 
 // New builds a dispatcher.
 func New(cfg Config) *Dispatcher {
@@ -104,6 +104,9 @@ func New(cfg Config) *Dispatcher {
 	}
 	if cfg.FirstDelay <= 0 {
 		cfg.FirstDelay = time.Second
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 10
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -117,39 +120,73 @@ func New(cfg Config) *Dispatcher {
 	if cfg.DeliveryMaxAge <= 0 {
 		cfg.DeliveryMaxAge = 30 * 24 * time.Hour
 	}
+	if cfg.PruneInterval <= 0 {
+		cfg.PruneInterval = 10 * time.Minute
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	return &Dispatcher{cfg: cfg}
 }
 
-type endpointsDoc struct {
-	Endpoints []Endpoint `json:"endpoints"`
+const globalID = "global"
+
+func fromRow(r sqldb.WebhookEndpointRow) Endpoint {
+	return Endpoint{ID: r.ID, URL: r.URL, Secret: r.Secret, Feed: r.Feed, Events: r.Events, CreatedAt: r.CreatedAt}
 }
 
-func (d *Dispatcher) endpoints(ctx context.Context) ([]Endpoint, error) {
-	var doc endpointsDoc
-	if _, err := storage.GetJSON(ctx, d.cfg.Store, endpointsKey, &doc); err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return nil, fmt.Errorf("read webhook endpoints: %w", err)
-	}
-	return doc.Endpoints, nil
-}
-
-// List returns the stored endpoints without their secrets.
-func (d *Dispatcher) List(ctx context.Context) ([]Endpoint, error) {
-	eps, err := d.endpoints(ctx)
+// endpoints returns the configured endpoint, if any, and the stored ones.
+func (d *Dispatcher) endpoints(ctx context.Context, c sqldb.Conn) ([]Endpoint, error) {
+	rows, err := c.WebhookEndpoints(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Endpoint, 0, len(eps)+1)
+	out := make([]Endpoint, 0, len(rows)+1)
 	if d.cfg.Global.URL != "" {
-		out = append(out, Endpoint{ID: "global", URL: redactURL(d.cfg.Global.URL)})
+		g := d.cfg.Global
+		g.ID = globalID
+		out = append(out, g)
 	}
-	for _, e := range eps {
-		e.Secret, e.URL = "", redactURL(e.URL)
-		out = append(out, e)
+	for _, r := range rows {
+		out = append(out, fromRow(r))
 	}
 	return out, nil
+}
+
+// endpoint returns the endpoint a delivery goes to; a deleted one is
+// synth.ErrNotFound.
+func (d *Dispatcher) endpoint(ctx context.Context, id string) (Endpoint, error) {
+	if id == globalID {
+		if d.cfg.Global.URL == "" {
+			return Endpoint{}, fmt.Errorf("%w: webhook %q is no longer configured", synth.ErrNotFound, id)
+		}
+		g := d.cfg.Global
+		g.ID = globalID
+		return g, nil
+	}
+	r, err := d.cfg.DB.Conn().WebhookEndpoint(ctx, id)
+	if errors.Is(err, sqldb.ErrNotFound) {
+		return Endpoint{}, fmt.Errorf("%w: webhook %q was deleted", synth.ErrNotFound, id)
+	}
+	if err != nil {
+		return Endpoint{}, err
+	}
+	return fromRow(r), nil
+}
+
+// List returns the endpoints without their secrets.
+func (d *Dispatcher) List(ctx context.Context) ([]Endpoint, error) {
+	eps, err := d.endpoints(ctx, d.cfg.DB.Conn())
+	if err != nil {
+		return nil, err
+	}
+	for i := range eps {
+		eps[i].Secret, eps[i].URL = "", redactURL(eps[i].URL)
+		if eps[i].ID == globalID {
+			eps[i].Feed, eps[i].Events, eps[i].CreatedAt = "", nil, time.Time{}
+		}
+	}
+	return eps, nil
 }
 
 // Add validates and stores an endpoint, generating its secret if none given.
@@ -166,43 +203,23 @@ func (d *Dispatcher) Add(ctx context.Context, e Endpoint) (Endpoint, error) {
 		e.Secret = randomHex(24)
 	}
 	e.ID = "wh" + randomHex(6)
-	e.CreatedAt = time.Now().UTC()
-	_, err := storage.Update(ctx, d.cfg.Store, endpointsKey, func(cur []byte, exists bool) ([]byte, error) {
-		var doc endpointsDoc
-		if exists {
-			if err := json.Unmarshal(cur, &doc); err != nil {
-				return nil, err
-			}
-		}
-		doc.Endpoints = append(doc.Endpoints, e)
-		return json.Marshal(doc)
-	})
-	if err != nil {
+	e.CreatedAt = d.cfg.Now().UTC().Truncate(time.Microsecond)
+	row := sqldb.WebhookEndpointRow{ID: e.ID, URL: e.URL, Secret: e.Secret, Feed: e.Feed, Events: e.Events, CreatedAt: e.CreatedAt}
+	if err := d.cfg.DB.Conn().InsertWebhookEndpoint(ctx, row); err != nil {
 		return Endpoint{}, fmt.Errorf("store webhook endpoint: %w", err)
 	}
 	return e, nil
 }
 
-// Delete removes an endpoint.
+// Delete removes an endpoint and its delivery log; deliveries still queued
+// for it are dropped when their turn comes.
 func (d *Dispatcher) Delete(ctx context.Context, id string) error {
-	found := false
-	_, err := storage.Update(ctx, d.cfg.Store, endpointsKey, func(cur []byte, exists bool) ([]byte, error) {
-		var doc endpointsDoc
-		if exists {
-			if err := json.Unmarshal(cur, &doc); err != nil {
-				return nil, err
-			}
-		}
-		n := len(doc.Endpoints)
-		doc.Endpoints = slices.DeleteFunc(doc.Endpoints, func(e Endpoint) bool { return e.ID == id })
-		found = len(doc.Endpoints) < n
-		return json.Marshal(doc)
-	})
+	err := d.cfg.DB.InTx(ctx, func(tx sqldb.Conn) error { return tx.DeleteWebhookEndpoint(ctx, id) })
+	if errors.Is(err, sqldb.ErrNotFound) {
+		return fmt.Errorf("%w: webhook %q", synth.ErrNotFound, id)
+	}
 	if err != nil {
 		return fmt.Errorf("delete webhook endpoint: %w", err)
-	}
-	if !found {
-		return fmt.Errorf("%w: webhook %q", synth.ErrNotFound, id)
 	}
 	return nil
 }
@@ -212,50 +229,55 @@ func (d *Dispatcher) Deliveries(ctx context.Context, limit int) ([]Delivery, err
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	infos, err := storage.ListAll(ctx, d.cfg.Store, deliveriesPrefix)
+	rows, err := d.cfg.DB.Conn().WebhookDeliveries(ctx, limit)
 	if err != nil {
-		return nil, fmt.Errorf("list webhook deliveries: %w", err)
+		return nil, err
 	}
-	sort.Slice(infos, func(i, j int) bool { return infos[i].Key > infos[j].Key })
-	out := []Delivery{}
-	for _, info := range infos {
-		if len(out) == limit {
-			break
+	out := make([]Delivery, 0, len(rows))
+	for _, r := range rows {
+		del := Delivery{ID: r.ID, Endpoint: r.EndpointID, URL: r.URL, Delivered: !r.DeliveredAt.IsZero(), Attempts: []Attempt{}}
+		if err := json.Unmarshal(r.Event, &del.Event); err != nil {
+			return nil, fmt.Errorf("delivery %s: %w", r.ID, err)
 		}
-		var del Delivery
-		if _, err := storage.GetJSON(ctx, d.cfg.Store, info.Key, &del); err == nil {
-			out = append(out, del)
+		for _, a := range r.Attempts {
+			del.Attempts = append(del.Attempts, Attempt{At: a.At, Status: a.Status, Error: a.Error, Duration: float64(a.Duration.Microseconds()) / 1000})
 		}
+		out = append(out, del)
 	}
 	return out, nil
 }
 
-// Notify sends ev to every interested endpoint in the background.
-func (d *Dispatcher) Notify(ctx context.Context, ev synth.Event) {
-	eps, err := d.endpoints(ctx)
+// NotifyTx records a delivery of ev for every interested endpoint and
+// returns their jobs. Both happen in tx, the transaction of the change
+// that caused ev: a change that rolls back sends nothing, one that commits
+// is delivered even if this node dies.
+func (d *Dispatcher) NotifyTx(ctx context.Context, tx sqldb.Conn, ev synth.Event) ([]river.InsertManyParams, error) {
+	eps, err := d.endpoints(ctx, tx)
 	if err != nil {
-		d.cfg.Logger.WarnContext(ctx, "webhooks not sent", "event", ev.Type, "article", ev.ArticleID, "err", err)
-		return
+		return nil, err
 	}
-	if d.cfg.Global.URL != "" {
-		g := d.cfg.Global
-		g.ID = "global"
-		eps = append([]Endpoint{g}, eps...)
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
 	}
+	now := d.cfg.Now().UTC()
+	var jobs []river.InsertManyParams
 	for _, e := range eps {
 		if !e.wants(ev) {
 			continue
 		}
-		d.wg.Add(1)
-		go func() {
-			defer d.wg.Done()
-			d.deliver(context.WithoutCancel(ctx), e, ev)
-		}()
+		key := now.Format(deliveryTimeLayout) + "-" + randomHex(4)
+		row := sqldb.WebhookDeliveryRow{ID: key, EndpointID: e.ID, URL: redactURL(e.URL), Event: body, CreatedAt: now}
+		if err := tx.InsertWebhookDelivery(ctx, row); err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, river.InsertManyParams{
+			Args:       deliverArgs{Key: key, Endpoint: e.ID, Event: ev},
+			InsertOpts: &river.InsertOpts{Queue: queueWebhooks, MaxAttempts: d.cfg.MaxAttempts},
+		})
 	}
+	return jobs, nil
 }
-
-// Wait blocks until deliveries in flight are done (tests, shutdown).
-func (d *Dispatcher) Wait() { d.wg.Wait() }
 
 // Sign computes the signature header value for body sent at t:
 // "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>". Receivers
@@ -266,76 +288,6 @@ func Sign(secret string, t time.Time, body []byte) string {
 	mac.Write([]byte(ts + "."))
 	mac.Write(body)
 	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
-}
-
-func (d *Dispatcher) deliver(ctx context.Context, e Endpoint, ev synth.Event) {
-	body, _ := json.Marshal(ev)
-	del := Delivery{
-		ID:       d.cfg.Now().UTC().Format(deliveryTimeLayout) + "-" + randomHex(4),
-		Endpoint: e.ID, URL: redactURL(e.URL), Event: ev,
-	}
-	key := deliveriesPrefix + del.ID + ".json"
-	defer d.pruneDeliveries(ctx)
-	delay := d.cfg.FirstDelay
-	for attempt := 1; attempt <= d.cfg.MaxAttempts; attempt++ {
-		start := time.Now()
-		status, err := 0, error(nil)
-		if _, cerr := d.cfg.CheckURL(ctx, e.URL); cerr != nil {
-			// The target became unacceptable (or was stored before the
-			// check existed): nothing is sent, the record says why.
-			status, err = http.StatusForbidden, cerr
-		} else {
-			status, err = d.post(ctx, e, del.ID, body)
-		}
-		a := Attempt{At: start.UTC(), Status: status, Duration: float64(time.Since(start).Microseconds()) / 1000}
-		if err != nil {
-			a.Error = err.Error()
-		}
-		del.Attempts = append(del.Attempts, a)
-		del.Delivered = err == nil
-		if _, perr := storage.PutJSON(ctx, d.cfg.Store, key, del, storage.PutOptions{ContentType: "application/json"}); perr != nil {
-			d.cfg.Logger.WarnContext(ctx, "webhook delivery not logged", "err", perr)
-		}
-		if err == nil {
-			return
-		}
-		d.cfg.Logger.WarnContext(ctx, "webhook delivery failed", "endpoint", e.ID, "event", ev.Type, "attempt", attempt, "err", err)
-		if status >= 400 && status < 500 && status != http.StatusTooManyRequests && status != http.StatusRequestTimeout {
-			return // the receiver refuses this event; retrying will not help
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(delay):
-		}
-		delay *= 2
-	}
-}
-
-func (d *Dispatcher) post(ctx context.Context, e Endpoint, deliveryID string, body []byte) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Loa-Webhook/1")
-	req.Header.Set("X-Loa-Delivery", deliveryID)
-	var ev synth.Event
-	_ = json.Unmarshal(body, &ev)
-	req.Header.Set("X-Loa-Event", ev.Type)
-	if e.Secret != "" {
-		req.Header.Set("X-Loa-Signature", Sign(e.Secret, time.Now(), body))
-	}
-	resp, err := d.cfg.Client.Do(req)
-	if err != nil {
-		return 0, errors.New(synth.DescribeNetError(err))
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, fmt.Errorf("receiver answered %s", resp.Status)
-	}
-	return resp.StatusCode, nil
 }
 
 func randomHex(n int) string {

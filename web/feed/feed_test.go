@@ -14,8 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth"
 	"github.com/loa-audio/loa/synth/testenv"
 	"github.com/loa-audio/loa/web"
@@ -42,11 +45,16 @@ type recorder struct {
 	events []synth.Event
 }
 
-func (r *recorder) Notify(_ context.Context, ev synth.Event) {
+// NotifyTx records the event and queues nothing; the events it checks
+// come from transactions that commit.
+func (r *recorder) NotifyTx(_ context.Context, _ sqldb.Conn, ev synth.Event) ([]river.InsertManyParams, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, ev)
+	return nil, nil
 }
+
+func (r *recorder) ConfigureJobs(*river.Config) {}
 
 func (r *recorder) has(typ, id string) bool {
 	r.mu.Lock()
