@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"time"
 
@@ -78,6 +79,13 @@ func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 	return time.Now().Add(backoff + time.Duration(rand.Int64N(int64(backoff/2))))
 }
 
+// JobPlugin adds another package's workers, queues and periodic jobs to
+// the service's River client, so they share its database, leader and
+// shutdown.
+type JobPlugin interface {
+	RegisterJobs(w *river.Workers) (map[string]river.QueueConfig, []*river.PeriodicJob)
+}
+
 func newRiver(s *Service) (*river.Client[*sql.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &synthWorker{s: s})
@@ -102,6 +110,11 @@ func newRiver(s *Service) (*river.Client[*sql.Tx], error) {
 				return collectArgs{}, nil
 			}, &river.PeriodicJobOpts{ID: "collect", RunOnStart: true}),
 		},
+	}
+	for _, p := range s.cfg.Plugins {
+		queues, periodic := p.RegisterJobs(workers)
+		maps.Copy(cfg.Queues, queues)
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, periodic...)
 	}
 	c, err := river.NewClient(s.cfg.DB.RiverDriver(), cfg)
 	if err != nil {

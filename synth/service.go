@@ -79,6 +79,9 @@ type ServiceConfig struct {
 	DefaultVoice string
 	Logger       *slog.Logger
 	Now          func() time.Time
+	// Plugins add other packages' jobs (following sources) to this
+	// service's River client.
+	Plugins []JobPlugin
 }
 
 // Service is Loa's article service: it accepts submissions, keeps their state
@@ -608,7 +611,11 @@ func (s *Service) Get(ctx context.Context, id string) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
-	return s.state(m), nil
+	st := s.state(m)
+	if st.Source, err = s.db.Conn().ArticleSource(ctx, id); err != nil {
+		return State{}, err
+	}
+	return st, nil
 }
 
 // Manifest returns the manifest for serving listeners (audio, player). It

@@ -28,6 +28,8 @@ import (
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/ingest"
+	"github.com/loa-audio/loa/synth/sources"
 	"github.com/loa-audio/loa/synth/testenv"
 	"github.com/loa-audio/loa/synth/tts"
 	_ "github.com/loa-audio/loa/synth/tts/all"
@@ -46,6 +48,7 @@ type Server struct {
 	DB      *sqldb.DB
 	Service *synth.Service
 	Hooks   *webhook.Dispatcher
+	Sources *sources.Manager
 }
 
 // Options: zero values mean a local store in a temporary folder and the
@@ -65,6 +68,8 @@ type Options struct {
 	// CORSOrigins configures the API's allowed origins (default: any).
 	CORSOrigins    []string // TrustedProxies are the proxies whose X-Forwarded-* headers count.
 	TrustedProxies []netip.Prefix
+	// SourceTick is how often due sources are looked for (default 1s).
+	SourceTick time.Duration
 }
 
 // New starts a service and stops it when the test ends.
@@ -121,10 +126,16 @@ func New(t testing.TB, o Options) *Server {
 	if o.Notifier != nil {
 		scfg.Notifier = o.Notifier
 	}
+	follow := sources.New(sources.Config{
+		DB: db, Poller: ingest.NewPoller(scfg.Fetcher, ingest.PollerConfig{}), Tick: o.SourceTick, Logger: log,
+		CheckVoice: func(id string) error { _, err := voices.Resolve(id); return err },
+	})
+	scfg.Plugins = append(scfg.Plugins, follow)
 	svc, err := synth.NewService(scfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	follow.Attach(svc, svc.Jobs())
 	pages, err := web.New(web.Config{Feeds: o.Feeds})
 	if err != nil {
 		t.Fatal(err)
@@ -139,6 +150,7 @@ func New(t testing.TB, o Options) *Server {
 		Tokens:         api.NewTokens(db.Tokens(), Token, o.AdminToken),
 		Registry:       reg,
 		Webhooks:       hooks,
+		Sources:        follow,
 		Logger:         log,
 		CORSOrigins:    o.CORSOrigins,
 		TrustedProxies: o.TrustedProxies,
@@ -157,7 +169,7 @@ func New(t testing.TB, o Options) *Server {
 		<-done
 		hooks.Wait()
 	})
-	return &Server{t: t, URL: srv.URL, Store: store, DB: db, Service: svc, Hooks: hooks}
+	return &Server{t: t, URL: srv.URL, Store: store, DB: db, Service: svc, Hooks: hooks, Sources: follow}
 }
 
 // Do sends a request with the editor token and decodes a JSON answer into

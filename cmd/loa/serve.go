@@ -23,6 +23,8 @@ import (
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth"
 	"github.com/loa-audio/loa/synth/audio"
+	"github.com/loa-audio/loa/synth/ingest"
+	"github.com/loa-audio/loa/synth/sources"
 	"github.com/loa-audio/loa/synth/text"
 	"github.com/loa-audio/loa/synth/tts"
 	_ "github.com/loa-audio/loa/synth/tts/all"
@@ -265,6 +267,14 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	hookClient := *fetcher.Client()
 	hookClient.Timeout = 10 * time.Second
 	hooks := webhook.New(webhook.Config{Store: store, Global: webhook.Endpoint{URL: o.webhookURL, Secret: o.webhookKey}, Client: &hookClient, CheckURL: fetcher.CheckURL, Logger: log})
+	follow := sources.New(sources.Config{
+		DB:         db,
+		Poller:     ingest.NewPoller(fetcher, ingest.PollerConfig{}),
+		CheckVoice: func(id string) error { _, err := catalog.Resolve(id); return err },
+		Tick:       o.poll,
+		Lease:      o.lease,
+		Logger:     log,
+	})
 	svc, err := synth.NewService(synth.ServiceConfig{
 		Store:        store,
 		DB:           db,
@@ -283,10 +293,12 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 		Publisher:    o.publisher,
 		BaseURL:      o.publicURL,
 		Logger:       log,
+		Plugins:      []synth.JobPlugin{follow},
 	})
 	if err != nil {
 		return err
 	}
+	follow.Attach(svc, svc.Jobs())
 	for _, col := range svc.Collectors() {
 		reg.MustRegister(col)
 	}
@@ -320,6 +332,7 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 		Presign:        o.presign,
 		Registry:       reg,
 		Webhooks:       hooks,
+		Sources:        follow,
 		Jobs:           jobs,
 		Logger:         log,
 		Stop:           stopStreams,
