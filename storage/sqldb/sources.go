@@ -201,3 +201,12 @@ func (c Conn) ArticleSource(ctx context.Context, articleID string) (string, erro
 	}
 	return id, nil
 }
+
+// SetSourceNextPoll moves a source's next poll, e.g. back to now when its
+// claimed poll could not be queued because the previous one still runs.
+func (c Conn) SetSourceNextPoll(ctx context.Context, id string, at time.Time) error {
+	if _, err := c.Exec(ctx, `UPDATE sources SET next_poll = ? WHERE id = ?`, micros(at), id); err != nil {
+		return fmt.Errorf("reschedule source %s: %w", id, err)
+	}
+	return nil
+}

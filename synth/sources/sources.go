@@ -196,8 +196,15 @@ func (m *Manager) claimTx(ctx context.Context, tx sqldb.Conn, id string, now tim
 }
 
 func (m *Manager) enqueueTx(ctx context.Context, tx sqldb.Conn, id string) error {
-	if _, err := m.river.InsertTx(ctx, tx.Tx(), pollArgs{SourceID: id}, nil); err != nil {
+	res, err := m.river.InsertTx(ctx, tx.Tx(), pollArgs{SourceID: id}, nil)
+	if err != nil {
 		return fmt.Errorf("queue poll of source %s: %w", id, err)
+	}
+	if res.UniqueSkippedAsDuplicate {
+		// The previous poll has not finished (its end may have made the
+		// source due already): due again at the next look, not after the
+		// lease.
+		return tx.SetSourceNextPoll(ctx, id, m.cfg.Now().UTC())
 	}
 	return nil
 }
