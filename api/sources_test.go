@@ -2,15 +2,20 @@ package api_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
+	"github.com/loa-audio/loa/synth"
 	"github.com/loa-audio/loa/synth/sources"
 )
 
@@ -154,4 +159,49 @@ func TestSourceParallelChanges(t *testing.T) {
 			t.Errorf("%d sources listed, want the %d posted", len(list.Sources), n)
 		}
 	})
+}
+
+// TestSourceOneNodeAtATime: two nodes on one PostgreSQL database follow a
+// source polled every second; its feed never sees two polls at once, and
+// a deleted source is polled no more.
+func TestSourceOneNodeAtATime(t *testing.T) {
+	var inFlight, most, polls atomic.Int32
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		polls.Add(1)
+		time.Sleep(300 * time.Millisecond) // a slow site widens the window for a second poll
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>`)
+	}))
+	defer feed.Close()
+	db := sqldbtest.New(t, sqldb.Postgres)
+	fetch := func() *synth.Fetcher {
+		return synth.NewFetcher(synth.FetchConfig{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	}
+	a := apitest.New(t, apitest.Options{DB: db, SourceTick: 100 * time.Millisecond, Service: synth.ServiceConfig{NodeID: "node-a", Fetcher: fetch()}})
+	b := apitest.New(t, apitest.Options{DB: db, SourceTick: 100 * time.Millisecond, Service: synth.ServiceConfig{NodeID: "node-b", Fetcher: fetch()}})
+	var src sources.Source
+	if code := a.Do("POST", "/api/v1/sources", map[string]any{"url": feed.URL + "/rss.xml", "interval": "1s"}, &src); code != http.StatusCreated {
+		t.Fatalf("POST: %d", code)
+	}
+	time.Sleep(5 * time.Second)
+	if most.Load() != 1 || polls.Load() < 3 {
+		t.Errorf("%d polls, at most %d at once; want several, one at a time", polls.Load(), most.Load())
+	}
+	if code := b.Do("DELETE", "/api/v1/sources/"+src.ID, nil, nil); code != http.StatusNoContent {
+		t.Fatalf("DELETE on the other node: %d", code)
+	}
+	time.Sleep(500 * time.Millisecond) // a poll in flight ends
+	after := polls.Load()
+	time.Sleep(2 * time.Second)
+	if polls.Load() != after {
+		t.Errorf("a deleted source was polled %d more times", polls.Load()-after)
+	}
 }
