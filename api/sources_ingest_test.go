@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/loa-audio/loa/api/apitest"
+	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth"
 	"github.com/loa-audio/loa/synth/sources"
 )
@@ -239,8 +241,13 @@ func waitSource(t *testing.T, h *apitest.Server, id string, timeout time.Duratio
 // fetches no page whole again; an edited page re-synthesizes exactly its
 // changed sentence; a broken feed fails in words and changes no article.
 func TestSourcesIngestPublisher(t *testing.T) {
+	sqldbtest.Each(t, ingestPublisher)
+}
+
+func ingestPublisher(t *testing.T, db *sqldb.DB) {
 	pub := newPublisher(t)
 	h := apitest.New(t, apitest.Options{
+		DB:         db,
 		SourceTick: 200 * time.Millisecond,
 		Service: synth.ServiceConfig{Workers: 2, Fetcher: synth.NewFetcher(synth.FetchConfig{
 			Timeout: 2 * time.Second, MaxBytes: 1 << 20, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
