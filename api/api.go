@@ -89,6 +89,7 @@ type Deps struct {
 	Ready          func(ctx context.Context) error
 	Registry       *prometheus.Registry
 	Webhooks       Webhooks // nil: no webhook endpoints
+	Sources        Sources  // nil: no source endpoints
 	// Jobs is the operators' view of the job queue, served under
 	// /admin/jobs to admins only; nil: not served (no admin token).
 	Jobs http.Handler
@@ -174,6 +175,13 @@ func New(d Deps) *gin.Engine {
 		ed.POST("/webhooks", s.addWebhook)
 		ed.DELETE("/webhooks/:hook", s.deleteWebhook)
 		ed.GET("/webhooks/deliveries", s.webhookDeliveries)
+	}
+	if d.Sources != nil {
+		ed.GET("/sources", s.listSources)
+		ed.POST("/sources", s.createSource)
+		ed.GET("/sources/:source", s.getSource)
+		ed.PUT("/sources/:source", s.updateSource)
+		ed.DELETE("/sources/:source", s.deleteSource)
 	}
 	ad := v1.Group("", s.requireAdmin)
 	ad.GET("/tokens", s.listTokens)

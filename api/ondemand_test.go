@@ -19,16 +19,16 @@ import (
 	"github.com/loa-audio/loa/web"
 )
 
-// publisher is a fake news site on 127.0.0.1 that counts the requests of
+// newsSite is a fake news site on 127.0.0.1 that counts the requests of
 // each path.
-type publisher struct {
+type newsSite struct {
 	*httptest.Server
 	mu   sync.Mutex
 	hits map[string]int
 }
 
-func newPublisher(t *testing.T, pages map[string]func(w http.ResponseWriter, r *http.Request)) *publisher {
-	p := &publisher{hits: map[string]int{}}
+func newNewsSite(t *testing.T, pages map[string]func(w http.ResponseWriter, r *http.Request)) *newsSite {
+	p := &newsSite{hits: map[string]int{}}
 	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		p.hits[r.URL.Path]++
@@ -45,7 +45,7 @@ func newPublisher(t *testing.T, pages map[string]func(w http.ResponseWriter, r *
 	return p
 }
 
-func (p *publisher) count(path string) int {
+func (p *newsSite) count(path string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.hits[path]
@@ -108,7 +108,7 @@ func TestOnDemandDedup(t *testing.T) {
 
 func testOnDemandDedup(t *testing.T, db *sqldb.DB) {
 	release := make(chan struct{})
-	site := newPublisher(t, map[string]func(http.ResponseWriter, *http.Request){
+	site := newNewsSite(t, map[string]func(http.ResponseWriter, *http.Request){
 		"/tin/slow.html": func(w http.ResponseWriter, r *http.Request) {
 			<-release
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -164,7 +164,7 @@ func testOnDemandDedup(t *testing.T, db *sqldb.DB) {
 // more (429 with Retry-After, which the player waits out hidden); another
 // origin's budget is its own; pages already known are not counted.
 func TestOnDemandRateLimit(t *testing.T) {
-	a, b := newPublisher(t, nil), newPublisher(t, nil)
+	a, b := newNewsSite(t, nil), newNewsSite(t, nil)
 	h := onDemandServer(t, synth.OnDemandConfig{Origins: []string{a.URL, b.URL}, PerMinute: 2})
 	for _, p := range []string{"/1", "/2"} {
 		if code, _, _ := view(t, h, a.URL+p); code != http.StatusAccepted {
@@ -192,7 +192,7 @@ func TestOnDemandRateLimit(t *testing.T) {
 func TestOnDemandInFlight(t *testing.T) {
 	release := make(chan struct{})
 	hold := func(w http.ResponseWriter, r *http.Request) { <-release; http.NotFound(w, r) }
-	site := newPublisher(t, map[string]func(http.ResponseWriter, *http.Request){"/a": hold, "/b": hold})
+	site := newNewsSite(t, map[string]func(http.ResponseWriter, *http.Request){"/a": hold, "/b": hold})
 	h := onDemandServer(t, synth.OnDemandConfig{Origins: []string{site.URL}, PerMinute: 100, InFlight: 2})
 	for _, p := range []string{"/a", "/b"} {
 		if code, _, _ := view(t, h, site.URL+p); code != http.StatusAccepted {
@@ -211,8 +211,8 @@ func TestOnDemandInFlight(t *testing.T) {
 // simply unknown (404, the player stays hidden), the others are recorded
 // as failed with the reason and the other site is never fetched.
 func TestOnDemandRefusesOtherOrigins(t *testing.T) {
-	other := newPublisher(t, nil)
-	site := newPublisher(t, map[string]func(http.ResponseWriter, *http.Request){
+	other := newNewsSite(t, nil)
+	site := newNewsSite(t, map[string]func(http.ResponseWriter, *http.Request){
 		"/redirect": func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, other.URL+"/elsewhere", http.StatusFound)
 		},
@@ -265,7 +265,7 @@ func TestOnDemandFailure(t *testing.T) {
 }
 
 func testOnDemandFailure(t *testing.T, db *sqldb.DB) {
-	site := newPublisher(t, map[string]func(http.ResponseWriter, *http.Request){
+	site := newNewsSite(t, map[string]func(http.ResponseWriter, *http.Request){
 		"/broken": func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", http.StatusInternalServerError) },
 		"/image": func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "image/png")
@@ -313,7 +313,7 @@ func testOnDemandFailure(t *testing.T, db *sqldb.DB) {
 // TestOnDemandOff: without listed origins an unknown page is 404 and
 // nothing is fetched.
 func TestOnDemandOff(t *testing.T) {
-	site := newPublisher(t, nil)
+	site := newNewsSite(t, nil)
 	h := onDemandServer(t, synth.OnDemandConfig{})
 	if code, _, _ := view(t, h, site.URL+"/tin"); code != http.StatusNotFound {
 		t.Errorf("on-demand off: %d, want 404", code)
@@ -327,8 +327,8 @@ func TestOnDemandOff(t *testing.T) {
 // whose canonical URL an editor's article already has (with other
 // content) answers with that article and changes nothing of it.
 func TestOnDemandAddressOfAKnownPage(t *testing.T) {
-	var site *publisher
-	site = newPublisher(t, map[string]func(http.ResponseWriter, *http.Request){
+	var site *newsSite
+	site = newNewsSite(t, map[string]func(http.ResponseWriter, *http.Request){
 		"/tin/bai.html": func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			io.WriteString(w, `<html><head><title>Bài</title><link rel="canonical" href="`+site.URL+`/tin/goc.html"></head><body><article><h1>Bài</h1>`+
@@ -362,7 +362,7 @@ func TestOnDemandAddressOfAKnownPage(t *testing.T) {
 func TestOnDemandTwoNodes(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		release := make(chan struct{})
-		site := newPublisher(t, map[string]func(http.ResponseWriter, *http.Request){
+		site := newNewsSite(t, map[string]func(http.ResponseWriter, *http.Request){
 			"/tin/hot.html": func(w http.ResponseWriter, r *http.Request) {
 				<-release
 				w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -33,7 +33,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	param := regexp.MustCompile(`:([a-z]+)`)
 	routed := map[string]bool{}
-	engine := api.New(api.Deps{Articles: h.Service, Tokens: api.NewTokens(h.DB.Tokens(), "x", ""), Webhooks: h.Hooks})
+	engine := api.New(api.Deps{Articles: h.Service, Tokens: api.NewTokens(h.DB.Tokens(), "x", ""), Webhooks: h.Hooks, Sources: h.Sources})
 	for _, r := range engine.Routes() {
 		if !strings.HasPrefix(r.Path, "/api/v1") {
 			continue
@@ -65,7 +65,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		if strings.HasSuffix(path, "/events") {
 			continue // streams; covered by their own tests
 		}
-		path = strings.NewReplacer("{id}", "nosuch", "{rule}", "nosuch", "{hook}", "nosuch", "{token}", "0123456789abcdef").Replace(path)
+		path = strings.NewReplacer("{id}", "nosuch", "{rule}", "nosuch", "{hook}", "nosuch", "{source}", "nosuch", "{token}", "0123456789abcdef").Replace(path)
 		req, _ := http.NewRequest(method, h.URL+path, nil)
 		req.Header.Set("Authorization", "Bearer "+apitest.Token)
 		resp, err := http.DefaultClient.Do(req)

@@ -25,3 +25,7 @@ func (e *inputError) Unwrap() error { return e.kind }
 
 func invalid(msg string) error  { return &inputError{kind: ErrInvalidInput, msg: msg} }
 func tooLarge(msg string) error { return &inputError{kind: ErrTooLarge, msg: msg} }
+
+// Invalid is an ErrInvalidInput whose message is exactly msg, for other
+// packages of the service layer.
+func Invalid(msg string) error { return invalid(msg) }

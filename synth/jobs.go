@@ -78,6 +78,14 @@ func (retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 	return time.Now().Add(backoff + time.Duration(rand.Int64N(int64(backoff/2))))
 }
 
+// JobPlugin adds another package's workers, queues and periodic jobs to
+// the service's River client, so they share its database, leader and
+// shutdown.
+type JobPlugin interface {
+	// ConfigureJobs adds workers, queues and periodic jobs to cfg.
+	ConfigureJobs(cfg *river.Config)
+}
+
 func newRiver(s *Service) (*river.Client[*sql.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &synthWorker{s: s})
@@ -103,8 +111,12 @@ func newRiver(s *Service) (*river.Client[*sql.Tx], error) {
 			}, &river.PeriodicJobOpts{ID: "collect", RunOnStart: true}),
 		},
 	}
+	plugins := s.cfg.Plugins
 	if s.cfg.Notifier != nil {
-		s.cfg.Notifier.ConfigureJobs(cfg)
+		plugins = append([]JobPlugin{s.cfg.Notifier}, plugins...)
+	}
+	for _, p := range plugins {
+		p.ConfigureJobs(cfg)
 	}
 	c, err := river.NewClient(s.cfg.DB.RiverDriver(), cfg)
 	if err != nil {

@@ -41,9 +41,7 @@ type VoiceCatalog interface {
 // when the change does, whichever node dies when.
 type Notifier interface {
 	NotifyTx(ctx context.Context, tx sqldb.Conn, ev Event) ([]river.InsertManyParams, error)
-	// ConfigureJobs adds the workers, queues and periodic jobs of those
-	// jobs to the service's River configuration.
-	ConfigureJobs(cfg *river.Config)
+	JobPlugin // the workers of those jobs
 }
 
 // Event is an article lifecycle event: audio.ready, audio.failed, audio.deleted.
@@ -86,6 +84,9 @@ type ServiceConfig struct {
 	DefaultVoice string
 	Logger       *slog.Logger
 	Now          func() time.Time
+	// Plugins add other packages' jobs (following sources) to this
+	// service's River client.
+	Plugins []JobPlugin
 }
 
 // Service is Loa's article service: it accepts submissions, keeps their state
@@ -628,7 +629,11 @@ func (s *Service) Get(ctx context.Context, id string) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
-	return s.state(m), nil
+	st := s.state(m)
+	if st.Source, err = s.db.Conn().ArticleSource(ctx, id); err != nil {
+		return State{}, err
+	}
+	return st, nil
 }
 
 // Manifest returns the manifest for serving listeners (audio, player). It

@@ -27,6 +27,7 @@ type State struct {
 	Voice                string    `json:"voice,omitempty"`
 	Voices               []string  `json:"voices_used,omitempty"`
 	Feed                 string    `json:"feed,omitempty"`
+	Source               string    `json:"source,omitempty"` // the followed source that made it
 	Preflight            string    `json:"preflight,omitempty"`
 	CreatedAt            time.Time `json:"created_at"`
 	UpdatedAt            time.Time `json:"updated_at"`

@@ -29,6 +29,8 @@ import (
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/ingest"
+	"github.com/loa-audio/loa/synth/sources"
 	"github.com/loa-audio/loa/synth/testenv"
 	"github.com/loa-audio/loa/synth/tts"
 	_ "github.com/loa-audio/loa/synth/tts/all"
@@ -47,6 +49,7 @@ type Server struct {
 	DB      *sqldb.DB
 	Service *synth.Service
 	Hooks   *webhook.Dispatcher
+	Sources *sources.Manager
 }
 
 // Options: zero values mean a local store in a temporary folder and the
@@ -67,6 +70,8 @@ type Options struct {
 	// CORSOrigins configures the API's allowed origins (default: any).
 	CORSOrigins    []string // TrustedProxies are the proxies whose X-Forwarded-* headers count.
 	TrustedProxies []netip.Prefix
+	// SourceTick is how often due sources are looked for (default 1s).
+	SourceTick time.Duration
 }
 
 // New starts a service and stops it when the test ends.
@@ -123,10 +128,16 @@ func New(t testing.TB, o Options) *Server {
 	if o.Notifier != nil {
 		scfg.Notifier = o.Notifier
 	}
+	follow := sources.New(sources.Config{
+		DB: db, Poller: ingest.NewPoller(scfg.Fetcher, ingest.PollerConfig{}), Tick: o.SourceTick, Logger: log,
+		CheckVoice: func(id string) error { _, err := voices.Resolve(id); return err },
+	})
+	scfg.Plugins = append(scfg.Plugins, follow)
 	svc, err := synth.NewService(scfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	follow.Attach(svc, svc.Jobs())
 	pages, err := web.New(web.Config{Feeds: o.Feeds})
 	if err != nil {
 		t.Fatal(err)
@@ -150,6 +161,7 @@ func New(t testing.TB, o Options) *Server {
 		Registry:       reg,
 		Webhooks:       hooks,
 		Jobs:           jobs,
+		Sources:        follow,
 		Logger:         log,
 		CORSOrigins:    o.CORSOrigins,
 		TrustedProxies: o.TrustedProxies,
@@ -167,7 +179,7 @@ func New(t testing.TB, o Options) *Server {
 		cancel()
 		<-done
 	})
-	return &Server{t: t, URL: srv.URL, Store: store, DB: db, Service: svc, Hooks: hooks}
+	return &Server{t: t, URL: srv.URL, Store: store, DB: db, Service: svc, Hooks: hooks, Sources: follow}
 }
 
 // Do sends a request with the editor token and decodes a JSON answer into

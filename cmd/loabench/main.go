@@ -24,7 +24,7 @@ import (
 )
 
 // Groups of rows, in the order they are measured; -only picks some.
-var allGroups = []string{"frontend", "extract", "reassemble", "rss", "feed", "espeak", "synth", "serve", "range", "hostile", "catalog"}
+var allGroups = []string{"frontend", "extract", "reassemble", "rss", "feed", "espeak", "synth", "serve", "range", "hostile", "catalog", "ingest"}
 
 // Config says what to measure and how long. The zero value is not useful;
 // defaultConfig and quickConfig give the two profiles.

@@ -84,7 +84,7 @@ func Measure(ctx context.Context, cfg Config, log *slog.Logger) (Table, error) {
 
 func (b *bench) measureAll(ctx context.Context) []Row {
 	cfg := b.cfg
-	needLoa := cfg.wants("espeak") || cfg.wants("synth") || cfg.wants("serve") || cfg.wants("range") || cfg.wants("hostile") || cfg.wants("catalog")
+	needLoa := cfg.wants("espeak") || cfg.wants("synth") || cfg.wants("serve") || cfg.wants("range") || cfg.wants("hostile") || cfg.wants("catalog") || cfg.wants("ingest")
 	var tools []string
 	if needLoa {
 		tools = append(tools, "espeak-ng")
@@ -127,9 +127,12 @@ func (b *bench) measureAll(ctx context.Context) []Row {
 	if cfg.wants("catalog") {
 		got["catalog"] = b.catalog(ctx)
 	}
+	if cfg.wants("ingest") {
+		got["ingest"] = b.ingest(ctx)
+	}
 	// Rows follow an article's path: text, speech, audio, serving.
 	var rows []Row
-	for _, g := range []string{"frontend", "extract", "espeak", "synth", "reassemble", "rss", "range", "feed", "serve", "hostile", "catalog"} {
+	for _, g := range []string{"frontend", "extract", "espeak", "synth", "reassemble", "rss", "range", "feed", "serve", "ingest", "hostile", "catalog"} {
 		if cfg.wants(g) {
 			rows = append(rows, got[g]...)
 		}

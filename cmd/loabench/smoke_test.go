@@ -80,8 +80,8 @@ func TestQuickRun(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if got.Cores < 1 || len(got.Rows) != 24 {
-		t.Fatalf("cores %d, %d rows, want 24\n%s", got.Cores, len(got.Rows), out.String())
+	if got.Cores < 1 || len(got.Rows) != 26 {
+		t.Fatalf("cores %d, %d rows, want 26\n%s", got.Cores, len(got.Rows), out.String())
 	}
 	for _, r := range got.Rows {
 		// A growth may be nil; every other figure is a positive measure.

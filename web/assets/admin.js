@@ -347,6 +347,82 @@
     }).catch(function (e) { if (e.status === 404) ok(msg, "Máy chủ này chưa cấu hình webhook."); else fail(msg, e); });
   }
 
+  // ---- sources ----
+  function lines(v) { return v.split("\n").map(function (x) { return x.trim(); }).filter(Boolean); }
+  function setupSources(voices) {
+    var form = $("#source-form"), msg = $("#source-msg"), tbody = $("#sources tbody");
+    fillVoices($("#s-voice"), voices);
+    function reset() {
+      form.reset();
+      $("#s-id").value = "";
+      text($("#source-save"), "Thêm nguồn");
+      $("#source-cancel").hidden = true;
+    }
+    function spec() {
+      var s = { url: $("#s-url").value.trim(), include: lines($("#s-include").value), exclude: lines($("#s-exclude").value),
+        feed: $("#s-feed").value.trim(), voice: $("#s-voice").value };
+      var iv = $("#s-interval").value.trim(), bf = $("#s-backfill").value.trim();
+      if (iv) s.interval = iv;
+      if (bf) s.backfill = Number(bf);
+      return s;
+    }
+    function load() {
+      return api("GET", "/api/v1/sources").then(function (res) {
+        var list = res.sources || [];
+        tbody.textContent = "";
+        $("#sources-empty").hidden = list.length > 0;
+        list.forEach(function (src) {
+          var tr = $("#t-source-row").content.firstElementChild.cloneNode(true);
+          tr.setAttribute("data-id", src.id);
+          tr.setAttribute("data-state", src.paused ? "paused" : src.failing ? "failing" : "ok");
+          text($(".s-url", tr), src.url);
+          text($(".s-meta", tr), "mỗi " + src.interval + (src.feed ? " · kênh " + src.feed : "") + (src.paused ? " · đang tạm dừng" : ""));
+          text($(".s-last", tr), when(src.last_poll));
+          text($(".s-next", tr), src.paused ? "Tạm dừng" : when(src.next_poll));
+          text($(".s-seen", tr), src.items_seen);
+          text($(".s-created", tr), src.articles_created);
+          text($(".s-error", tr), src.last_error || "");
+          var pause = $(".s-pause", tr);
+          text(pause, src.paused ? "Tiếp tục" : "Tạm dừng");
+          pause.addEventListener("click", function () {
+            api("PUT", "/api/v1/sources/" + encodeURIComponent(src.id), { paused: !src.paused }).then(load).catch(function (e) { fail(msg, e); });
+          });
+          $(".s-edit", tr).addEventListener("click", function () {
+            $("#s-id").value = src.id;
+            $("#s-url").value = src.url;
+            $("#s-interval").value = src.interval || "";
+            $("#s-backfill").value = src.backfill;
+            $("#s-feed").value = src.feed || "";
+            $("#s-voice").value = src.voice || "";
+            $("#s-include").value = (src.include || []).join("\n");
+            $("#s-exclude").value = (src.exclude || []).join("\n");
+            text($("#source-save"), "Lưu nguồn");
+            $("#source-cancel").hidden = false;
+            $("#s-url").focus();
+          });
+          $(".s-delete", tr).addEventListener("click", function () {
+            if (!w.confirm("Ngừng theo dõi " + src.url + "? Các bài đã tạo vẫn được giữ.")) return;
+            api("DELETE", "/api/v1/sources/" + encodeURIComponent(src.id)).then(load).then(function () { ok(msg, "Đã xóa nguồn."); })
+              .catch(function (e) { fail(msg, e); });
+          });
+          tbody.appendChild(tr);
+        });
+      });
+    }
+    $("#source-cancel").addEventListener("click", reset);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var id = $("#s-id").value;
+      (id ? api("PUT", "/api/v1/sources/" + encodeURIComponent(id), spec()) : api("POST", "/api/v1/sources", spec())).then(function () {
+        ok(msg, id ? "Đã lưu nguồn." : "Đã thêm nguồn; đang kiểm tra lần đầu.");
+        reset();
+        return load();
+      }).catch(function (err) { fail(msg, err); });
+    });
+    setInterval(function () { if (token) load().catch(function () {}); }, 5000);
+    return load();
+  }
+
   // ---- the article page ----
   function articlePage(voices) {
     var id = body.getAttribute("data-article"), enc = encodeURIComponent(id), state = null, preview = null, version = "";
@@ -373,6 +449,7 @@
       text($("#a-voices"), (a.voices_used || []).join(", ") || a.voice || "–");
       text($("#a-version"), a.version ? a.version.slice(0, 12) + " · lần sửa " + a.revision : "–");
       text($("#a-updated"), when(a.updated_at));
+      text($("#a-origin"), (a.source ? "Nguồn tin " + a.source : "Biên tập viên gửi") + (a.url ? " · " + a.url : ""));
       var err = $("#a-error"), pf = $("#a-preflight");
       err.hidden = !a.error;
       text(err, a.error ? "Lỗi: " + a.error : "");
@@ -433,6 +510,7 @@
       }, function (x) { var tr = rows.get(x.id); if (tr) { tr.remove(); rows.delete(x.id); } });
     }).catch(function (e) { fail($("#articles-more"), e); $("#articles-more").hidden = false; });
     setupLexicon().catch(function (e) { fail($("#rule-msg"), e); });
+    setupSources(voices).catch(function (e) { if (e.status !== 404) fail($("#source-msg"), e); });
     loadDeliveries();
   }
 
