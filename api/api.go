@@ -21,33 +21,34 @@ import (
 
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/text"
 	"github.com/loa-audio/loa/synth/tts"
 )
 
 // Articles is what the HTTP layer needs from the article service.
 type Articles interface {
-	Create(ctx context.Context, sub synth.Submission) (synth.State, bool, error)
-	Update(ctx context.Context, id string, sub synth.Submission) (synth.State, bool, error)
-	Get(ctx context.Context, id string) (synth.State, error)
-	Manifest(ctx context.Context, id string) (synth.Manifest, error)
-	ManifestByURL(ctx context.Context, pageURL string) (synth.Manifest, error)
-	ArticlePage(ctx context.Context, id string) (synth.ArticlePage, error)
-	List(ctx context.Context, f synth.ListFilter) (synth.ListResult, error)
+	Create(ctx context.Context, sub article.Submission) (article.State, bool, error)
+	Update(ctx context.Context, id string, sub article.Submission) (article.State, bool, error)
+	Get(ctx context.Context, id string) (article.State, error)
+	Manifest(ctx context.Context, id string) (article.Manifest, error)
+	ManifestByURL(ctx context.Context, pageURL string) (article.Manifest, error)
+	ArticlePage(ctx context.Context, id string) (text.Page, error)
+	List(ctx context.Context, f article.ListFilter) (article.ListResult, error)
 	Delete(ctx context.Context, id string) error
-	Resynthesize(ctx context.Context, id, voice string) (synth.State, error)
-	Preview(ctx context.Context, sub synth.Submission) (synth.PreviewResult, error)
-	Subscribe(id string) (<-chan synth.Manifest, func())
+	Resynthesize(ctx context.Context, id, voice string) (article.State, error)
+	Preview(ctx context.Context, sub article.Submission) (synth.PreviewResult, error)
+	Subscribe(id string) (<-chan article.Manifest, func())
 	Voices(ctx context.Context) []tts.VoiceStatus
 	Lexicon(ctx context.Context, feed string) (synth.Lexicon, error)
 	AddRule(ctx context.Context, r text.Rule) (text.Rule, synth.Lexicon, error)
 	UpdateRule(ctx context.Context, id string, r text.Rule) (text.Rule, synth.Lexicon, error)
 	DeleteRule(ctx context.Context, id string) (synth.Lexicon, error)
-	RuleTouches(ctx context.Context, r text.Rule, limit int) ([]synth.RuleTouch, error)
+	RuleTouches(ctx context.Context, r text.Rule, limit int) ([]article.RuleTouch, error)
 	ListenEvent(ctx context.Context, id, event string) error
 	Listens(ctx context.Context, id string) (map[string]int, error)
-	PublishedPage(ctx context.Context, feed string, number, size int) (synth.FeedPage, error)
-	Plan(ctx context.Context, id string) (synth.Plan, error)
+	PublishedPage(ctx context.Context, feed string, number, size int) (article.FeedPage, error)
+	Plan(ctx context.Context, id string) (article.Plan, error)
 	SegmentReady(ctx context.Context, hash string) (bool, error)
 	Silence(d time.Duration) ([]byte, error)
 	// OpenVersion opens a file of a version ("mp3", "json", "vtt",

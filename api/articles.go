@@ -14,7 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/text"
 )
 
@@ -28,13 +28,13 @@ func (s *server) bindJSON(c *gin.Context, v any) error {
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request.Body, s.MaxBody+1))
 	if err != nil {
-		return fmt.Errorf("%w: reading body: %v", synth.ErrInvalidInput, err)
+		return fmt.Errorf("%w: reading body: %v", article.ErrInvalidInput, err)
 	}
 	if int64(len(body)) > s.MaxBody {
 		return fmt.Errorf("%w: the limit is %d bytes", errBodyTooLarge, s.MaxBody)
 	}
 	if !utf8.Valid(body) {
-		return fmt.Errorf("%w: body is not valid UTF-8", synth.ErrInvalidInput)
+		return fmt.Errorf("%w: body is not valid UTF-8", article.ErrInvalidInput)
 	}
 	if err := checkMemberNames(body, v); err != nil {
 		return err
@@ -42,16 +42,16 @@ func (s *server) bindJSON(c *gin.Context, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: malformed JSON: %v", synth.ErrInvalidInput, err)
+		return fmt.Errorf("%w: malformed JSON: %v", article.ErrInvalidInput, err)
 	}
 	if dec.More() {
-		return fmt.Errorf("%w: malformed JSON: more than one value in the body", synth.ErrInvalidInput)
+		return fmt.Errorf("%w: malformed JSON: more than one value in the body", article.ErrInvalidInput)
 	}
 	return nil
 }
 
 // articleJSON is a State with URLs made absolute.
-func (s *server) articleJSON(c *gin.Context, st synth.State) synth.State {
+func (s *server) articleJSON(c *gin.Context, st article.State) article.State {
 	base := s.baseURL(c)
 	abs := func(u string) string {
 		if u == "" || strings.Contains(u, "://") {
@@ -68,7 +68,7 @@ func (s *server) articleJSON(c *gin.Context, st synth.State) synth.State {
 }
 
 func (s *server) createArticle(c *gin.Context) {
-	var sub synth.Submission
+	var sub article.Submission
 	if err := s.bindJSON(c, &sub); err != nil {
 		respondErr(c, err)
 		return
@@ -87,7 +87,7 @@ func (s *server) createArticle(c *gin.Context) {
 }
 
 func (s *server) updateArticle(c *gin.Context) {
-	var sub synth.Submission
+	var sub article.Submission
 	if err := s.bindJSON(c, &sub); err != nil {
 		respondErr(c, err)
 		return
@@ -137,7 +137,7 @@ func (s *server) resynthesize(c *gin.Context) {
 }
 
 func (s *server) listArticles(c *gin.Context) {
-	f := synth.ListFilter{Status: synth.Status(c.Query("status")), Feed: c.Query("feed"), Voice: c.Query("voice"), Query: c.Query("q"), Cursor: c.Query("cursor")}
+	f := article.ListFilter{Status: article.Status(c.Query("status")), Feed: c.Query("feed"), Voice: c.Query("voice"), Query: c.Query("q"), Cursor: c.Query("cursor")}
 	var err error
 	if f.Offset, err = intParam(c, "offset"); err != nil {
 		respondErr(c, err)
@@ -181,7 +181,7 @@ func intParam(c *gin.Context, name string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%w: %s must be a non-negative integer", synth.ErrInvalidInput, name)
+		return 0, fmt.Errorf("%w: %s must be a non-negative integer", article.ErrInvalidInput, name)
 	}
 	return n, nil
 }
@@ -196,11 +196,11 @@ func timeParam(c *gin.Context, name string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%w: %s must be a date (2006-01-02) or RFC 3339 time", synth.ErrInvalidInput, name)
+	return time.Time{}, fmt.Errorf("%w: %s must be a date (2006-01-02) or RFC 3339 time", article.ErrInvalidInput, name)
 }
 
 func (s *server) preview(c *gin.Context) {
-	var sub synth.Submission
+	var sub article.Submission
 	if err := s.bindJSON(c, &sub); err != nil {
 		respondErr(c, err)
 		return
@@ -214,7 +214,7 @@ func (s *server) preview(c *gin.Context) {
 }
 
 func (s *server) previewArticle(c *gin.Context) {
-	res, err := s.Articles.Preview(c.Request.Context(), synth.Submission{ID: c.Param("id")})
+	res, err := s.Articles.Preview(c.Request.Context(), article.Submission{ID: c.Param("id")})
 	if err != nil {
 		respondErr(c, err)
 		return
@@ -303,7 +303,7 @@ func (s *server) ruleTouches(c *gin.Context) {
 func (s *server) playerEvent(c *gin.Context) {
 	body, err := io.ReadAll(io.LimitReader(c.Request.Body, 1025))
 	if err != nil {
-		respondErr(c, fmt.Errorf("%w: reading the event body: %v", synth.ErrInvalidInput, err))
+		respondErr(c, fmt.Errorf("%w: reading the event body: %v", article.ErrInvalidInput, err))
 		return
 	}
 	if len(body) > 1024 {
@@ -315,7 +315,7 @@ func (s *server) playerEvent(c *gin.Context) {
 		Event   string `json:"event"`
 	}
 	if err := json.Unmarshal(body, &ev); err != nil {
-		respondErr(c, fmt.Errorf("%w: malformed event JSON: %v", synth.ErrInvalidInput, err))
+		respondErr(c, fmt.Errorf("%w: malformed event JSON: %v", article.ErrInvalidInput, err))
 		return
 	}
 	if !s.playerEvents.get(c.ClientIP() + "\x00" + ev.Article).Allow() {

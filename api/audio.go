@@ -12,7 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // audio serves /audio/{id}.mp3: the article's current version, or, with
@@ -21,7 +21,7 @@ import (
 func (s *server) audio(c *gin.Context) {
 	id, ok := strings.CutSuffix(c.Param("id"), ".mp3")
 	if !ok {
-		respondErr(c, fmt.Errorf("%w: audio URLs end in .mp3", synth.ErrNotFound))
+		respondErr(c, fmt.Errorf("%w: audio URLs end in .mp3", article.ErrNotFound))
 		return
 	}
 	m, err := s.Articles.Manifest(c.Request.Context(), id)
@@ -29,17 +29,17 @@ func (s *server) audio(c *gin.Context) {
 		respondErr(c, err)
 		return
 	}
-	building := m.Status == synth.StatusQueued || m.Status == synth.StatusSynthesizing
+	building := m.Status == article.StatusQueued || m.Status == article.StatusSynthesizing
 	if c.Query("progressive") == "1" && building && c.Request.Method == http.MethodGet {
 		s.progressive(c, id)
 		return
 	}
 	if m.Current == nil {
 		switch m.Status {
-		case synth.StatusFailed:
-			respondErr(c, fmt.Errorf("%w: audio of %q failed: %s", synth.ErrNotFound, id, m.Error))
+		case article.StatusFailed:
+			respondErr(c, fmt.Errorf("%w: audio of %q failed: %s", article.ErrNotFound, id, m.Error))
 		default:
-			respondErr(c, fmt.Errorf("%w: audio of %q is not ready yet (status %s)", synth.ErrNotFound, id, m.Status))
+			respondErr(c, fmt.Errorf("%w: audio of %q is not ready yet (status %s)", article.ErrNotFound, id, m.Status))
 		}
 		return
 	}
@@ -53,7 +53,7 @@ func (s *server) audio(c *gin.Context) {
 // /audio/{id}/{version}.mp3|.json|.vtt|.chapters.json
 func (s *server) versioned(c *gin.Context) {
 	id, file := c.Param("id"), c.Param("file")
-	if err := synth.ValidateID(id); err != nil {
+	if err := article.ValidateID(id); err != nil {
 		respondErr(c, err)
 		return
 	}
@@ -66,7 +66,7 @@ func (s *server) versioned(c *gin.Context) {
 	}
 	ctype, known := types[ext]
 	if !ok || !known { // the version itself is checked where it is opened
-		respondErr(c, fmt.Errorf("%w: %s", synth.ErrNotFound, c.Request.URL.Path))
+		respondErr(c, fmt.Errorf("%w: %s", article.ErrNotFound, c.Request.URL.Path))
 		return
 	}
 	if s.Presign > 0 && ext == "mp3" {
@@ -187,19 +187,19 @@ func (s *server) progressive(c *gin.Context, id string) {
 
 // waitPlan waits briefly for a queued article's plan: it is written as soon
 // as a worker has normalized the text, typically well under a second.
-func (s *server) waitPlan(ctx context.Context, id string) (synth.Plan, error) {
+func (s *server) waitPlan(ctx context.Context, id string) (article.Plan, error) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		plan, err := s.Articles.Plan(ctx, id)
 		if err == nil {
 			return plan, nil
 		}
-		if !errors.Is(err, synth.ErrNotFound) || time.Now().After(deadline) {
-			return synth.Plan{}, err
+		if !errors.Is(err, article.ErrNotFound) || time.Now().After(deadline) {
+			return article.Plan{}, err
 		}
 		select {
 		case <-ctx.Done():
-			return synth.Plan{}, ctx.Err()
+			return article.Plan{}, ctx.Err()
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

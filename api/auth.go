@@ -15,7 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/loa-audio/loa/storage/sqldb"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // Tokens checks Bearer tokens. The editor and admin tokens from the
@@ -104,7 +104,7 @@ func (t *Tokens) isEditor(ctx context.Context, token string) (bool, error) {
 // Create makes a new editor token and returns its secret once.
 func (t *Tokens) Create(ctx context.Context, name string) (string, TokenRecord, error) {
 	if t.store == nil {
-		return "", TokenRecord{}, fmt.Errorf("%w: this server keeps no editor tokens", synth.ErrUnavailable)
+		return "", TokenRecord{}, fmt.Errorf("%w: this server keeps no editor tokens", article.ErrUnavailable)
 	}
 	var b [24]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -138,10 +138,10 @@ func (t *Tokens) List(ctx context.Context) ([]TokenRecord, error) {
 // Revoke deletes the stored token with this id.
 func (t *Tokens) Revoke(ctx context.Context, id string) error {
 	if len(id) != 16 || strings.Trim(id, "0123456789abcdef") != "" {
-		return fmt.Errorf("%w: token id must be 16 hex digits", synth.ErrInvalidInput)
+		return fmt.Errorf("%w: token id must be 16 hex digits", article.ErrInvalidInput)
 	}
 	if t.store == nil {
-		return fmt.Errorf("%w: token %s", synth.ErrNotFound, id)
+		return fmt.Errorf("%w: token %s", article.ErrNotFound, id)
 	}
 	d, err := t.store.Revoke(ctx, id)
 	if err != nil {
@@ -240,7 +240,7 @@ func (s *server) createToken(c *gin.Context) {
 		return
 	}
 	if strings.TrimSpace(req.Name) == "" || len(req.Name) > 100 {
-		respondErr(c, fmt.Errorf("%w: token name must be 1 to 100 characters", synth.ErrInvalidInput))
+		respondErr(c, fmt.Errorf("%w: token name must be 1 to 100 characters", article.ErrInvalidInput))
 		return
 	}
 	secret, rec, err := s.Tokens.Create(c.Request.Context(), req.Name)

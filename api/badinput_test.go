@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/loa-audio/loa/api/apitest"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // TestBadInputChangesNothing sends every kind of bad request and checks the
@@ -21,7 +21,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	if code := h.Do("POST", "/api/v1/articles", map[string]string{"id": "kept", "text": "Giá xăng tăng mạnh. Người dân lo lắng."}, nil); code != http.StatusAccepted {
 		t.Fatalf("seed article: %d", code)
 	}
-	h.WaitStatus("kept", synth.StatusReady, 2*time.Minute)
+	h.WaitStatus("kept", article.StatusReady, 2*time.Minute)
 	time.Sleep(300 * time.Millisecond) // let the finished job's last writes land
 	before := apitest.Snapshot(t, h.Store)
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/tts"
 	"github.com/loa-audio/loa/synth/tts/ttstest"
 )
@@ -36,7 +37,7 @@ func fakeVoices(t testing.TB, cloud, local tts.Backend, primary tts.BackendConfi
 	return c
 }
 
-func article(n int, edited int) string {
+func articleText(n int, edited int) string {
 	var b strings.Builder
 	for i := range n {
 		word := "tăng"
@@ -57,18 +58,18 @@ func TestSegmentCacheCountsBackendCalls(t *testing.T) {
 	cloud, local := &ttstest.Fake{}, &ttstest.Fake{}
 	h := apitest.New(t, apitest.Options{Voices: fakeVoices(t, cloud, local, tts.BackendConfig{})})
 
-	var st synth.State
-	if code := h.Do("POST", "/api/v1/articles", map[string]string{"id": "sixty", "text": article(60, -1)}, &st); code != http.StatusAccepted {
+	var st article.State
+	if code := h.Do("POST", "/api/v1/articles", map[string]string{"id": "sixty", "text": articleText(60, -1)}, &st); code != http.StatusAccepted {
 		t.Fatalf("POST: %d", code)
 	}
-	st = h.WaitStatus("sixty", synth.StatusReady, time.Minute)
+	st = h.WaitStatus("sixty", article.StatusReady, time.Minute)
 	if cloud.Calls() != 60 || st.SentencesSynthesized != 60 || st.SentencesCached != 0 || st.SentencesTotal != 60 {
 		t.Fatalf("first synthesis: %d backend calls, reported %d synthesized / %d cached of %d", cloud.Calls(), st.SentencesSynthesized, st.SentencesCached, st.SentencesTotal)
 	}
 	first := st.Version
 
 	// Unchanged article, re-submitted with PUT: nothing to synthesize.
-	if code := h.Do("PUT", "/api/v1/articles/sixty", map[string]string{"text": article(60, -1)}, &st); code != http.StatusAccepted {
+	if code := h.Do("PUT", "/api/v1/articles/sixty", map[string]string{"text": articleText(60, -1)}, &st); code != http.StatusAccepted {
 		t.Fatalf("PUT: %d", code)
 	}
 	st = h.WaitRevision("sixty", st.Revision, time.Minute)
@@ -80,7 +81,7 @@ func TestSegmentCacheCountsBackendCalls(t *testing.T) {
 	}
 
 	// One sentence edited: one call.
-	if code := h.Do("PUT", "/api/v1/articles/sixty", map[string]string{"text": article(60, 41)}, &st); code != http.StatusAccepted {
+	if code := h.Do("PUT", "/api/v1/articles/sixty", map[string]string{"text": articleText(60, 41)}, &st); code != http.StatusAccepted {
 		t.Fatalf("PUT: %d", code)
 	}
 	st = h.WaitRevision("sixty", st.Revision, time.Minute)
@@ -115,17 +116,17 @@ func TestStuckBackendFallbackFinishesArticle(t *testing.T) {
 	cloud.FailAlways(ttstest.Step{Err: ttstest.ServerError()})
 	voices := fakeVoices(t, cloud, local, tts.BackendConfig{BreakerFailures: 3, BreakerCooldown: time.Hour, MaxAttempts: 2, RetryBaseDelay: time.Millisecond})
 	h := apitest.New(t, apitest.Options{Voices: voices, Pipeline: synth.PipelineConfig{Concurrency: 1}})
-	if code := h.Do("POST", "/api/v1/articles", map[string]string{"id": "fallback", "text": article(20, -1), "voice": "vi-cloud"}, nil); code != http.StatusAccepted {
+	if code := h.Do("POST", "/api/v1/articles", map[string]string{"id": "fallback", "text": articleText(20, -1), "voice": "vi-cloud"}, nil); code != http.StatusAccepted {
 		t.Fatalf("POST: %d", code)
 	}
-	st := h.WaitStatus("fallback", synth.StatusReady, time.Minute)
+	st := h.WaitStatus("fallback", article.StatusReady, time.Minute)
 	if cloud.Calls() != 3 || local.Calls() != 20 {
 		t.Fatalf("cloud %d calls (want 3: then the circuit opens), local %d (want 20)", cloud.Calls(), local.Calls())
 	}
 	if len(st.Voices) != 1 || st.Voices[0] != "vi" {
 		t.Fatalf("voices used %v, want [vi]", st.Voices)
 	}
-	var timings synth.Timings
+	var timings article.Timings
 	if code := h.Do("GET", strings.TrimPrefix(st.TimingsURL, h.URL), nil, &timings); code != 200 {
 		t.Fatalf("timings: %d", code)
 	}
@@ -142,11 +143,11 @@ func TestResynthesizeWithAnotherVoice(t *testing.T) {
 	cloud, local := &ttstest.Fake{}, &ttstest.Fake{}
 	h := apitest.New(t, apitest.Options{Voices: fakeVoices(t, cloud, local, tts.BackendConfig{})})
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "voice", "html": "<article><h1>Tiêu đề</h1><p>Câu một. Câu hai.</p></article>", "link": "https://news.example.vn/a"}, nil)
-	h.WaitStatus("voice", synth.StatusReady, time.Minute)
+	h.WaitStatus("voice", article.StatusReady, time.Minute)
 	if code := h.Do("POST", "/api/v1/articles/voice/resynthesize", map[string]string{"voice": "klingon"}, nil); code != 400 {
 		t.Fatalf("unknown voice: %d", code)
 	}
-	var st synth.State
+	var st article.State
 	if code := h.Do("POST", "/api/v1/articles/voice/resynthesize", map[string]string{"voice": "vi"}, &st); code != http.StatusAccepted {
 		t.Fatalf("resynthesize with a voice: %d", code)
 	}

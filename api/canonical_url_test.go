@@ -12,6 +12,7 @@ import (
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // TestArticleKnowsItsCanonicalURL: an HTML submission takes its URL from
@@ -23,18 +24,18 @@ func TestArticleKnowsItsCanonicalURL(t *testing.T) {
 		h := apitest.New(t, apitest.Options{DB: db})
 		page := `<html><head><title>Mưa lớn</title><link rel="canonical" href="HTTPS://Bao.Example.VN/tin/mua-lon.html#top"></head>` +
 			`<body><article><h1>Mưa lớn</h1><p>Hà Nội mưa lớn suốt đêm qua, nhiều tuyến phố ngập sâu.</p></article></body></html>`
-		var created synth.State
+		var created article.State
 		if code := h.Do("POST", "/api/v1/articles", map[string]string{"html": page, "link": "https://bao.example.vn/other"}, &created); code != 202 {
 			t.Fatalf("POST html: %d", code)
 		}
-		var got synth.State
+		var got article.State
 		if code := h.Do("GET", "/api/v1/articles/"+created.ID, nil, &got); code != 200 {
 			t.Fatalf("GET: %d", code)
 		}
 		if want := "https://bao.example.vn/tin/mua-lon.html"; got.URL != want {
 			t.Errorf("url = %q, want %q", got.URL, want)
 		}
-		var again synth.State
+		var again article.State
 		if code := h.Do("POST", "/api/v1/articles", map[string]string{"html": page, "link": "https://bao.example.vn/other"}, &again); code != 200 || again.ID != created.ID {
 			t.Errorf("same page again: %d, id %q; want 200 and %q", code, again.ID, created.ID)
 		}
@@ -46,7 +47,7 @@ func TestArticleKnowsItsCanonicalURL(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				var st synth.State
+				var st article.State
 				codes[i] = h.Do("POST", "/api/v1/articles", map[string]string{"text": "Giá xăng tăng mạnh.", "link": "https://Bao.Example.VN/tin/xang#a"}, &st)
 				ids[i] = st.ID
 			}()
@@ -97,7 +98,7 @@ func TestURLSubmissionCanonical(t *testing.T) {
 		{"/tin/mua.html", site.URL + "/tin/mua.html"},
 		{"/r", site.URL + "/tin/nang.html?utm_source=rss"},
 	} {
-		var st synth.State
+		var st article.State
 		if code := h.Do("POST", "/api/v1/articles", map[string]string{"url": site.URL + c.path}, &st); code != http.StatusAccepted {
 			t.Fatalf("POST %s: %d", c.path, code)
 		}
@@ -105,7 +106,7 @@ func TestURLSubmissionCanonical(t *testing.T) {
 			t.Errorf("%s: url %q, want %q", c.path, st.URL, c.want)
 		}
 	}
-	var first, again synth.State
+	var first, again article.State
 	h.Do("POST", "/api/v1/articles", map[string]string{"url": site.URL + "/tin/mua.html"}, &first)
 	if code := h.Do("POST", "/api/v1/articles", map[string]string{"url": site.URL + "/tin/mua.html"}, &again); code != http.StatusOK || again.ID != first.ID {
 		t.Errorf("same page again: %d, id %q; want 200 and %q", code, again.ID, first.ID)

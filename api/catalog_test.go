@@ -11,7 +11,7 @@ import (
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 type listPage struct {
@@ -120,8 +120,8 @@ func TestDeleteTakesDownEverything(t *testing.T) {
 		ctx := context.Background()
 		h.Do("POST", "/api/v1/articles", map[string]string{"id": "keep", "text": "Giá xăng tăng mạnh."}, nil)
 		h.Do("POST", "/api/v1/articles", map[string]string{"id": "gone", "text": "Giá xăng tăng mạnh. Hà Nội mưa lớn."}, nil)
-		keep := h.WaitStatus("keep", synth.StatusReady, time.Minute)
-		gone := h.WaitStatus("gone", synth.StatusReady, time.Minute)
+		keep := h.WaitStatus("keep", article.StatusReady, time.Minute)
+		gone := h.WaitStatus("gone", article.StatusReady, time.Minute)
 		keepSegs, _ := db.Conn().VersionSegments(ctx, "keep", keep.Version)
 		goneSegs, _ := db.Conn().VersionSegments(ctx, "gone", gone.Version)
 		var only []string

@@ -14,7 +14,7 @@ import (
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/s3test"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // TestSampleArticleEndToEnd submits the sample page through the API, waits
@@ -38,12 +38,12 @@ func TestSampleArticleEndToEndMinIO(t *testing.T) {
 }
 
 func checkSampleEndToEnd(t *testing.T, h *apitest.Server) {
-	var created synth.State
+	var created article.State
 	code := h.Do("POST", "/api/v1/articles", map[string]string{"id": "sample", "html": apitest.SampleHTML(t)}, &created)
-	if code != http.StatusAccepted || created.ID != "sample" || created.Status != synth.StatusQueued {
+	if code != http.StatusAccepted || created.ID != "sample" || created.Status != article.StatusQueued {
 		t.Fatalf("POST: %d %+v", code, created)
 	}
-	st := h.WaitStatus("sample", synth.StatusReady, 3*time.Minute)
+	st := h.WaitStatus("sample", article.StatusReady, 3*time.Minute)
 	if st.DurationMS <= 0 || st.Bytes <= 0 || st.AudioURL == "" || st.Error != "" || st.Progress != 1 {
 		t.Fatalf("ready article lacks audio facts: %+v", st)
 	}

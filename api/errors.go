@@ -12,7 +12,7 @@ import (
 
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/sqldb"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/tts"
 )
 
@@ -24,29 +24,29 @@ type errorBody struct {
 // statusOf is the one place where errors become HTTP status codes.
 func statusOf(err error) int {
 	switch {
-	case errors.Is(err, synth.ErrInvalidInput), errors.Is(err, storage.ErrInvalidKey), errors.Is(err, tts.ErrUnknownVoice):
+	case errors.Is(err, article.ErrInvalidInput), errors.Is(err, storage.ErrInvalidKey), errors.Is(err, tts.ErrUnknownVoice):
 		return http.StatusBadRequest
 	case errors.Is(err, errUnauthorized):
 		return http.StatusUnauthorized
-	case errors.Is(err, synth.ErrForbidden), errors.Is(err, errForbidden):
+	case errors.Is(err, article.ErrForbidden), errors.Is(err, errForbidden):
 		return http.StatusForbidden
-	case errors.Is(err, synth.ErrNotFound), errors.Is(err, storage.ErrNotFound), errors.Is(err, sqldb.ErrNotFound):
+	case errors.Is(err, article.ErrNotFound), errors.Is(err, storage.ErrNotFound), errors.Is(err, sqldb.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, synth.ErrConflict), errors.Is(err, sqldb.ErrConflict):
+	case errors.Is(err, article.ErrConflict), errors.Is(err, sqldb.ErrConflict):
 		return http.StatusConflict
-	case errors.Is(err, synth.ErrTooLarge), errors.Is(err, errBodyTooLarge):
+	case errors.Is(err, article.ErrTooLarge), errors.Is(err, errBodyTooLarge):
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, errUnsupportedMedia):
 		return http.StatusUnsupportedMediaType
-	case errors.Is(err, errTooManyRequests), errors.Is(err, synth.ErrBusy):
+	case errors.Is(err, errTooManyRequests), errors.Is(err, article.ErrBusy):
 		return http.StatusTooManyRequests
-	case errors.Is(err, synth.ErrUnprocessable):
+	case errors.Is(err, article.ErrUnprocessable):
 		return http.StatusUnprocessableEntity
 	case errors.Is(err, context.Canceled):
 		return 499 // client closed the request
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout
-	case errors.Is(err, synth.ErrUnavailable), errors.Is(err, storage.ErrUnavailable):
+	case errors.Is(err, article.ErrUnavailable), errors.Is(err, storage.ErrUnavailable):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
@@ -63,7 +63,7 @@ var (
 func respondErr(c *gin.Context, err error) {
 	status := statusOf(err)
 	msg := err.Error()
-	var busy *synth.BusyError
+	var busy *article.BusyError
 	if errors.As(err, &busy) {
 		// The player reads it from other origins' pages, hence exposed.
 		c.Header("Retry-After", strconv.Itoa(max(int(busy.RetryAfter/time.Second), 1)))

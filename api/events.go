@@ -8,7 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // articleEvents streams an article's state as Server-Sent Events: one
@@ -30,7 +30,7 @@ func (s *server) articleEvents(c *gin.Context) {
 	c.Header("X-Accel-Buffering", "no")
 	c.Status(http.StatusOK)
 	last := ""
-	send := func(st synth.State) bool {
+	send := func(st article.State) bool {
 		b, _ := json.Marshal(s.articleJSON(c, st))
 		if string(b) == last {
 			return true
@@ -97,7 +97,7 @@ func (s *server) allEvents(c *gin.Context) {
 	c.Header("X-Accel-Buffering", "no")
 	c.Status(http.StatusOK)
 	seen := map[string]time.Time{}
-	if list, err := s.Articles.List(ctx, synth.ListFilter{Limit: 500}); err == nil {
+	if list, err := s.Articles.List(ctx, article.ListFilter{Limit: 500}); err == nil {
 		for _, a := range list.Articles {
 			seen[a.ID] = a.UpdatedAt
 		}
@@ -127,7 +127,7 @@ func (s *server) allEvents(c *gin.Context) {
 				return
 			}
 		case <-poll.C:
-			list, err := s.Articles.List(ctx, synth.ListFilter{Limit: 500})
+			list, err := s.Articles.List(ctx, article.ListFilter{Limit: 500})
 			if err != nil {
 				continue
 			}

@@ -8,7 +8,7 @@ import (
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // TestProgressReachesOtherNodes: on PostgreSQL, a node that neither took
@@ -29,9 +29,9 @@ func TestProgressReachesOtherNodes(t *testing.T) {
 	if code := worker.Do("POST", "/api/v1/articles", map[string]string{"id": "far", "text": "Giá xăng tăng mạnh. Hà Nội mưa lớn."}, nil); code != 202 {
 		t.Fatalf("POST: %d", code)
 	}
-	seen := map[synth.Status]bool{}
+	seen := map[article.Status]bool{}
 	deadline := time.After(time.Minute)
-	for !seen[synth.StatusReady] {
+	for !seen[article.StatusReady] {
 		select {
 		case m := <-events:
 			if m.ID != "far" {

@@ -14,6 +14,7 @@ import (
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/s3test"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/testenv"
 	"github.com/loa-audio/loa/synth/tts"
 	"github.com/loa-audio/loa/synth/tts/ttstest"
@@ -44,8 +45,8 @@ func TestHangingBackendFreesTheWorker(t *testing.T) {
 	start := time.Now()
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "hang", "text": "Câu này không bao giờ được đọc.", "voice": "stuck"}, nil)
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "next", "text": "Câu này được đọc ngay sau đó."}, nil)
-	failed := h.WaitStatus("hang", synth.StatusFailed, 30*time.Second)
-	h.WaitStatus("next", synth.StatusReady, 30*time.Second)
+	failed := h.WaitStatus("hang", article.StatusFailed, 30*time.Second)
+	h.WaitStatus("next", article.StatusReady, 30*time.Second)
 	if !strings.Contains(failed.Error, "unavailable") && !strings.Contains(failed.Error, "timeout") && !strings.Contains(failed.Error, "deadline") {
 		t.Fatalf("error %q does not say the backend timed out", failed.Error)
 	}
@@ -81,7 +82,7 @@ func TestGarbageAudioPublishesNothing(t *testing.T) {
 	}
 	h := apitest.New(t, apitest.Options{Voices: voices})
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "junk", "text": "Giá xăng tăng mạnh. Người dân lo lắng."}, nil)
-	st := h.WaitStatus("junk", synth.StatusFailed, 30*time.Second)
+	st := h.WaitStatus("junk", article.StatusFailed, 30*time.Second)
 	if !strings.Contains(st.Error, "audio") {
 		t.Fatalf("error %q does not name the audio problem", st.Error)
 	}
@@ -110,7 +111,7 @@ func TestDiskFull(t *testing.T) {
 	}
 	h := apitest.New(t, apitest.Options{Store: store, Service: synth.ServiceConfig{MaxAttempts: 1}})
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "small", "text": "Giá xăng tăng mạnh."}, nil)
-	small := h.WaitStatus("small", synth.StatusReady, time.Minute)
+	small := h.WaitStatus("small", article.StatusReady, time.Minute)
 	_, before := get(t, small.AudioURL)
 
 	var long strings.Builder
@@ -118,7 +119,7 @@ func TestDiskFull(t *testing.T) {
 		long.WriteString("Thị trường chứng khoán biến động mạnh trong phiên giao dịch sáng nay với thanh khoản tăng cao. ")
 	}
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "big", "text": long.String()}, nil)
-	st := h.WaitStatus("big", synth.StatusFailed, 2*time.Minute)
+	st := h.WaitStatus("big", article.StatusFailed, 2*time.Minute)
 	if !strings.Contains(st.Error, "no space") {
 		t.Fatalf("error %q does not say the disk is full", st.Error)
 	}
@@ -163,7 +164,7 @@ func TestS3RestartDuringJob(t *testing.T) {
 		steps[i] = ttstest.Step{Delay: 60 * time.Millisecond}
 	}
 	fake.Push(steps...)
-	h.Do("POST", "/api/v1/articles", map[string]string{"id": "s3", "text": article(40, -1)}, nil)
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "s3", "text": articleText(40, -1)}, nil)
 	for fake.Calls() < 10 {
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -174,7 +175,7 @@ func TestS3RestartDuringJob(t *testing.T) {
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	st := h.WaitStatus("s3", synth.StatusReady, 2*time.Minute)
+	st := h.WaitStatus("s3", article.StatusReady, 2*time.Minute)
 	resp, body := get(t, st.AudioURL)
 	if resp.StatusCode != 200 || int64(len(body)) != st.Bytes {
 		t.Fatalf("audio after the restart: %d, %d bytes of %d", resp.StatusCode, len(body), st.Bytes)
@@ -208,11 +209,11 @@ func TestFailedPreflightKeepsThePreviousVersion(t *testing.T) {
 	lie := &atomic.Bool{}
 	h := apitest.New(t, apitest.Options{Store: lyingStore{local, lie}})
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "keep", "text": "Giá xăng tăng mạnh."}, nil)
-	good := h.WaitStatus("keep", synth.StatusReady, time.Minute)
+	good := h.WaitStatus("keep", article.StatusReady, time.Minute)
 	lie.Store(true)
-	var st synth.State
+	var st article.State
 	h.Do("PUT", "/api/v1/articles/keep", map[string]string{"text": "Giá xăng giảm mạnh."}, &st)
-	st = h.WaitStatus("keep", synth.StatusFailed, time.Minute)
+	st = h.WaitStatus("keep", article.StatusFailed, time.Minute)
 	lie.Store(false)
 	if st.Version != good.Version || !strings.Contains(st.Preflight, "bytes") || !strings.Contains(st.Error, "preflight") {
 		t.Fatalf("after a failed preflight: version %s (was %s), preflight %q, error %q", st.Version, good.Version, st.Preflight, st.Error)

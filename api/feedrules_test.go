@@ -8,6 +8,7 @@ import (
 
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/tts"
 	"github.com/loa-audio/loa/synth/tts/ttstest"
 )
@@ -20,8 +21,8 @@ func TestFeedRulesApplyToTheirFeed(t *testing.T) {
 	txt := "Ông Putin đến Bình Nhưỡng. Giá vàng tăng mạnh."
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "tg", "text": txt, "feed": "the-gioi"}, nil)
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "kt", "text": txt, "feed": "kinh-te"}, nil)
-	h.WaitStatus("tg", synth.StatusReady, time.Minute)
-	h.WaitStatus("kt", synth.StatusReady, time.Minute)
+	h.WaitStatus("tg", article.StatusReady, time.Minute)
+	h.WaitStatus("kt", article.StatusReady, time.Minute)
 	if code := h.Do("POST", "/api/v1/lexicon", map[string]any{"match": "Bình Nhưỡng", "say": "Pi ông Dang", "feed": "the-gioi"}, nil); code != http.StatusCreated {
 		t.Fatalf("add feed rule: %d", code)
 	}
@@ -46,7 +47,7 @@ func TestFeedRulesApplyToTheirFeed(t *testing.T) {
 		t.Errorf("a the-gioi rule changed a kinh-te article: %q", s)
 	}
 	calls := fake.Calls()
-	var st synth.State
+	var st article.State
 	h.Do("POST", "/api/v1/articles/tg/resynthesize", nil, &st)
 	h.WaitRevision("tg", st.Revision, time.Minute)
 	texts := fake.Texts()[calls:]

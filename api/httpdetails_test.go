@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/loa-audio/loa/api/apitest"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 func jsonError(t *testing.T, what string, resp *http.Response, body []byte) {
@@ -28,7 +28,7 @@ func jsonError(t *testing.T, what string, resp *http.Response, body []byte) {
 func TestRangeDetails(t *testing.T) {
 	h := apitest.New(t, apitest.Options{})
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "rng", "text": "Giá xăng tăng mạnh. Người dân lo lắng."}, nil)
-	st := h.WaitStatus("rng", synth.StatusReady, time.Minute)
+	st := h.WaitStatus("rng", article.StatusReady, time.Minute)
 	many := make([]string, 20000)
 	for i := range many {
 		many[i] = fmt.Sprintf("%d-%d", i, i)

@@ -16,6 +16,7 @@ import (
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/web"
 )
 
@@ -133,12 +134,12 @@ func testOnDemandDedup(t *testing.T, db *sqldb.DB) {
 	wg.Wait()
 	close(release)
 	for i := range n {
-		if codes[i] != http.StatusAccepted || infos[i].Status != synth.StatusQueued || infos[i].ID != "" || infos[i].ProgressiveURL != "" {
+		if codes[i] != http.StatusAccepted || infos[i].Status != article.StatusQueued || infos[i].ID != "" || infos[i].ProgressiveURL != "" {
 			t.Errorf("view %d while fetching: %d %+v; want 202 queued without id or audio", i, codes[i], infos[i])
 		}
 	}
 	code, info := settle(t, h, page)
-	if code != http.StatusOK || info.ID == "" || info.Status != synth.StatusQueued || info.ProgressiveURL == "" {
+	if code != http.StatusOK || info.ID == "" || info.Status != article.StatusQueued || info.ProgressiveURL == "" {
 		t.Fatalf("after the fetch: %d %+v; want 200, the article queued with its progressive audio", code, info)
 	}
 	for range 5 {
@@ -149,11 +150,11 @@ func testOnDemandDedup(t *testing.T, db *sqldb.DB) {
 	if got := site.count("/tin/slow.html"); got != 1 {
 		t.Errorf("the page was fetched %d times, want 1", got)
 	}
-	var list synth.ListResult
+	var list article.ListResult
 	if code := h.Do("GET", "/api/v1/articles", nil, &list); code != 200 || len(list.Articles) != 1 {
 		t.Fatalf("articles: %d, %d of them; want one", code, len(list.Articles))
 	}
-	var st synth.State
+	var st article.State
 	h.Do("GET", "/api/v1/articles/"+info.ID, nil, &st)
 	if st.URL != page {
 		t.Errorf("article url %q, want %q", st.URL, page)
@@ -239,19 +240,19 @@ func TestOnDemandRefusesOtherOrigins(t *testing.T) {
 			t.Fatalf("%s: %d, want 202", c.path, code)
 		}
 		code, info := settle(t, h, page)
-		if code != http.StatusOK || info.Status != synth.StatusFailed || info.AudioURL != "" || info.ProgressiveURL != "" {
+		if code != http.StatusOK || info.Status != article.StatusFailed || info.AudioURL != "" || info.ProgressiveURL != "" {
 			t.Errorf("%s afterwards: %d %+v; want 200 failed with nothing to play", c.path, code, info)
 		}
-		var st synth.State
+		var st article.State
 		h.Do("GET", "/api/v1/articles/"+info.ID, nil, &st)
-		if st.Status != synth.StatusFailed || !strings.Contains(st.Error, c.reason) {
+		if st.Status != article.StatusFailed || !strings.Contains(st.Error, c.reason) {
 			t.Errorf("%s recorded as %q %q; want failed saying %q", c.path, st.Status, st.Error, c.reason)
 		}
 	}
 	if got := other.count("/elsewhere") + other.count("/tin"); got != 0 {
 		t.Errorf("the other origin was fetched %d times", got)
 	}
-	var list synth.ListResult
+	var list article.ListResult
 	if h.Do("GET", "/api/v1/articles", nil, &list); len(list.Articles) != 2 {
 		t.Errorf("%d articles, want the 2 failure records", len(list.Articles))
 	}
@@ -277,12 +278,12 @@ func testOnDemandFailure(t *testing.T, db *sqldb.DB) {
 		page := site.URL + c.path
 		view(t, h, page)
 		code, info := settle(t, h, page)
-		if code != http.StatusOK || info.Status != synth.StatusFailed || info.AudioURL != "" {
+		if code != http.StatusOK || info.Status != article.StatusFailed || info.AudioURL != "" {
 			t.Fatalf("%s: %d %+v; want 200 failed without audio", c.path, code, info)
 		}
-		var st synth.State
+		var st article.State
 		h.Do("GET", "/api/v1/articles/"+info.ID, nil, &st)
-		if st.Status != synth.StatusFailed || !strings.Contains(st.Error, c.reason) {
+		if st.Status != article.StatusFailed || !strings.Contains(st.Error, c.reason) {
 			t.Errorf("%s recorded as %q %q; want failed naming %q", c.path, st.Status, st.Error, c.reason)
 		}
 		for range 10 {
@@ -303,9 +304,9 @@ func testOnDemandFailure(t *testing.T, db *sqldb.DB) {
 	if got := site.count("/broken"); got != 2 {
 		t.Errorf("a failing page was fetched %d times with 2 attempts allowed", got)
 	}
-	var st synth.State
+	var st article.State
 	h.Do("GET", "/api/v1/articles/"+info.ID, nil, &st)
-	if st.Status != synth.StatusFailed || st.Revision != 2 || !strings.Contains(st.Error, "500") {
+	if st.Status != article.StatusFailed || st.Revision != 2 || !strings.Contains(st.Error, "500") {
 		t.Errorf("after the retry: %q revision %d %q; want failed, revision 2, the reason", st.Status, st.Revision, st.Error)
 	}
 }
@@ -336,7 +337,7 @@ func TestOnDemandAddressOfAKnownPage(t *testing.T) {
 		},
 	})
 	h := onDemandServer(t, synth.OnDemandConfig{Origins: []string{site.URL}})
-	var made synth.State
+	var made article.State
 	if code := h.Do("POST", "/api/v1/articles", map[string]string{"id": "goc", "text": "Bản của biên tập viên.", "link": site.URL + "/tin/goc.html"}, &made); code != http.StatusAccepted {
 		t.Fatalf("editor's article: %d", code)
 	}
@@ -346,11 +347,11 @@ func TestOnDemandAddressOfAKnownPage(t *testing.T) {
 	if code != http.StatusOK || info.ID != "goc" {
 		t.Fatalf("view by another address: %d %+v; want 200 for the editor's article", code, info)
 	}
-	var st synth.State
-	if h.Do("GET", "/api/v1/articles/goc", nil, &st); st.Revision != made.Revision || st.Status == synth.StatusFailed {
+	var st article.State
+	if h.Do("GET", "/api/v1/articles/goc", nil, &st); st.Revision != made.Revision || st.Status == article.StatusFailed {
 		t.Errorf("the editor's article changed: revision %d → %d, status %q", made.Revision, st.Revision, st.Status)
 	}
-	var list synth.ListResult
+	var list article.ListResult
 	if h.Do("GET", "/api/v1/articles", nil, &list); len(list.Articles) != 1 {
 		t.Errorf("%d articles, want only the editor's", len(list.Articles))
 	}
@@ -395,13 +396,13 @@ func TestOnDemandTwoNodes(t *testing.T) {
 		close(release)
 		_, ia := settle(t, a, page)
 		_, ib := settle(t, b, page)
-		if ia.ID == "" || ia.ID != ib.ID || ia.Status != synth.StatusQueued {
+		if ia.ID == "" || ia.ID != ib.ID || ia.Status != article.StatusQueued {
 			t.Errorf("the nodes answer %q (%s) and %q (%s); want one queued article", ia.ID, ia.Status, ib.ID, ib.Status)
 		}
 		if n := site.count("/tin/hot.html"); n < 1 || n > 2 {
 			t.Errorf("the page was fetched %d times by two nodes", n)
 		}
-		var list synth.ListResult
+		var list article.ListResult
 		if a.Do("GET", "/api/v1/articles", nil, &list); len(list.Articles) != 1 {
 			t.Errorf("%d articles, want 1", len(list.Articles))
 		}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/loa-audio/loa/api/apitest"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/tts"
 	"github.com/loa-audio/loa/synth/tts/ttstest"
 )
@@ -23,7 +23,7 @@ func TestManyChaptersPassPreflight(t *testing.T) {
 	}
 	b.WriteString("</article></body></html>")
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "chapters", "html": b.String()}, nil)
-	st := h.WaitStatus("chapters", synth.StatusReady, 2*time.Minute)
+	st := h.WaitStatus("chapters", article.StatusReady, 2*time.Minute)
 	if st.Preflight != "" {
 		t.Fatalf("preflight refused the audio: %s", st.Preflight)
 	}
@@ -43,7 +43,7 @@ func TestLinksOfAnyAcceptedFormPublish(t *testing.T) {
 		}
 	}
 	for id := range links {
-		if st := h.WaitStatus(id, synth.StatusReady, time.Minute); st.Preflight != "" {
+		if st := h.WaitStatus(id, article.StatusReady, time.Minute); st.Preflight != "" {
 			t.Errorf("%s: preflight %q", id, st.Preflight)
 		}
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/storage"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // countingStore counts reads of article sources: the work an anonymous
@@ -88,7 +88,7 @@ func TestExtractedTitleAndLeadAreBounded(t *testing.T) {
 	if code := h.Do("POST", "/api/v1/articles", map[string]string{"id": "huge-title", "html": html}, nil); code != http.StatusAccepted {
 		t.Fatalf("create: %d", code)
 	}
-	var list struct{ Articles []synth.Summary }
+	var list struct{ Articles []article.Summary }
 	h.Do("GET", "/api/v1/articles", nil, &list)
 	if len(list.Articles) != 1 {
 		t.Fatalf("listing: %+v", list)

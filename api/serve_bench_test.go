@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/loa-audio/loa/api/apitest"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // BenchmarkServeAudioRange measures random Range requests on published
@@ -17,7 +17,7 @@ import (
 func BenchmarkServeAudioRange(b *testing.B) {
 	h := apitest.New(b, apitest.Options{})
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "bench", "html": apitest.SampleHTML(b)}, nil)
-	st := h.WaitStatus("bench", synth.StatusReady, 2*time.Minute)
+	st := h.WaitStatus("bench", article.StatusReady, 2*time.Minute)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	for _, tc := range []struct{ name, url string }{{"stable", st.AudioURL}, {"versioned", st.VersionAudioURL}} {
 		b.Run(tc.name, func(b *testing.B) {

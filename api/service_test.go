@@ -18,6 +18,7 @@ import (
 
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/text"
 	"github.com/loa-audio/loa/synth/tts"
 	"github.com/loa-audio/loa/synth/tts/ttstest"
@@ -43,7 +44,7 @@ func get(t *testing.T, url string, header ...string) (*http.Response, []byte) {
 func TestPublicAudioHTTP(t *testing.T) {
 	h := apitest.New(t, apitest.Options{})
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "pub", "text": "Giá xăng tăng mạnh. Người dân lo lắng.\n\nChính phủ họp khẩn."}, nil)
-	st := h.WaitStatus("pub", synth.StatusReady, time.Minute)
+	st := h.WaitStatus("pub", article.StatusReady, time.Minute)
 
 	req, _ := http.NewRequest("HEAD", st.AudioURL, nil)
 	resp, err := http.DefaultClient.Do(req)
@@ -76,7 +77,7 @@ func TestPublicAudioHTTP(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.HasPrefix(body, []byte("WEBVTT")) || !bytes.Contains(body, []byte("Chính phủ họp khẩn.")) || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
 		t.Fatalf("transcript: %d %q cors %q", resp.StatusCode, body, resp.Header.Get("Access-Control-Allow-Origin"))
 	}
-	var timings synth.Timings
+	var timings article.Timings
 	resp, body = get(t, st.TimingsURL)
 	if err := json.Unmarshal(body, &timings); err != nil || len(timings.Sentences) != 3 || timings.DurationMS != st.DurationMS {
 		t.Fatalf("timings: %d %s", resp.StatusCode, body)
@@ -105,16 +106,16 @@ func TestPublishIsAtomicAndOldVersionsAreCollected(t *testing.T) {
 	fake := &ttstest.Fake{}
 	voices := fakeVoices(t, fake, &ttstest.Fake{}, tts.BackendConfig{})
 	h := apitest.New(t, apitest.Options{Voices: voices, Service: synth.ServiceConfig{GCGrace: 2 * time.Second}})
-	h.Do("POST", "/api/v1/articles", map[string]string{"id": "atomic", "text": article(5, -1)}, nil)
-	old := h.WaitStatus("atomic", synth.StatusReady, time.Minute)
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "atomic", "text": articleText(5, -1)}, nil)
+	old := h.WaitStatus("atomic", article.StatusReady, time.Minute)
 
 	// The next revision hangs in the backend: the old audio must still play.
 	fake.Push(ttstest.Step{Delay: 2 * time.Second})
-	var st synth.State
-	h.Do("PUT", "/api/v1/articles/atomic", map[string]string{"text": article(5, 2)}, &st)
+	var st article.State
+	h.Do("PUT", "/api/v1/articles/atomic", map[string]string{"text": articleText(5, 2)}, &st)
 	time.Sleep(300 * time.Millisecond)
 	h.Do("GET", "/api/v1/articles/atomic", nil, &st)
-	if st.Status == synth.StatusReady || st.Version != old.Version {
+	if st.Status == article.StatusReady || st.Version != old.Version {
 		t.Fatalf("during synthesis: status %s version %s (old %s)", st.Status, st.Version, old.Version)
 	}
 	resp, body := get(t, h.URL+"/audio/atomic.mp3")
@@ -157,7 +158,7 @@ func TestProgressivePlayback(t *testing.T) {
 	}
 	fake.Push(steps...)
 	start := time.Now()
-	h.Do("POST", "/api/v1/articles", map[string]string{"id": "prog", "text": article(8, -1)}, nil)
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "prog", "text": articleText(8, -1)}, nil)
 	resp, err := http.Get(h.URL + "/audio/prog.mp3?progressive=1")
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +177,7 @@ func TestProgressivePlayback(t *testing.T) {
 		t.Fatal(err)
 	}
 	whole := append(first, rest...)
-	st := h.WaitStatus("prog", synth.StatusReady, time.Minute)
+	st := h.WaitStatus("prog", article.StatusReady, time.Minute)
 	if firstAudio > time.Second {
 		t.Fatalf("first audio after %v; the whole article takes about 2 s", firstAudio)
 	}
@@ -203,7 +204,7 @@ func TestEventsStreamProgress(t *testing.T) {
 		steps[i] = ttstest.Step{Delay: 400 * time.Millisecond}
 	}
 	fake.Push(steps...)
-	h.Do("POST", "/api/v1/articles", map[string]string{"id": "sse", "text": article(6, -1)}, nil)
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "sse", "text": articleText(6, -1)}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", h.URL+"/api/v1/articles/sse/events?access_token="+apitest.Token, nil)
@@ -224,13 +225,13 @@ func TestEventsStreamProgress(t *testing.T) {
 		if !ok {
 			continue
 		}
-		var st synth.State
+		var st article.State
 		if err := json.Unmarshal([]byte(data), &st); err != nil {
 			t.Fatal(err)
 		}
 		statuses = append(statuses, string(st.Status))
 		progress = append(progress, st.Progress)
-		if st.Status == synth.StatusReady {
+		if st.Status == article.StatusReady {
 			break
 		}
 	}
@@ -270,11 +271,11 @@ func TestURLIngestion(t *testing.T) {
 	h := apitest.New(t, apitest.Options{Service: synth.ServiceConfig{Fetcher: synth.NewFetcher(synth.FetchConfig{
 		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, MaxBytes: 1 << 20,
 	})}})
-	var st synth.State
+	var st article.State
 	if code := h.Do("POST", "/api/v1/articles", map[string]string{"id": "from-url", "url": site.URL + "/bai-viet.html"}, &st); code != http.StatusAccepted {
 		t.Fatalf("POST url: %d", code)
 	}
-	st = h.WaitStatus("from-url", synth.StatusReady, 2*time.Minute)
+	st = h.WaitStatus("from-url", article.StatusReady, 2*time.Minute)
 	if !strings.Contains(st.Title, "Triều Tiên") {
 		t.Fatalf("title %q", st.Title)
 	}
@@ -299,10 +300,10 @@ func TestListFiltersAndPages(t *testing.T) {
 			"published_at": time.Date(2026, 11, 1+i, 8, 0, 0, 0, time.UTC)}, nil)
 	}
 	for i := range 7 {
-		h.WaitStatus(fmt.Sprintf("a%d", i), synth.StatusReady, time.Minute)
+		h.WaitStatus(fmt.Sprintf("a%d", i), article.StatusReady, time.Minute)
 	}
 	var page struct {
-		Articles []synth.Summary
+		Articles []article.Summary
 		Total    int
 		Next     string
 	}
@@ -330,10 +331,10 @@ func TestLexiconChangeResynthesizesOnlyTouchedSentences(t *testing.T) {
 	h := apitest.New(t, apitest.Options{Voices: fakeVoices(t, fake, &ttstest.Fake{}, tts.BackendConfig{})})
 	txt := "Ông Putin đến Bình Nhưỡng. Hai nước ký thỏa thuận. Giá vàng tăng mạnh. Putin phát biểu tại sân bay."
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "lex", "text": txt}, nil)
-	h.WaitStatus("lex", synth.StatusReady, time.Minute)
+	h.WaitStatus("lex", article.StatusReady, time.Minute)
 	calls := fake.Calls()
 
-	var touches struct{ Sentences []synth.RuleTouch }
+	var touches struct{ Sentences []article.RuleTouch }
 	h.Do("POST", "/api/v1/lexicon/touches", map[string]any{"match": "Putin", "say": "Pu tin"}, &touches)
 	if len(touches.Sentences) != 2 {
 		t.Fatalf("rule touches %+v, want the two Putin sentences", touches.Sentences)
@@ -350,7 +351,7 @@ func TestLexiconChangeResynthesizesOnlyTouchedSentences(t *testing.T) {
 	if !strings.Contains(preview.Sentences[0].Spoken, "Pu tin") {
 		t.Fatalf("preview does not apply the rule: %+v", preview.Sentences[0])
 	}
-	var st synth.State
+	var st article.State
 	h.Do("POST", "/api/v1/articles/lex/resynthesize", nil, &st)
 	st = h.WaitRevision("lex", st.Revision, time.Minute)
 	if fake.Calls()-calls != 2 || st.SentencesSynthesized != 2 || st.SentencesCached != 2 {
@@ -414,7 +415,7 @@ func TestAdminTokens(t *testing.T) {
 func TestObservability(t *testing.T) {
 	h := apitest.New(t, apitest.Options{})
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "obs", "text": "Giá xăng tăng mạnh."}, nil)
-	h.WaitStatus("obs", synth.StatusReady, time.Minute)
+	h.WaitStatus("obs", article.StatusReady, time.Minute)
 	if resp, _ := get(t, h.URL+"/healthz"); resp.StatusCode != 200 {
 		t.Fatalf("healthz %d", resp.StatusCode)
 	}

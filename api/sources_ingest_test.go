@@ -19,6 +19,7 @@ import (
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/sources"
 )
 
@@ -254,7 +255,7 @@ func ingestPublisher(t *testing.T, db *sqldb.DB) {
 		})},
 	})
 	// An editor submitted article 7 before the publisher's feeds were added.
-	var editors synth.State
+	var editors article.State
 	if code := h.Do("POST", "/api/v1/articles", map[string]string{"url": pub.pageURL(7) + "?from=editor"}, &editors); code != http.StatusAccepted {
 		t.Fatalf("editor's submission: %d", code)
 	}
@@ -280,9 +281,9 @@ func ingestPublisher(t *testing.T, db *sqldb.DB) {
 	for {
 		cat = catalog(t, h)
 		ready := 0
-		var st synth.State
+		var st article.State
 		for id := range cat {
-			if h.Do("GET", "/api/v1/articles/"+id, nil, &st); st.Status == synth.StatusReady {
+			if h.Do("GET", "/api/v1/articles/"+id, nil, &st); st.Status == article.StatusReady {
 				ready++
 			}
 		}
@@ -307,7 +308,7 @@ func ingestPublisher(t *testing.T, db *sqldb.DB) {
 			t.Errorf("no article for %s", pub.pageURL(n))
 			continue
 		}
-		var st synth.State
+		var st article.State
 		h.Do("GET", "/api/v1/articles/"+id, nil, &st)
 		switch {
 		case n == 7 && (id != editors.ID || st.Source != ""):

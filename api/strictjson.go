@@ -7,7 +7,7 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // checkMemberNames refuses what encoding/json lets through: object member
@@ -34,13 +34,13 @@ func checkMemberNames(body []byte, v any) error {
 		if top != nil && top.object && top.wantKey {
 			if key, ok := tok.(string); ok {
 				if top.seen[key] {
-					return fmt.Errorf("%w: malformed JSON: duplicate member %q", synth.ErrInvalidInput, key)
+					return fmt.Errorf("%w: malformed JSON: duplicate member %q", article.ErrInvalidInput, key)
 				}
 				top.seen[key] = true
 				if len(stack) == 1 && names != nil && !names[key] {
 					for name := range names {
 						if strings.EqualFold(name, key) {
-							return fmt.Errorf("%w: malformed JSON: member %q must be spelled %q (names are case-sensitive)", synth.ErrInvalidInput, key, name)
+							return fmt.Errorf("%w: malformed JSON: member %q must be spelled %q (names are case-sensitive)", article.ErrInvalidInput, key, name)
 						}
 					}
 				}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/storage/sqldb"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // TestWebhookCredentialsNeverShown: an endpoint stored with credentials in
@@ -29,7 +29,7 @@ func TestWebhookCredentialsNeverShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "cred", "text": "Giá xăng tăng mạnh."}, nil)
-	h.WaitStatus("cred", synth.StatusReady, time.Minute)
+	h.WaitStatus("cred", article.StatusReady, time.Minute)
 	waitFor(t, func() bool {
 		dels, _ := h.DB.Conn().WebhookDeliveries(context.Background(), 10)
 		return len(dels) > 0 && len(dels[0].Attempts) > 0

@@ -18,7 +18,7 @@ import (
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/webhook"
 )
 
@@ -27,7 +27,7 @@ import (
 // failures were retried, and that the delivery log shows every attempt.
 func TestWebhooksSignedRetriedAndLogged(t *testing.T) {
 	type got struct {
-		event synth.Event
+		event article.Event
 		sig   string
 		body  []byte
 	}
@@ -43,7 +43,7 @@ func TestWebhooksSignedRetriedAndLogged(t *testing.T) {
 			http.Error(w, "busy", http.StatusServiceUnavailable)
 			return
 		}
-		var ev synth.Event
+		var ev article.Event
 		if err := json.Unmarshal(body, &ev); err != nil {
 			t.Errorf("webhook body %q: %v", body, err)
 		}
@@ -66,7 +66,7 @@ func TestWebhooksSignedRetriedAndLogged(t *testing.T) {
 	}
 
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "hooked", "text": "Giá xăng tăng mạnh. Người dân lo lắng."}, nil)
-	h.WaitStatus("hooked", synth.StatusReady, time.Minute)
+	h.WaitStatus("hooked", article.StatusReady, time.Minute)
 	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(received) == 1 })
 	if code := h.Do("DELETE", "/api/v1/articles/hooked", nil, nil); code != http.StatusNoContent {
 		t.Fatalf("delete: %d", code)
@@ -208,7 +208,7 @@ func TestWebhookOfRolledBackDeleteNeverSent(t *testing.T) {
 			t.Fatalf("add webhook: %d", code)
 		}
 		h.Do("POST", "/api/v1/articles", map[string]string{"id": "gone", "text": "Giá xăng tăng mạnh."}, nil)
-		h.WaitStatus("gone", synth.StatusReady, time.Minute)
+		h.WaitStatus("gone", article.StatusReady, time.Minute)
 		store.fail.Store(true)
 		if code := h.Do("DELETE", "/api/v1/articles/gone", nil, nil); code < 500 {
 			t.Fatalf("delete during the outage: %d, want a 5xx", code)

@@ -7,17 +7,15 @@ import (
 	"unicode/utf8"
 
 	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/text"
 )
 
-// ArticlePage is what an anonymous visitor's article page shows: the extracted
-// document, cut to a size that costs the same to serve whatever was sent.
-type ArticlePage struct {
-	Doc text.Document `json:"doc"`
-	// Truncated says that blocks were left out; the audio still reads them.
-	Truncated bool `json:"truncated,omitempty"`
-	// Source is the ETag of the source the page was extracted from, so a
-	// page left behind by a racing update is noticed and made again.
+// storedPage is the article page as kept in the store, with the ETag of
+// the source it was extracted from, so that a page left behind by a racing
+// update is noticed and made again.
+type storedPage struct {
+	text.Page
 	Source string `json:"source"`
 }
 
@@ -32,8 +30,8 @@ func pageKey(id string) string { return "articles/" + id + "/page.json" }
 
 // newPage cuts doc to the page limits. Blocks keep their indexes, which the
 // player's follow-along highlighting refers to.
-func newPage(doc text.Document, sourceETag string) ArticlePage {
-	p := ArticlePage{Doc: doc, Source: sourceETag}
+func newPage(doc text.Document, sourceETag string) storedPage {
+	p := storedPage{Page: text.Page{Doc: doc}, Source: sourceETag}
 	p.Doc.Lead = truncateUTF8(doc.Lead, maxLeadBytes)
 	p.Doc.Title = truncateUTF8(doc.Title, maxTitleBytes)
 	p.Doc.Byline = truncateUTF8(doc.Byline, 200)
@@ -69,37 +67,37 @@ func (s *Service) savePage(ctx context.Context, id string, doc text.Document, so
 
 // ArticlePage returns the article page, extracted once per source version: a
 // request reads one bounded object instead of parsing the stored HTML.
-func (s *Service) ArticlePage(ctx context.Context, id string) (ArticlePage, error) {
-	if err := ValidateID(id); err != nil {
-		return ArticlePage{}, err
+func (s *Service) ArticlePage(ctx context.Context, id string) (text.Page, error) {
+	if err := article.ValidateID(id); err != nil {
+		return text.Page{}, err
 	}
 	info, err := s.store.Stat(ctx, sourceKey(id))
 	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
-			return ArticlePage{}, fmt.Errorf("%w: article %q", ErrNotFound, id)
+			return text.Page{}, fmt.Errorf("%w: article %q", article.ErrNotFound, id)
 		}
-		return ArticlePage{}, fmt.Errorf("read source of %s: %w", id, err)
+		return text.Page{}, fmt.Errorf("read source of %s: %w", id, err)
 	}
-	var p ArticlePage
+	var p storedPage
 	if _, err := storage.GetJSON(ctx, s.store, pageKey(id), &p); err == nil && p.Source == info.ETag {
-		return p, nil
+		return p.Page, nil
 	}
 	// Articles stored before pages existed, or a page lost to a race:
 	// extract once, however many visitors ask at the same moment.
 	v, err, _ := s.pages.Do(id+"\x00"+info.ETag, func() (any, error) {
 		src, err := s.Source(ctx, id)
 		if err != nil {
-			return ArticlePage{}, err
+			return text.Page{}, err
 		}
 		doc, err := extract(src)
 		if err != nil {
-			return ArticlePage{}, err
+			return text.Page{}, err
 		}
 		s.savePage(ctx, id, doc, info.ETag)
-		return newPage(doc, info.ETag), nil
+		return newPage(doc, info.ETag).Page, nil
 	})
 	if err != nil {
-		return ArticlePage{}, err
+		return text.Page{}, err
 	}
-	return v.(ArticlePage), nil
+	return v.(text.Page), nil
 }

@@ -1,22 +1,25 @@
 package synth
 
-import "sync"
+import (
+	"github.com/loa-audio/loa/synth/article"
+	"sync"
+)
 
 // broker fans manifest changes out to local subscribers (Server-Sent
 // Events). Other nodes' changes reach it through PostgreSQL notifications
 // (see changed).
 type broker struct {
 	mu   sync.Mutex
-	subs map[string]map[chan Manifest]struct{}
+	subs map[string]map[chan article.Manifest]struct{}
 }
 
-func newBroker() *broker { return &broker{subs: map[string]map[chan Manifest]struct{}{}} }
+func newBroker() *broker { return &broker{subs: map[string]map[chan article.Manifest]struct{}{}} }
 
-func (b *broker) subscribe(id string) (<-chan Manifest, func()) {
-	ch := make(chan Manifest, 16)
+func (b *broker) subscribe(id string) (<-chan article.Manifest, func()) {
+	ch := make(chan article.Manifest, 16)
 	b.mu.Lock()
 	if b.subs[id] == nil {
-		b.subs[id] = map[chan Manifest]struct{}{}
+		b.subs[id] = map[chan article.Manifest]struct{}{}
 	}
 	b.subs[id][ch] = struct{}{}
 	b.mu.Unlock()
@@ -33,7 +36,7 @@ func (b *broker) subscribe(id string) (<-chan Manifest, func()) {
 // publish never blocks: a slow subscriber misses intermediate states, not
 // the latest one, because it re-reads the manifest on its next tick.
 // Subscribers of "" receive every article's changes.
-func (b *broker) publish(id string, m Manifest) {
+func (b *broker) publish(id string, m article.Manifest) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, key := range []string{id, ""} {

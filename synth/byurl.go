@@ -7,11 +7,8 @@ import (
 	"time"
 
 	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/synth/article"
 )
-
-// MaxPageURL caps the page URL a player may look audio up by: anyone can
-// ask, and no publisher's article address comes near it.
-const MaxPageURL = 2048
 
 // urlIDs remembers which article a page URL names, and which URLs name
 // none, for manifestTTL: a popular page asks on every view, so the lookup
@@ -31,10 +28,10 @@ type urlID struct {
 // on-demand, an unknown page is fetched and made into an article: while
 // that runs the answer is a queued manifest without an id, and a
 // *BusyError when the origin's budget is spent.
-func (s *Service) ManifestByURL(ctx context.Context, pageURL string) (Manifest, error) {
+func (s *Service) ManifestByURL(ctx context.Context, pageURL string) (article.Manifest, error) {
 	canonical, err := normalisedPageURL(pageURL)
 	if err != nil {
-		return Manifest{}, err
+		return article.Manifest{}, err
 	}
 	s.byURL.mu.Lock()
 	e, ok := s.byURL.m[canonical]
@@ -42,7 +39,7 @@ func (s *Service) ManifestByURL(ctx context.Context, pageURL string) (Manifest, 
 	if !ok || s.now().Sub(e.at) >= manifestTTL {
 		id, err := s.db.Conn().ArticleIDByURL(ctx, canonical)
 		if err != nil && !errors.Is(err, sqldb.ErrNotFound) {
-			return Manifest{}, err
+			return article.Manifest{}, err
 		}
 		e = urlID{id: id, at: s.now()}
 		s.byURL.mu.Lock()

@@ -7,10 +7,11 @@ import (
 	"fmt"
 
 	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/synth/article"
 )
 
-// row turns the article part of a manifest into its catalog row.
-func (m Manifest) row(jobID int64, contentHash, sourceID string) sqldb.ArticleRow {
+// articleRow turns the article part of a manifest into its catalog row.
+func articleRow(m article.Manifest, jobID int64, contentHash, sourceID string) sqldb.ArticleRow {
 	r := sqldb.ArticleRow{
 		ID: m.ID, SourceID: sourceID, CanonicalURL: m.URL, ContentHash: contentHash, Feed: m.Feed, Title: m.Title, Lead: m.Lead,
 		Status: string(m.Status), Revision: m.Revision, Voice: m.Voice, Link: m.Link, GUID: m.GUID,
@@ -25,8 +26,8 @@ func (m Manifest) row(jobID int64, contentHash, sourceID string) sqldb.ArticleRo
 	return r
 }
 
-func versionFromRow(v sqldb.VersionRow) Version {
-	out := Version{
+func versionFromRow(v sqldb.VersionRow) article.Version {
+	out := article.Version{
 		ID: v.ID, Revision: v.Revision, AudioKey: v.AudioKey, TimingsKey: v.TimingsKey, VTTKey: v.VTTKey,
 		ChaptersKey: v.ChaptersKey, Bytes: v.Bytes, DurationMS: v.DurationMS, Sentences: v.Sentences,
 		PublishedAt: v.PublishedAt, Preflight: v.Preflight,
@@ -38,7 +39,7 @@ func versionFromRow(v sqldb.VersionRow) Version {
 	return out
 }
 
-func versionRow(id string, v Version) sqldb.VersionRow {
+func versionRow(id string, v article.Version) sqldb.VersionRow {
 	voices, _ := json.Marshal(v.Voices)
 	if v.Voices == nil {
 		voices = []byte("[]")
@@ -50,13 +51,13 @@ func versionRow(id string, v Version) sqldb.VersionRow {
 	}
 }
 
-// article is a catalog row with its versions, as a manifest.
-type article struct {
-	Manifest
+// record is a catalog row with its versions, as a manifest.
+type record struct {
+	article.Manifest
 	row sqldb.ArticleRow
 }
 
-func loadArticle(ctx context.Context, c sqldb.Conn, id string, lock bool) (article, error) {
+func loadArticle(ctx context.Context, c sqldb.Conn, id string, lock bool) (record, error) {
 	var r sqldb.ArticleRow
 	var err error
 	if lock {
@@ -65,20 +66,20 @@ func loadArticle(ctx context.Context, c sqldb.Conn, id string, lock bool) (artic
 		r, err = c.Article(ctx, id)
 	}
 	if errors.Is(err, sqldb.ErrNotFound) {
-		return article{}, fmt.Errorf("%w: article %q", ErrNotFound, id)
+		return record{}, fmt.Errorf("%w: article %q", article.ErrNotFound, id)
 	}
 	if err != nil {
-		return article{}, err
+		return record{}, err
 	}
-	m := Manifest{
-		ID: r.ID, Status: Status(r.Status), Revision: r.Revision, Title: r.Title, Lead: r.Lead, Voice: r.Voice,
+	m := article.Manifest{
+		ID: r.ID, Status: article.Status(r.Status), Revision: r.Revision, Title: r.Title, Lead: r.Lead, Voice: r.Voice,
 		Feed: r.Feed, Link: r.Link, URL: r.CanonicalURL, GUID: r.GUID, SentencesTotal: r.SentencesTotal, SentencesDone: r.SentencesDone,
 		SentencesSynthesized: r.SentencesSynthesized, SentencesCached: r.SentencesCached, Error: r.Error,
 		Preflight: r.Preflight, PublishedAt: r.PublishedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 	vs, err := c.Versions(ctx, id)
 	if err != nil {
-		return article{}, err
+		return record{}, err
 	}
 	for _, v := range vs {
 		switch {
@@ -89,11 +90,11 @@ func loadArticle(ctx context.Context, c sqldb.Conn, id string, lock bool) (artic
 			m.Retired = append(m.Retired, versionFromRow(v))
 		}
 	}
-	return article{Manifest: m, row: r}, nil
+	return record{Manifest: m, row: r}, nil
 }
 
 // save writes the manifest's article fields back to its row.
-func (a article) save(ctx context.Context, c sqldb.Conn) error {
-	r := a.Manifest.row(a.row.JobID, a.row.ContentHash, a.row.SourceID)
+func (a record) save(ctx context.Context, c sqldb.Conn) error {
+	r := articleRow(a.Manifest, a.row.JobID, a.row.ContentHash, a.row.SourceID)
 	return c.SaveArticle(ctx, r)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // articleChannel carries the id of every changed article between nodes.
@@ -14,7 +15,7 @@ const articleChannel = "loa_articles"
 // On PostgreSQL the change goes out as a notification that every node,
 // this one included, answers by reading the committed article; on SQLite
 // (one node), or before the listener is up, it is published in process.
-func (s *Service) changed(ctx context.Context, m Manifest) {
+func (s *Service) changed(ctx context.Context, m article.Manifest) {
 	if s.listening.Load() {
 		if err := s.db.Notify(context.WithoutCancel(ctx), articleChannel, m.ID); err == nil {
 			return
@@ -36,8 +37,8 @@ func (s *Service) Listen(ctx context.Context) {
 		}
 		m, err := s.manifest(ctx, id)
 		switch {
-		case errors.Is(err, ErrNotFound):
-			s.broker.publish(id, Manifest{ID: id, Status: "deleted"})
+		case errors.Is(err, article.ErrNotFound):
+			s.broker.publish(id, article.Manifest{ID: id, Status: "deleted"})
 		case err == nil:
 			s.broker.publish(id, m)
 		}

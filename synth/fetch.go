@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/tts"
 )
 
@@ -83,7 +84,7 @@ func NewFetcher(cfg FetchConfig) *Fetcher {
 }
 
 // ErrBlockedAddress wraps ErrForbidden for URLs that resolve inside.
-var ErrBlockedAddress = fmt.Errorf("%w: address not allowed", ErrForbidden)
+var ErrBlockedAddress = fmt.Errorf("%w: address not allowed", article.ErrForbidden)
 
 func (f *Fetcher) checkDial(network, address string, _ syscall.RawConn) error {
 	host, _, err := net.SplitHostPort(address)
@@ -99,10 +100,10 @@ func (f *Fetcher) checkDial(network, address string, _ syscall.RawConn) error {
 
 func checkScheme(u *url.URL) error {
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return invalid(fmt.Sprintf("url scheme %q is not http or https", u.Scheme))
+		return article.Invalid(fmt.Sprintf("url scheme %q is not http or https", u.Scheme))
 	}
 	if u.User != nil {
-		return invalid("url must not contain credentials")
+		return article.Invalid("url must not contain credentials")
 	}
 	return nil
 }
@@ -143,7 +144,7 @@ type RemoteError struct {
 }
 
 func (e *RemoteError) Error() string { return e.msg }
-func (e *RemoteError) Unwrap() error { return ErrUnprocessable }
+func (e *RemoteError) Unwrap() error { return article.ErrUnprocessable }
 
 // Get downloads one resource within the fetcher's address, size and time
 // limits.
@@ -156,7 +157,7 @@ func (f *Fetcher) Get(ctx context.Context, r Request) (Response, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return Response{}, invalid("url is not a valid URL")
+		return Response{}, article.Invalid("url is not a valid URL")
 	}
 	req.Header.Set("User-Agent", f.cfg.UserAgent)
 	req.Header.Set("Accept", r.Accept)
@@ -171,10 +172,10 @@ func (f *Fetcher) Get(ctx context.Context, r Request) (Response, error) {
 		if errors.Is(err, ErrBlockedAddress) {
 			return Response{}, fmt.Errorf("%w: fetch %s: %s", ErrBlockedAddress, u.Redacted(), describeNetError(err))
 		}
-		if errors.Is(err, ErrInvalidInput) || errors.Is(err, ErrForbidden) {
+		if errors.Is(err, article.ErrInvalidInput) || errors.Is(err, article.ErrForbidden) {
 			return Response{}, unwrapURLError(err)
 		}
-		return Response{}, fmt.Errorf("%w: fetch %s: %s", ErrUnprocessable, u.Redacted(), describeNetError(err))
+		return Response{}, fmt.Errorf("%w: fetch %s: %s", article.ErrUnprocessable, u.Redacted(), describeNetError(err))
 	}
 	defer resp.Body.Close()
 	out := Response{URL: resp.Request.URL.String(), ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
@@ -186,7 +187,7 @@ func (f *Fetcher) Get(ctx context.Context, r Request) (Response, error) {
 		return Response{}, &RemoteError{
 			Status:     resp.StatusCode,
 			RetryAfter: retryAfterOf(resp.Header),
-			msg:        fmt.Sprintf("%v: fetch %s: the site answered %s", ErrUnprocessable, u.Redacted(), resp.Status),
+			msg:        fmt.Sprintf("%v: fetch %s: the site answered %s", article.ErrUnprocessable, u.Redacted(), resp.Status),
 		}
 	}
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
@@ -194,14 +195,14 @@ func (f *Fetcher) Get(ctx context.Context, r Request) (Response, error) {
 		mt = r.Types[0]
 	}
 	if !slices.Contains(r.Types, mt) {
-		return Response{}, fmt.Errorf("%w: fetch %s: content type %q is not one of %s", ErrUnprocessable, u.Redacted(), mt, strings.Join(r.Types, ", "))
+		return Response{}, fmt.Errorf("%w: fetch %s: content type %q is not one of %s", article.ErrUnprocessable, u.Redacted(), mt, strings.Join(r.Types, ", "))
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, f.cfg.MaxBytes+1))
 	if err != nil {
-		return Response{}, fmt.Errorf("%w: fetch %s: %s", ErrUnprocessable, u.Redacted(), describeNetError(err))
+		return Response{}, fmt.Errorf("%w: fetch %s: %s", article.ErrUnprocessable, u.Redacted(), describeNetError(err))
 	}
 	if int64(len(body)) > f.cfg.MaxBytes {
-		return Response{}, tooLarge(fmt.Sprintf("page at %s is larger than %d bytes", u.Redacted(), f.cfg.MaxBytes))
+		return Response{}, article.TooLarge(fmt.Sprintf("page at %s is larger than %d bytes", u.Redacted(), f.cfg.MaxBytes))
 	}
 	out.MediaType, out.Body = mt, body
 	return out, nil
@@ -230,9 +231,6 @@ func (f *Fetcher) Fetch(ctx context.Context, raw string) (Page, error) {
 	}
 	return page, nil
 }
-
-// ErrUnprocessable: the request was fine but the remote page could not be used.
-var ErrUnprocessable = errors.New("unprocessable")
 
 func unwrapURLError(err error) error {
 	var ue *url.Error

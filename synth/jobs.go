@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // synthesizeArgs asks for one revision of one article. GUID tells a
@@ -26,7 +27,7 @@ type synthesizeArgs struct {
 }
 
 // wants reports whether the article still wants this job's revision.
-func (a synthesizeArgs) wants(m Manifest) bool {
+func (a synthesizeArgs) wants(m article.Manifest) bool {
 	return m.Revision == a.Revision && m.GUID == a.GUID
 }
 
@@ -127,7 +128,7 @@ func newRiver(s *Service) (*river.Client[*sql.Tx], error) {
 
 // enqueueTx asks for a synthesis of m's revision in the catalog transaction tx
 // and returns the job's id.
-func (s *Service) enqueueTx(ctx context.Context, tx sqldb.Conn, m Manifest) (int64, error) {
+func (s *Service) enqueueTx(ctx context.Context, tx sqldb.Conn, m article.Manifest) (int64, error) {
 	id, revision := m.ID, m.Revision
 	res, err := s.river.InsertTx(ctx, tx.Tx(), synthesizeArgs{ArticleID: id, GUID: m.GUID, Revision: revision}, nil)
 	if err != nil {

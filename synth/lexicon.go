@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/text"
 )
 
@@ -91,10 +92,10 @@ func (s *Service) changeRule(ctx context.Context, decide func([]text.Rule) (sqld
 
 func checkRule(r text.Rule) error {
 	if err := r.Validate(); err != nil {
-		return invalid("lexicon rule: " + err.Error())
+		return article.Invalid("lexicon rule: " + err.Error())
 	}
-	if r.Feed != "" && !ValidFeedName(r.Feed) {
-		return invalid("lexicon rule: feed must be lowercase letters, digits and '-'")
+	if r.Feed != "" && !article.ValidFeedName(r.Feed) {
+		return article.Invalid("lexicon rule: feed must be lowercase letters, digits and '-'")
 	}
 	return nil
 }
@@ -112,7 +113,7 @@ func (s *Service) AddRule(ctx context.Context, r text.Rule) (text.Rule, Lexicon,
 	lx, err := s.changeRule(ctx, func(rules []text.Rule) (sqldb.RuleChange, error) {
 		for _, old := range rules {
 			if old.Feed == r.Feed && strings.EqualFold(old.Match, r.Match) && old.CaseSensitive == r.CaseSensitive && (!r.CaseSensitive || old.Match == r.Match) {
-				return sqldb.RuleChange{}, fmt.Errorf("%w: a rule for %q already exists (id %s); edit it instead", ErrConflict, r.Match, old.ID)
+				return sqldb.RuleChange{}, fmt.Errorf("%w: a rule for %q already exists (id %s); edit it instead", article.ErrConflict, r.Match, old.ID)
 			}
 		}
 		return sqldb.RuleChange{Action: sqldb.RuleAdded, Rule: row}, nil
@@ -132,7 +133,7 @@ func (s *Service) UpdateRule(ctx context.Context, id string, r text.Rule) (text.
 	}
 	lx, err := s.changeRule(ctx, func(rules []text.Rule) (sqldb.RuleChange, error) {
 		if !slices.ContainsFunc(rules, func(old text.Rule) bool { return old.ID == id }) {
-			return sqldb.RuleChange{}, fmt.Errorf("%w: lexicon rule %q", ErrNotFound, id)
+			return sqldb.RuleChange{}, fmt.Errorf("%w: lexicon rule %q", article.ErrNotFound, id)
 		}
 		return sqldb.RuleChange{Action: sqldb.RuleUpdated, Rule: row}, nil
 	})
@@ -143,7 +144,7 @@ func (s *Service) UpdateRule(ctx context.Context, id string, r text.Rule) (text.
 func (s *Service) DeleteRule(ctx context.Context, id string) (Lexicon, error) {
 	return s.changeRule(ctx, func(rules []text.Rule) (sqldb.RuleChange, error) {
 		if !slices.ContainsFunc(rules, func(old text.Rule) bool { return old.ID == id }) {
-			return sqldb.RuleChange{}, fmt.Errorf("%w: lexicon rule %q", ErrNotFound, id)
+			return sqldb.RuleChange{}, fmt.Errorf("%w: lexicon rule %q", article.ErrNotFound, id)
 		}
 		return sqldb.RuleChange{Action: sqldb.RuleDeleted, Rule: sqldb.RuleRow{ID: id}}, nil
 	})
@@ -151,7 +152,7 @@ func (s *Service) DeleteRule(ctx context.Context, id string) (Lexicon, error) {
 
 // RuleTouches lists, for the articles in the catalog, the sentences a rule
 // would change — what an editor checks before saving a rule.
-func (s *Service) RuleTouches(ctx context.Context, r text.Rule, limit int) ([]RuleTouch, error) {
+func (s *Service) RuleTouches(ctx context.Context, r text.Rule, limit int) ([]article.RuleTouch, error) {
 	if err := checkRule(text.Rule{ID: "probe", Match: r.Match, Say: r.Say, CaseSensitive: r.CaseSensitive, Feed: r.Feed}); err != nil {
 		return nil, err
 	}
@@ -159,15 +160,15 @@ func (s *Service) RuleTouches(ctx context.Context, r text.Rule, limit int) ([]Ru
 		limit = 50
 	}
 	r.ID = "probe"
-	var out []RuleTouch
-	err := s.eachArticle(ctx, sqldb.ArticleFilter{Feed: r.Feed}, func(a Summary) bool {
+	var out []article.RuleTouch
+	err := s.eachArticle(ctx, sqldb.ArticleFilter{Feed: r.Feed}, func(a article.Summary) bool {
 		doc, err := s.Document(ctx, a.ID)
 		if err != nil {
 			return true
 		}
 		for _, sen := range text.Segment(doc) {
 			if len(text.RulesTouching([]text.Rule{r}, sen.Text)) > 0 {
-				out = append(out, RuleTouch{ArticleID: a.ID, Title: a.Title, Sentence: sen.Index, Text: sen.Text})
+				out = append(out, article.RuleTouch{ArticleID: a.ID, Title: a.Title, Sentence: sen.Index, Text: sen.Text})
 				if len(out) >= limit {
 					return false
 				}
@@ -176,12 +177,4 @@ func (s *Service) RuleTouches(ctx context.Context, r text.Rule, limit int) ([]Ru
 		return true
 	})
 	return out, err
-}
-
-// RuleTouch is one sentence a lexicon rule changes.
-type RuleTouch struct {
-	ArticleID string `json:"article_id"`
-	Title     string `json:"title"`
-	Sentence  int    `json:"sentence"`
-	Text      string `json:"text"`
 }

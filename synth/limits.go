@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/text"
 )
 
@@ -15,7 +16,7 @@ import (
 type fieldLimit struct {
 	name  string
 	max   int // bytes
-	value func(Submission) string
+	value func(article.Submission) string
 }
 
 // Bounds of the extracted title and lead kept in manifests and listings.
@@ -25,27 +26,27 @@ const (
 )
 
 var submissionLimits = []fieldLimit{
-	{"id", 128, func(s Submission) string { return s.ID }},
-	{"source_id", 256, func(s Submission) string { return s.SourceID }},
-	{"title", maxTitleBytes, func(s Submission) string { return s.Title }},
-	{"url", 2048, func(s Submission) string { return s.URL }},
-	{"link", 2048, func(s Submission) string { return s.Link }},
-	{"voice", 128, func(s Submission) string { return s.Voice }},
-	{"feed", 64, func(s Submission) string { return s.Feed }},
+	{"id", 128, func(s article.Submission) string { return s.ID }},
+	{"source_id", 256, func(s article.Submission) string { return s.SourceID }},
+	{"title", maxTitleBytes, func(s article.Submission) string { return s.Title }},
+	{"url", 2048, func(s article.Submission) string { return s.URL }},
+	{"link", 2048, func(s article.Submission) string { return s.Link }},
+	{"voice", 128, func(s article.Submission) string { return s.Voice }},
+	{"feed", 64, func(s article.Submission) string { return s.Feed }},
 }
 
 // checkFieldLimits refuses a submission whose short fields are too long or
 // not plain text, naming the field and its limit.
-func checkFieldLimits(sub Submission) error {
+func checkFieldLimits(sub article.Submission) error {
 	for _, f := range submissionLimits {
 		v := f.value(sub)
 		switch {
 		case len(v) > f.max:
-			return invalid(fmt.Sprintf("%s is %d bytes; the limit is %d", f.name, len(v), f.max))
+			return article.Invalid(fmt.Sprintf("%s is %d bytes; the limit is %d", f.name, len(v), f.max))
 		case !utf8.ValidString(v):
-			return invalid(fmt.Sprintf("%s is not valid UTF-8", f.name))
+			return article.Invalid(fmt.Sprintf("%s is not valid UTF-8", f.name))
 		case f.name != "title" && strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-			return invalid(fmt.Sprintf("%s contains control characters", f.name))
+			return article.Invalid(fmt.Sprintf("%s contains control characters", f.name))
 		}
 	}
 	return nil

@@ -9,77 +9,19 @@ import (
 	"time"
 
 	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/synth/article"
 )
 
-// Summary is one article as listings and feeds show it.
-type Summary struct {
-	ID          string    `json:"id"`
-	Title       string    `json:"title"`
-	Lead        string    `json:"lead,omitempty"`
-	Status      Status    `json:"status"`
-	Feed        string    `json:"feed,omitempty"`
-	Link        string    `json:"link,omitempty"`
-	GUID        string    `json:"guid"`
-	Voice       string    `json:"voice,omitempty"`
-	Revision    int       `json:"revision"`
-	Version     string    `json:"version,omitempty"`
-	AudioKey    string    `json:"audio_key,omitempty"`
-	VTTKey      string    `json:"vtt_key,omitempty"`
-	ChaptersKey string    `json:"chapters_key,omitempty"`
-	Bytes       int64     `json:"bytes,omitempty"`
-	DurationMS  int64     `json:"duration_ms,omitempty"`
-	Preflight   string    `json:"preflight,omitempty"`
-	Error       string    `json:"error,omitempty"`
-	PublishedAt time.Time `json:"published_at"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-}
-
-// Published reports whether the article belongs in feeds: it has audio
-// that passed preflight.
-func (s Summary) Published() bool { return s.AudioKey != "" && s.Preflight == "" }
-
-func summaryFromRow(r sqldb.ArticleWithVersion) Summary {
-	return Summary{
-		ID: r.ID, Title: r.Title, Lead: r.Lead, Status: Status(r.Status), Feed: r.Feed, Link: r.Link, GUID: r.GUID,
+func summaryFromRow(r sqldb.ArticleWithVersion) article.Summary {
+	return article.Summary{
+		ID: r.ID, Title: r.Title, Lead: r.Lead, Status: article.Status(r.Status), Feed: r.Feed, Link: r.Link, GUID: r.GUID,
 		Voice: r.Voice, Revision: r.Revision, Version: r.CurrentVersion, AudioKey: r.AudioKey, VTTKey: r.VTTKey,
 		ChaptersKey: r.ChaptersKey, Bytes: r.Bytes, DurationMS: r.DurationMS, Preflight: r.VersionPreflight, Error: r.Error,
 		PublishedAt: r.PublishedAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }
 
-// ListFilter selects articles for the editor listing.
-type ListFilter struct {
-	Status Status
-	Feed   string
-	Voice  string
-	Since  time.Time // published at or after
-	Until  time.Time // published before
-	// Query matches title, lead and id, ignoring case and diacritics
-	// ("ha noi" finds "Hà Nội"); every word must appear.
-	Query  string
-	Cursor string // next_cursor of the previous page; replaces Offset
-	Offset int
-	Limit  int // default 50, at most 500
-}
-
-// MaxListTotal bounds the count behind a listing's total: counting stops
-// there, so the first page costs the same at 100,000 articles as at 10,000.
-const MaxListTotal = 10_000
-
-// ListResult is one page of articles, newest first.
-type ListResult struct {
-	Articles []Summary `json:"articles"`
-	Total    int       `json:"total"`
-	// TotalCapped: more than MaxListTotal articles match; Total is then
-	// MaxListTotal, not the exact count.
-	TotalCapped bool   `json:"total_capped,omitempty"`
-	Offset      int    `json:"offset"`
-	Limit       int    `json:"limit"`
-	NextCursor  string `json:"next_cursor,omitempty"`
-}
-
-func encodeCursor(s Summary) string {
+func encodeCursor(s article.Summary) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(s.PublishedAt.UnixMicro(), 10) + ":" + s.ID))
 }
 
@@ -91,42 +33,42 @@ func decodeCursor(c string) (time.Time, string, error) {
 			return time.UnixMicro(n).UTC(), id, nil
 		}
 	}
-	return time.Time{}, "", invalid(fmt.Sprintf("cursor %q is not one this server gave (use next_cursor of the previous page)", c))
+	return time.Time{}, "", article.Invalid(fmt.Sprintf("cursor %q is not one this server gave (use next_cursor of the previous page)", c))
 }
 
 // List returns articles matching f, newest first.
-func (s *Service) List(ctx context.Context, f ListFilter) (ListResult, error) {
+func (s *Service) List(ctx context.Context, f article.ListFilter) (article.ListResult, error) {
 	switch f.Status {
-	case "", StatusQueued, StatusSynthesizing, StatusReady, StatusFailed:
+	case "", article.StatusQueued, article.StatusSynthesizing, article.StatusReady, article.StatusFailed:
 	default:
-		return ListResult{}, invalid(fmt.Sprintf("unknown status %q (queued, synthesizing, ready, failed)", f.Status))
+		return article.ListResult{}, article.Invalid(fmt.Sprintf("unknown status %q (queued, synthesizing, ready, failed)", f.Status))
 	}
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
 	if f.Limit > 500 {
-		return ListResult{}, invalid("limit must be at most 500")
+		return article.ListResult{}, article.Invalid("limit must be at most 500")
 	}
 	if f.Offset < 0 {
-		return ListResult{}, invalid("offset must not be negative")
+		return article.ListResult{}, article.Invalid("offset must not be negative")
 	}
 	q := sqldb.ArticleFilter{
 		Status: string(f.Status), Feed: f.Feed, Voice: f.Voice, Since: f.Since, Until: f.Until,
-		Search: f.Query, Offset: f.Offset, Limit: f.Limit + 1, CountUpTo: MaxListTotal + 1,
+		Search: f.Query, Offset: f.Offset, Limit: f.Limit + 1, CountUpTo: article.MaxListTotal + 1,
 	}
 	if f.Cursor != "" {
 		t, id, err := decodeCursor(f.Cursor)
 		if err != nil {
-			return ListResult{}, err
+			return article.ListResult{}, err
 		}
 		q.AfterTime, q.AfterID, q.HasCursor, q.Offset = t, id, true, 0
 		f.Offset = 0
 	}
 	rows, total, err := s.db.Conn().Articles(ctx, q)
 	if err != nil {
-		return ListResult{}, err
+		return article.ListResult{}, err
 	}
-	res := ListResult{Total: min(total, MaxListTotal), TotalCapped: total > MaxListTotal, Offset: f.Offset, Limit: f.Limit, Articles: make([]Summary, 0, len(rows))}
+	res := article.ListResult{Total: min(total, article.MaxListTotal), TotalCapped: total > article.MaxListTotal, Offset: f.Offset, Limit: f.Limit, Articles: make([]article.Summary, 0, len(rows))}
 	for i, r := range rows {
 		if i == f.Limit {
 			res.NextCursor = encodeCursor(res.Articles[len(res.Articles)-1])
@@ -137,35 +79,26 @@ func (s *Service) List(ctx context.Context, f ListFilter) (ListResult, error) {
 	return res, nil
 }
 
-// FeedPage is one page of a feed's listed articles (published audio with a
-// size and a duration), newest first, and the feed as a whole.
-type FeedPage struct {
-	Articles []Summary
-	Items    int       // listed articles over all pages
-	Updated  time.Time // newest update among them; zero when there is none
-	Newest   time.Time // newest publication among them
-}
-
 // PublishedPage reads page number (1-based) of size articles of feed (""
 // or "all" = every feed) from the catalog: only that page's rows and one
 // aggregate, so a feed costs the same at 100,000 articles as at 100.
-func (s *Service) PublishedPage(ctx context.Context, feed string, number, size int) (FeedPage, error) {
+func (s *Service) PublishedPage(ctx context.Context, feed string, number, size int) (article.FeedPage, error) {
 	if feed == "all" {
 		feed = ""
 	}
 	if number < 1 || size < 1 {
-		return FeedPage{}, invalid(fmt.Sprintf("feed page %d of size %d does not exist", number, size))
+		return article.FeedPage{}, article.Invalid(fmt.Sprintf("feed page %d of size %d does not exist", number, size))
 	}
 	c := s.db.Conn()
 	st, err := c.FeedStats(ctx, feed)
 	if err != nil {
-		return FeedPage{}, err
+		return article.FeedPage{}, err
 	}
 	rows, _, err := c.Articles(ctx, sqldb.ArticleFilter{Feed: feed, Listed: true, Offset: (number - 1) * size, Limit: size})
 	if err != nil {
-		return FeedPage{}, err
+		return article.FeedPage{}, err
 	}
-	out := FeedPage{Articles: make([]Summary, 0, len(rows)), Items: st.Items, Updated: st.Updated, Newest: st.Newest}
+	out := article.FeedPage{Articles: make([]article.Summary, 0, len(rows)), Items: st.Items, Updated: st.Updated, Newest: st.Newest}
 	for _, r := range rows {
 		out.Articles = append(out.Articles, summaryFromRow(r))
 	}
@@ -174,7 +107,7 @@ func (s *Service) PublishedPage(ctx context.Context, feed string, number, size i
 
 // eachArticle calls fn for every article matching f, newest first, a page
 // at a time, until fn returns false.
-func (s *Service) eachArticle(ctx context.Context, f sqldb.ArticleFilter, fn func(Summary) bool) error {
+func (s *Service) eachArticle(ctx context.Context, f sqldb.ArticleFilter, fn func(article.Summary) bool) error {
 	f.Limit = 500
 	for {
 		rows, _, err := s.db.Conn().Articles(ctx, f)

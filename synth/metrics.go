@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -44,7 +45,7 @@ func (m catalogMetrics) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if counts, err := m.s.db.Conn().StatusCounts(ctx); err == nil {
-		for _, st := range []Status{StatusQueued, StatusSynthesizing, StatusReady, StatusFailed} {
+		for _, st := range []article.Status{article.StatusQueued, article.StatusSynthesizing, article.StatusReady, article.StatusFailed} {
 			ch <- prometheus.MustNewConstMetric(articlesDesc, prometheus.GaugeValue, float64(counts[string(st)]), string(st))
 		}
 	}

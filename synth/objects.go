@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // The public reads audio by article, version and file; the store's layout
@@ -19,11 +20,11 @@ import (
 var versionFiles = map[string]bool{"mp3": true, "json": true, "vtt": true, "chapters.json": true}
 
 func versionKey(id, version, file string) (string, error) {
-	if err := ValidateID(id); err != nil {
+	if err := article.ValidateID(id); err != nil {
 		return "", err
 	}
 	if !versionFiles[file] || version == "" || len(version) > 64 || strings.Trim(version, "0123456789abcdef") != "" {
-		return "", fmt.Errorf("%w: article %q has no file %s.%s", ErrNotFound, id, version, file)
+		return "", fmt.Errorf("%w: article %q has no file %s.%s", article.ErrNotFound, id, version, file)
 	}
 	return audioPrefix(id) + version + "." + file, nil
 }
@@ -48,7 +49,7 @@ func (s *Service) OpenVersion(ctx context.Context, id, version, file string) (io
 		}
 	}
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, storage.Info{}, fmt.Errorf("%w: article %q has no file %s.%s", ErrNotFound, id, version, file)
+		return nil, storage.Info{}, fmt.Errorf("%w: article %q has no file %s.%s", article.ErrNotFound, id, version, file)
 	}
 	if err != nil {
 		return nil, storage.Info{}, fmt.Errorf("open %s.%s of %q: %w", version, file, id, err)
@@ -77,7 +78,7 @@ func (s *Service) VersionURL(ctx context.Context, id, version, file string, ttl 
 // OpenSegment opens the MP3 frames of a stored segment of a plan.
 func (s *Service) OpenSegment(ctx context.Context, hash string) (io.ReadCloser, error) {
 	if len(hash) < 2 || strings.Trim(hash, "0123456789abcdef") != "" {
-		return nil, fmt.Errorf("%w: segment %q", ErrNotFound, hash)
+		return nil, fmt.Errorf("%w: segment %q", article.ErrNotFound, hash)
 	}
 	rc, _, err := s.store.Get(ctx, segmentKey(hash), nil)
 	if err != nil {

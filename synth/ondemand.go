@@ -14,6 +14,7 @@ import (
 
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/pageurl"
 )
 
@@ -56,18 +57,6 @@ func originOfString(raw string) string {
 	}
 	return originOf(u)
 }
-
-// ErrBusy: the request is fine but must wait; a *BusyError says how long.
-var ErrBusy = errors.New("too many requests")
-
-// BusyError is ErrBusy with the time after which a retry may succeed.
-type BusyError struct {
-	RetryAfter time.Duration
-	msg        string
-}
-
-func (e *BusyError) Error() string { return e.msg }
-func (e *BusyError) Unwrap() error { return ErrBusy }
 
 // onDemandFailure marks a catalog record of a page on-demand could not
 // use; the rest of the error says why, for editors.
@@ -133,11 +122,11 @@ func (o *onDemandJobs) enabled(pageURL string) (string, bool) {
 // article it became, a manifest without an id while it is being fetched,
 // ErrNotFound when on-demand does not apply, a *BusyError when the origin's
 // budget is spent.
-func (s *Service) onDemand(ctx context.Context, pageURL string, retry *Manifest) (Manifest, error) {
+func (s *Service) onDemand(ctx context.Context, pageURL string, retry *article.Manifest) (article.Manifest, error) {
 	o := s.onDemandJobs
 	origin, ok := o.enabled(pageURL)
 	if !ok || s.cfg.Fetcher == nil {
-		return Manifest{}, fmt.Errorf("%w: no article at %s", ErrNotFound, pageURL)
+		return article.Manifest{}, fmt.Errorf("%w: no article at %s", article.ErrNotFound, pageURL)
 	}
 	now := s.now()
 	o.mu.Lock()
@@ -146,9 +135,9 @@ func (s *Service) onDemand(ctx context.Context, pageURL string, retry *Manifest)
 		o.mu.Unlock()
 		switch {
 		case !done:
-			return Manifest{Status: StatusQueued, URL: pageURL}, nil
+			return article.Manifest{Status: article.StatusQueued, URL: pageURL}, nil
 		case id == "":
-			return Manifest{}, fmt.Errorf("%w: no audio for %s: it could not be made", ErrNotFound, pageURL)
+			return article.Manifest{}, fmt.Errorf("%w: no audio for %s: it could not be made", article.ErrNotFound, pageURL)
 		}
 		m, err := s.Manifest(ctx, id)
 		if err != nil || !s.retryable(m) {
@@ -158,7 +147,7 @@ func (s *Service) onDemand(ctx context.Context, pageURL string, retry *Manifest)
 		o.mu.Lock()
 		if o.jobs[pageURL] != j { // another view started the retry
 			o.mu.Unlock()
-			return Manifest{Status: StatusQueued, URL: pageURL}, nil
+			return article.Manifest{Status: article.StatusQueued, URL: pageURL}, nil
 		}
 	}
 	b := o.origin[origin]
@@ -168,12 +157,12 @@ func (s *Service) onDemand(ctx context.Context, pageURL string, retry *Manifest)
 	}
 	if b.inFlight >= o.cfg.InFlight {
 		o.mu.Unlock()
-		return Manifest{}, &BusyError{RetryAfter: 5 * time.Second, msg: fmt.Sprintf("%v: %d pages of %s are being fetched; retry in 5 s", ErrBusy, b.inFlight, origin)}
+		return article.Manifest{}, article.Busy(5*time.Second, fmt.Sprintf("%v: %d pages of %s are being fetched; retry in 5 s", article.ErrBusy, b.inFlight, origin))
 	}
 	if !b.limit.AllowN(now, 1) {
 		o.mu.Unlock()
 		secs := int((1-b.limit.TokensAt(now))*60/float64(o.cfg.PerMinute)) + 1
-		return Manifest{}, &BusyError{RetryAfter: time.Duration(secs) * time.Second, msg: fmt.Sprintf("%v: %s has had its %d new pages this minute; retry in %d s", ErrBusy, origin, o.cfg.PerMinute, secs)}
+		return article.Manifest{}, article.Busy(time.Duration(secs)*time.Second, fmt.Sprintf("%v: %s has had its %d new pages this minute; retry in %d s", article.ErrBusy, origin, o.cfg.PerMinute, secs))
 	}
 	if len(o.jobs) >= 10000 {
 		for k, j := range o.jobs {
@@ -187,7 +176,7 @@ func (s *Service) onDemand(ctx context.Context, pageURL string, retry *Manifest)
 	b.inFlight++
 	o.mu.Unlock()
 
-	var prev Manifest
+	var prev article.Manifest
 	if retry != nil {
 		prev = *retry
 	}
@@ -202,35 +191,35 @@ func (s *Service) onDemand(ctx context.Context, pageURL string, retry *Manifest)
 		b.inFlight--
 		o.mu.Unlock()
 	}()
-	return Manifest{Status: StatusQueued, URL: pageURL}, nil
+	return article.Manifest{Status: article.StatusQueued, URL: pageURL}, nil
 }
 
 // makeOnDemand fetches pageURL and makes its article; on failure it
 // records one, failed with the reason, so that views stop asking and
 // editors see why. It returns the article made or the failure record, ""
 // when not even that could be stored.
-func (s *Service) makeOnDemand(ctx context.Context, pageURL, origin string, prev Manifest) string {
-	p, err := s.prepare(withOrigin(ctx, origin), Submission{URL: pageURL})
+func (s *Service) makeOnDemand(ctx context.Context, pageURL, origin string, prev article.Manifest) string {
+	p, err := s.prepare(withOrigin(ctx, origin), article.Submission{URL: pageURL})
 	if err == nil {
 		for _, u := range []string{p.src.URL, p.canonical} {
 			if got := originOfString(u); got != origin {
-				err = fmt.Errorf("%w: the page at %s says it lives at %s, not on %s", ErrForbidden, pageURL, u, origin)
+				err = fmt.Errorf("%w: the page at %s says it lives at %s, not on %s", article.ErrForbidden, pageURL, u, origin)
 				break
 			}
 		}
 	}
-	var st State
+	var st article.State
 	if err == nil {
 		if prev.ID != "" {
-			st, _, err = s.update(ctx, prev.ID, Submission{URL: pageURL}, p)
+			st, _, err = s.update(ctx, prev.ID, article.Submission{URL: pageURL}, p)
 		} else {
-			st, _, err = s.createPrepared(ctx, Submission{URL: pageURL}, p)
+			st, _, err = s.createPrepared(ctx, article.Submission{URL: pageURL}, p)
 		}
-		if errors.Is(err, ErrConflict) {
+		if errors.Is(err, article.ErrConflict) {
 			// The page's canonical article exists with other content: it is
 			// an editor's to change, and it answers this page as it is.
 			if id, lerr := s.db.Conn().ArticleIDByURL(ctx, p.canonical); lerr == nil {
-				st, err = State{ID: id}, nil
+				st, err = article.State{ID: id}, nil
 			}
 		}
 	}
@@ -250,12 +239,12 @@ func (s *Service) makeOnDemand(ctx context.Context, pageURL, origin string, prev
 // recordOnDemandFailure keeps a failed article for a page that could not
 // be used: the catalog then answers its views (the player hides) without
 // fetching it again until the retry time.
-func (s *Service) recordOnDemandFailure(ctx context.Context, pageURL string, prev Manifest, cause error) (string, error) {
+func (s *Service) recordOnDemandFailure(ctx context.Context, pageURL string, prev article.Manifest, cause error) (string, error) {
 	reason := onDemandFailure + cause.Error()
 	if prev.ID != "" {
-		_, err := s.updateManifest(ctx, prev.ID, func(m *Manifest) error {
+		_, err := s.updateManifest(ctx, prev.ID, func(m *article.Manifest) error {
 			m.Revision++
-			m.Status, m.Error = StatusFailed, reason
+			m.Status, m.Error = article.StatusFailed, reason
 			return nil
 		})
 		s.forget(prev.ID)
@@ -264,10 +253,10 @@ func (s *Service) recordOnDemandFailure(ctx context.Context, pageURL string, pre
 	now := s.now().UTC()
 	id := idForURL(pageURL)
 	src := Source{ID: id, Title: pageURL, URL: pageURL, Link: pageURL, GUID: uuid.NewString(), PublishedAt: now, CreatedAt: now, UpdatedAt: now}
-	m := Manifest{ID: id, Status: StatusFailed, Revision: 1, Title: pageURL, Link: pageURL, URL: pageURL, GUID: src.GUID,
+	m := article.Manifest{ID: id, Status: article.StatusFailed, Revision: 1, Title: pageURL, Link: pageURL, URL: pageURL, GUID: src.GUID,
 		Error: reason, PublishedAt: now, CreatedAt: now, UpdatedAt: now}
 	return id, s.db.InTx(ctx, func(tx sqldb.Conn) error {
-		inserted, err := tx.InsertArticle(ctx, m.row(0, src.contentHash(), ""))
+		inserted, err := tx.InsertArticle(ctx, articleRow(m, 0, src.contentHash(), ""))
 		if err != nil || !inserted {
 			return err // made meanwhile by an editor or another node: theirs stands
 		}
@@ -280,9 +269,9 @@ func (s *Service) recordOnDemandFailure(ctx context.Context, pageURL string, pre
 
 // retryable says whether a view of m, found by its page URL, may try the
 // page again: a failure of on-demand itself, old enough, with tries left.
-func (s *Service) retryable(m Manifest) bool {
+func (s *Service) retryable(m article.Manifest) bool {
 	o := s.onDemandJobs
-	if _, ok := o.enabled(m.URL); !ok || m.Status != StatusFailed || m.Current != nil {
+	if _, ok := o.enabled(m.URL); !ok || m.Status != article.StatusFailed || m.Current != nil {
 		return false
 	}
 	return strings.HasPrefix(m.Error, onDemandFailure) && m.Revision < o.cfg.MaxAttempts &&
@@ -302,17 +291,17 @@ func checkOrigin(ctx context.Context, u *url.URL) error {
 	if !ok || originOf(u) == want {
 		return nil
 	}
-	return fmt.Errorf("%w: the page redirects to %s, off %s", ErrForbidden, u.Redacted(), want)
+	return fmt.Errorf("%w: the page redirects to %s, off %s", article.ErrForbidden, u.Redacted(), want)
 }
 
 // normalisedPageURL is pageURL as articles are looked up by, or why not.
 func normalisedPageURL(pageURL string) (string, error) {
-	if len(pageURL) > MaxPageURL {
-		return "", invalid(fmt.Sprintf("url is %d bytes; the limit is %d", len(pageURL), MaxPageURL))
+	if len(pageURL) > article.MaxPageURL {
+		return "", article.Invalid(fmt.Sprintf("url is %d bytes; the limit is %d", len(pageURL), article.MaxPageURL))
 	}
 	canonical := pageurl.Normalize(pageURL)
 	if canonical == "" {
-		return "", invalid(`give the page's address as "url": an absolute http or https URL`)
+		return "", article.Invalid(`give the page's address as "url": an absolute http or https URL`)
 	}
 	return canonical, nil
 }

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/audio"
 	"github.com/loa-audio/loa/synth/text"
 	"github.com/loa-audio/loa/synth/tts"
@@ -98,34 +99,20 @@ type RenderRequest struct {
 	Tags      audio.Tags
 	// OnPlan, when set, receives the ordered part list before any synthesis,
 	// which is what progressive playback follows.
-	OnPlan func(ctx context.Context, plan Plan) error
+	OnPlan func(ctx context.Context, plan article.Plan) error
 	// OnVersion, when set, receives the version (with every key it may
 	// write) before any of its objects is written.
-	OnVersion func(ctx context.Context, v Version) error
+	OnVersion func(ctx context.Context, v article.Version) error
 	// OnProgress is called after each sentence is available (cached or new).
 	OnProgress func(done, total int)
 }
 
 // RenderResult describes a finished, stored version.
 type RenderResult struct {
-	Version     Version
-	Timings     Timings
+	Version     article.Version
+	Timings     article.Timings
 	Synthesized int // backend calls made (one per chunk not found in the cache)
 	Cached      int // chunks served from the segment cache
-}
-
-// Plan is the ordered list of what an article's audio will be made of.
-type Plan struct {
-	Revision int        `json:"revision"`
-	Profile  string     `json:"profile"`
-	Parts    []PlanPart `json:"parts"`
-}
-
-// PlanPart is either a cached segment (by hash) or a pause.
-type PlanPart struct {
-	Segment   string `json:"segment,omitempty"`
-	SilenceMS int    `json:"silence_ms,omitempty"`
-	Sentence  int    `json:"sentence"`
 }
 
 // chunkWork is one backend call's worth of text.
@@ -157,7 +144,7 @@ const segmentFormatVersion = "seg1"
 func (p *Pipeline) Render(ctx context.Context, req RenderRequest) (RenderResult, error) {
 	sentences := text.Segment(req.Doc)
 	if len(sentences) == 0 {
-		return RenderResult{}, invalid("article has no text to speak")
+		return RenderResult{}, article.Invalid("article has no text to speak")
 	}
 	voice, err := p.voices.Resolve(req.Voice)
 	if err != nil {
@@ -188,7 +175,7 @@ func (p *Pipeline) Render(ctx context.Context, req RenderRequest) (RenderResult,
 		}
 	}
 	if len(chunks) == 0 {
-		return RenderResult{}, invalid("article has no text to speak")
+		return RenderResult{}, article.Invalid("article has no text to speak")
 	}
 	plan := p.plan(req.Revision, sentences, req.Doc, perSentence)
 	if req.OnPlan != nil {
@@ -237,8 +224,8 @@ func hashStrings(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func (p *Pipeline) plan(revision int, sentences []text.Sentence, doc text.Document, perSentence [][]*chunkWork) Plan {
-	plan := Plan{Revision: revision, Profile: profileID(p.profile)}
+func (p *Pipeline) plan(revision int, sentences []text.Sentence, doc text.Document, perSentence [][]*chunkWork) article.Plan {
+	plan := article.Plan{Revision: revision, Profile: profileID(p.profile)}
 	prev := -1
 	for i := range sentences {
 		if len(perSentence[i]) == 0 {
@@ -247,11 +234,11 @@ func (p *Pipeline) plan(revision int, sentences []text.Sentence, doc text.Docume
 		if prev >= 0 {
 			gap := p.pauseBetween(doc, sentences[prev], sentences[i])
 			if gap > 0 {
-				plan.Parts = append(plan.Parts, PlanPart{SilenceMS: int(gap / time.Millisecond), Sentence: i})
+				plan.Parts = append(plan.Parts, article.PlanPart{SilenceMS: int(gap / time.Millisecond), Sentence: i})
 			}
 		}
 		for _, c := range perSentence[i] {
-			plan.Parts = append(plan.Parts, PlanPart{Segment: c.hash, Sentence: i})
+			plan.Parts = append(plan.Parts, article.PlanPart{Segment: c.hash, Sentence: i})
 		}
 		prev = i
 	}
@@ -364,7 +351,7 @@ func (p *Pipeline) silence(d time.Duration) (audio.Segment, error) {
 
 // parts turns a plan into assembler parts; segment metadata comes from the
 // chunks just synthesized or found.
-func (p *Pipeline) parts(plan Plan, metas map[string]segmentMeta) ([]audio.Part, error) {
+func (p *Pipeline) parts(plan article.Plan, metas map[string]segmentMeta) ([]audio.Part, error) {
 	parts := make([]audio.Part, 0, len(plan.Parts))
 	for _, pp := range plan.Parts {
 		if pp.Segment == "" {
@@ -392,7 +379,7 @@ func (p *Pipeline) parts(plan Plan, metas map[string]segmentMeta) ([]audio.Part,
 	return parts, nil
 }
 
-func (p *Pipeline) assemble(ctx context.Context, req RenderRequest, sentences []text.Sentence, perSentence [][]*chunkWork, plan Plan) (Version, Timings, error) {
+func (p *Pipeline) assemble(ctx context.Context, req RenderRequest, sentences []text.Sentence, perSentence [][]*chunkWork, plan article.Plan) (article.Version, article.Timings, error) {
 	metas := map[string]segmentMeta{}
 	var voices []string
 	seenVoice := map[string]bool{}
@@ -408,21 +395,21 @@ func (p *Pipeline) assemble(ctx context.Context, req RenderRequest, sentences []
 	sort.Strings(voices)
 	parts, err := p.parts(plan, metas)
 	if err != nil {
-		return Version{}, Timings{}, err
+		return article.Version{}, article.Timings{}, err
 	}
 	tags := req.Tags
 	tags.Chapters = chapters(req.Doc, sentences, nil)
 	opts := audio.AssembleOptions{Profile: p.profile, Tags: tags}
 	layout, err := audio.Plan(parts, opts)
 	if err != nil {
-		return Version{}, Timings{}, fmt.Errorf("lay out audio: %w", err)
+		return article.Version{}, article.Timings{}, fmt.Errorf("lay out audio: %w", err)
 	}
 	timings := p.timings(req.Doc, sentences, plan, layout, metas)
 	// Chapters need frame-exact times, known only after layout.
 	tags.Chapters = chapters(req.Doc, sentences, &timings)
 	opts.Tags = tags
 	if layout, err = audio.Plan(parts, opts); err != nil {
-		return Version{}, Timings{}, fmt.Errorf("lay out audio: %w", err)
+		return article.Version{}, article.Timings{}, fmt.Errorf("lay out audio: %w", err)
 	}
 
 	// The version names the content: same parts, profile and tags → same
@@ -431,7 +418,7 @@ func (p *Pipeline) assemble(ctx context.Context, req RenderRequest, sentences []
 	tagJSON, _ := json.Marshal(tags)
 	versionID := hashStrings(plan.Profile, string(planJSON), string(tagJSON))[:20]
 	prefix := audioPrefix(req.ArticleID) + versionID
-	v := Version{
+	v := article.Version{
 		ID:          versionID,
 		Revision:    req.Revision,
 		AudioKey:    prefix + ".mp3",
@@ -450,29 +437,29 @@ func (p *Pipeline) assemble(ctx context.Context, req RenderRequest, sentences []
 		pending := v
 		pending.ChaptersKey = prefix + ".chapters.json"
 		if err := req.OnVersion(ctx, pending); err != nil {
-			return Version{}, Timings{}, fmt.Errorf("record version: %w", err)
+			return article.Version{}, article.Timings{}, fmt.Errorf("record version: %w", err)
 		}
 	}
 	if info, err := p.store.Stat(ctx, v.AudioKey); err != nil || info.Size != layout.Bytes {
 		if err := p.writeAudio(ctx, v.AudioKey, parts, opts, layout.Bytes); err != nil {
-			return Version{}, Timings{}, err
+			return article.Version{}, article.Timings{}, err
 		}
 	}
 	immutable := "public, max-age=31536000, immutable"
 	if _, err := storage.PutJSON(ctx, p.store, v.TimingsKey, timings, storage.PutOptions{ContentType: "application/json", CacheControl: immutable}); err != nil {
-		return Version{}, Timings{}, fmt.Errorf("store timings: %w", err)
+		return article.Version{}, article.Timings{}, fmt.Errorf("store timings: %w", err)
 	}
 	var vtt strings.Builder
 	if err := timings.WriteVTT(&vtt); err != nil {
-		return Version{}, Timings{}, err
+		return article.Version{}, article.Timings{}, err
 	}
 	if _, err := storage.PutBytes(ctx, p.store, v.VTTKey, []byte(vtt.String()), storage.PutOptions{ContentType: "text/vtt; charset=utf-8", CacheControl: immutable}); err != nil {
-		return Version{}, Timings{}, fmt.Errorf("store transcript: %w", err)
+		return article.Version{}, article.Timings{}, fmt.Errorf("store transcript: %w", err)
 	}
 	if len(tags.Chapters) > 0 {
 		v.ChaptersKey = prefix + ".chapters.json"
 		if _, err := storage.PutJSON(ctx, p.store, v.ChaptersKey, podcastChapters(tags.Chapters), storage.PutOptions{ContentType: "application/json+chapters", CacheControl: immutable}); err != nil {
-			return Version{}, Timings{}, fmt.Errorf("store chapters: %w", err)
+			return article.Version{}, article.Timings{}, fmt.Errorf("store chapters: %w", err)
 		}
 	}
 	return v, timings, nil
@@ -497,8 +484,8 @@ func (p *Pipeline) writeAudio(ctx context.Context, key string, parts []audio.Par
 	return nil
 }
 
-func (p *Pipeline) timings(doc text.Document, sentences []text.Sentence, plan Plan, layout audio.Layout, metas map[string]segmentMeta) Timings {
-	t := Timings{DurationMS: layout.Duration.Milliseconds()}
+func (p *Pipeline) timings(doc text.Document, sentences []text.Sentence, plan article.Plan, layout audio.Layout, metas map[string]segmentMeta) article.Timings {
+	t := article.Timings{DurationMS: layout.Duration.Milliseconds()}
 	start := map[int]time.Duration{}
 	end := map[int]time.Duration{}
 	voice := map[int]string{}
@@ -519,7 +506,7 @@ func (p *Pipeline) timings(doc text.Document, sentences []text.Sentence, plan Pl
 		if !ok {
 			continue
 		}
-		t.Sentences = append(t.Sentences, TimedSentence{
+		t.Sentences = append(t.Sentences, article.TimedSentence{
 			Index:     len(t.Sentences),
 			Text:      s.Text,
 			StartMS:   st.Milliseconds(),
@@ -533,7 +520,7 @@ func (p *Pipeline) timings(doc text.Document, sentences []text.Sentence, plan Pl
 	offset := 0
 	for i, b := range doc.Blocks {
 		n := len([]rune(b.Text))
-		t.Blocks = append(t.Blocks, TimedBlock{Index: i, Kind: string(b.Kind), CharStart: offset, CharEnd: offset + n})
+		t.Blocks = append(t.Blocks, article.TimedBlock{Index: i, Kind: string(b.Kind), CharStart: offset, CharEnd: offset + n})
 		offset += n + 2
 	}
 	return t
@@ -541,7 +528,7 @@ func (p *Pipeline) timings(doc text.Document, sentences []text.Sentence, plan Pl
 
 // chapters makes one chapter per heading (plus one for the opening) when
 // the article has headings; timings are nil on the first, size-only pass.
-func chapters(doc text.Document, sentences []text.Sentence, t *Timings) []audio.Chapter {
+func chapters(doc text.Document, sentences []text.Sentence, t *article.Timings) []audio.Chapter {
 	var heads []int
 	for i, b := range doc.Blocks {
 		if b.Kind == text.KindHeading {

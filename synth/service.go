@@ -10,12 +10,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
@@ -23,6 +21,7 @@ import (
 
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/audio"
 	"github.com/loa-audio/loa/synth/pageurl"
 	"github.com/loa-audio/loa/synth/text"
@@ -40,22 +39,8 @@ type VoiceCatalog interface {
 // jobs it returns are inserted in that transaction too: they exist exactly
 // when the change does, whichever node dies when.
 type Notifier interface {
-	NotifyTx(ctx context.Context, tx sqldb.Conn, ev Event) ([]river.InsertManyParams, error)
+	NotifyTx(ctx context.Context, tx sqldb.Conn, ev article.Event) ([]river.InsertManyParams, error)
 	JobPlugin // the workers of those jobs
-}
-
-// Event is an article lifecycle event: audio.ready, audio.failed, audio.deleted.
-type Event struct {
-	Type       string    `json:"type"`
-	ArticleID  string    `json:"article_id"`
-	Feed       string    `json:"feed,omitempty"`
-	Revision   int       `json:"revision"`
-	Version    string    `json:"version,omitempty"`
-	AudioURL   string    `json:"audio_url,omitempty"`
-	DurationMS int64     `json:"duration_ms,omitempty"`
-	Bytes      int64     `json:"bytes,omitempty"`
-	Error      string    `json:"error,omitempty"`
-	At         time.Time `json:"at"`
 }
 
 // ServiceConfig wires the article service. Zero values mean the defaults
@@ -182,50 +167,6 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 // Store exposes the service's store to the HTTP layer for serving objects.
 func (s *Service) Store() storage.Store { return s.store }
 
-// Submission is an editor's create or update request.
-type Submission struct {
-	ID          string     `json:"id,omitempty"`
-	SourceID    string     `json:"source_id,omitempty"`
-	Title       string     `json:"title,omitempty"`
-	HTML        string     `json:"html,omitempty"`
-	Text        string     `json:"text,omitempty"`
-	URL         string     `json:"url,omitempty"`
-	Voice       string     `json:"voice,omitempty"`
-	Feed        string     `json:"feed,omitempty"`
-	Link        string     `json:"link,omitempty"`
-	PublishedAt *time.Time `json:"published_at,omitempty"`
-}
-
-var (
-	idPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
-	feedPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
-)
-
-// ValidateID reports why id cannot name an article.
-func ValidateID(id string) error {
-	switch {
-	case id == "":
-		return invalid("article id is empty")
-	case len(id) > 128:
-		return invalid(fmt.Sprintf("article id is %d bytes long; at most 128 allowed", len(id)))
-	case !utf8.ValidString(id) || strings.ContainsFunc(id, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return invalid("article id contains control characters or invalid UTF-8")
-	case strings.Contains(id, ".."):
-		return invalid(`article id must not contain ".."`)
-	case strings.HasSuffix(id, ".json"):
-		// /articles/{id}.json is the player's information about {id}.
-		return invalid(`article id must not end in ".json"`)
-	case !idPattern.MatchString(id):
-		return invalid("article id may use only letters, digits, '.', '_' and '-', starting with a letter or digit")
-	}
-	return nil
-}
-
-// ValidFeedName reports whether name can name a feed: lowercase letters,
-// digits and '-', at most 64, the rule submissions are held to; "all" is
-// taken by the feed of every article.
-func ValidFeedName(name string) bool { return feedPattern.MatchString(name) && name != "all" }
-
 // prepared is a validated submission with its extracted document.
 type prepared struct {
 	src       Source
@@ -233,7 +174,7 @@ type prepared struct {
 	canonical string // the page's canonical URL, normalised; "" when unknown
 }
 
-func (s *Service) prepare(ctx context.Context, sub Submission) (prepared, error) {
+func (s *Service) prepare(ctx context.Context, sub article.Submission) (prepared, error) {
 	if err := checkFieldLimits(sub); err != nil {
 		return prepared{}, err
 	}
@@ -245,24 +186,24 @@ func (s *Service) prepare(ctx context.Context, sub Submission) (prepared, error)
 	}
 	switch {
 	case given == 0:
-		return prepared{}, invalid(`article is empty: give one of "html", "text" or "url"`)
+		return prepared{}, article.Invalid(`article is empty: give one of "html", "text" or "url"`)
 	case given > 1:
-		return prepared{}, invalid(`give only one of "html", "text" or "url"`)
+		return prepared{}, article.Invalid(`give only one of "html", "text" or "url"`)
 	}
 	if sub.ID != "" {
-		if err := ValidateID(sub.ID); err != nil {
+		if err := article.ValidateID(sub.ID); err != nil {
 			return prepared{}, err
 		}
 	}
-	if sub.Feed != "" && !ValidFeedName(sub.Feed) {
-		return prepared{}, invalid(`feed must be lowercase letters, digits and '-' (at most 64), and not "all"`)
+	if sub.Feed != "" && !article.ValidFeedName(sub.Feed) {
+		return prepared{}, article.Invalid(`feed must be lowercase letters, digits and '-' (at most 64), and not "all"`)
 	}
 	if n := len(sub.HTML) + len(sub.Text); n > s.cfg.MaxArticle {
-		return prepared{}, tooLarge(fmt.Sprintf("article is %d bytes; the limit is %d", n, s.cfg.MaxArticle))
+		return prepared{}, article.TooLarge(fmt.Sprintf("article is %d bytes; the limit is %d", n, s.cfg.MaxArticle))
 	}
 	if _, err := s.voices.Resolve(sub.Voice); err != nil {
 		if errors.Is(err, tts.ErrUnknownVoice) {
-			return prepared{}, invalid(fmt.Sprintf("unknown voice %q", sub.Voice))
+			return prepared{}, article.Invalid(fmt.Sprintf("unknown voice %q", sub.Voice))
 		}
 		return prepared{}, fmt.Errorf("resolve voice: %w", err)
 	}
@@ -277,7 +218,7 @@ func (s *Service) prepare(ctx context.Context, sub Submission) (prepared, error)
 	}
 	if sub.URL != "" {
 		if s.cfg.Fetcher == nil {
-			return prepared{}, invalid("URL submissions are disabled on this server")
+			return prepared{}, article.Invalid("URL submissions are disabled on this server")
 		}
 		page, err := s.cfg.Fetcher.Fetch(ctx, sub.URL)
 		if err != nil {
@@ -325,19 +266,19 @@ func extract(src Source) (text.Document, error) {
 	}
 	if err != nil {
 		if errors.Is(err, text.ErrTooLarge) {
-			return text.Document{}, tooLarge("article: " + err.Error())
+			return text.Document{}, article.TooLarge("article: " + err.Error())
 		}
-		return text.Document{}, invalid("article: " + err.Error())
+		return text.Document{}, article.Invalid("article: " + err.Error())
 	}
 	if src.Title != "" && doc.Title == "" {
 		doc.Title = src.Title
 		doc.Blocks = append([]text.Block{{Kind: text.KindTitle, Text: src.Title}}, doc.Blocks...)
 	}
 	if len(text.Segment(doc)) == 0 {
-		return text.Document{}, invalid("article has no text to speak")
+		return text.Document{}, article.Invalid("article has no text to speak")
 	}
 	if !speakable(doc) {
-		return text.Document{}, invalid("article has nothing to speak: no letters or digits")
+		return text.Document{}, article.Invalid("article has nothing to speak: no letters or digits")
 	}
 	return doc, nil
 }
@@ -364,15 +305,15 @@ func keyedID(prefix, key string) string {
 // transaction. Repeating a submission with the same id or source_id returns
 // the existing article; a different article under a taken id is
 // ErrConflict.
-func (s *Service) Create(ctx context.Context, sub Submission) (State, bool, error) {
+func (s *Service) Create(ctx context.Context, sub article.Submission) (article.State, bool, error) {
 	p, err := s.prepare(ctx, sub)
 	if err != nil {
-		return State{}, false, err
+		return article.State{}, false, err
 	}
 	return s.createPrepared(ctx, sub, p)
 }
 
-func (s *Service) createPrepared(ctx context.Context, sub Submission, p prepared) (State, bool, error) {
+func (s *Service) createPrepared(ctx context.Context, sub article.Submission, p prepared) (article.State, bool, error) {
 	var err error
 	id := sub.ID
 	switch {
@@ -386,7 +327,7 @@ func (s *Service) createPrepared(ctx context.Context, sub Submission, p prepared
 			id, err = idForURL(p.canonical), nil
 		}
 		if err != nil {
-			return State{}, false, err
+			return article.State{}, false, err
 		}
 	case id == "":
 		id = strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
@@ -394,7 +335,7 @@ func (s *Service) createPrepared(ctx context.Context, sub Submission, p prepared
 	return s.create(ctx, id, p)
 }
 
-func (s *Service) create(ctx context.Context, id string, p prepared) (State, bool, error) {
+func (s *Service) create(ctx context.Context, id string, p prepared) (article.State, bool, error) {
 	now := s.now().UTC()
 	p.src.ID = id
 	p.src.GUID = uuid.NewString()
@@ -402,17 +343,17 @@ func (s *Service) create(ctx context.Context, id string, p prepared) (State, boo
 	if p.src.PublishedAt.IsZero() {
 		p.src.PublishedAt = now
 	}
-	m := Manifest{
-		ID: id, Status: StatusQueued, Revision: 1,
+	m := article.Manifest{
+		ID: id, Status: article.StatusQueued, Revision: 1,
 		Title: p.doc.Title, Lead: p.doc.Lead, Voice: p.src.Voice, Feed: p.src.Feed, Link: p.src.Link, URL: p.canonical, GUID: p.src.GUID,
 		PublishedAt: p.src.PublishedAt, CreatedAt: now, UpdatedAt: now,
 	}
 	var (
-		out     Manifest
+		out     article.Manifest
 		created bool
 	)
 	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
-		row := m.row(0, p.src.contentHash(), p.src.SourceID)
+		row := articleRow(m, 0, p.src.contentHash(), p.src.SourceID)
 		inserted, err := tx.InsertArticle(ctx, row)
 		if err != nil {
 			return err
@@ -431,7 +372,7 @@ func (s *Service) create(ctx context.Context, id string, p prepared) (State, boo
 				hash = src.contentHash()
 			}
 			if hash != row.ContentHash {
-				return fmt.Errorf("%w: article %q already exists with different content; use PUT /api/v1/articles/%s to update it", ErrConflict, id, id)
+				return fmt.Errorf("%w: article %q already exists with different content; use PUT /api/v1/articles/%s to update it", article.ErrConflict, id, id)
 			}
 			out, created = cur.Manifest, false
 			return nil
@@ -455,34 +396,34 @@ func (s *Service) create(ctx context.Context, id string, p prepared) (State, boo
 		return nil
 	})
 	if err != nil {
-		return State{}, false, err
+		return article.State{}, false, err
 	}
 	if created {
 		s.afterChange(ctx, out)
 	}
-	return s.state(out), created, nil
+	return out.State(), created, nil
 }
 
 // Update replaces an article's content (or creates it) and queues a new
 // synthesis; unchanged sentences come from the segment cache.
-func (s *Service) Update(ctx context.Context, id string, sub Submission) (State, bool, error) {
-	if err := ValidateID(id); err != nil {
-		return State{}, false, err
+func (s *Service) Update(ctx context.Context, id string, sub article.Submission) (article.State, bool, error) {
+	if err := article.ValidateID(id); err != nil {
+		return article.State{}, false, err
 	}
 	if sub.ID != "" && sub.ID != id {
-		return State{}, false, invalid(fmt.Sprintf("body id %q does not match the URL's %q", sub.ID, id))
+		return article.State{}, false, article.Invalid(fmt.Sprintf("body id %q does not match the URL's %q", sub.ID, id))
 	}
 	sub.ID = id
 	p, err := s.prepare(ctx, sub)
 	if err != nil {
-		return State{}, false, err
+		return article.State{}, false, err
 	}
 	return s.update(ctx, id, sub, p)
 }
 
-func (s *Service) update(ctx context.Context, id string, sub Submission, p prepared) (State, bool, error) {
+func (s *Service) update(ctx context.Context, id string, sub article.Submission, p prepared) (article.State, bool, error) {
 	for attempt := 0; ; attempt++ {
-		m, err := s.requeue(ctx, id, func(a *article) error {
+		m, err := s.requeue(ctx, id, func(a *record) error {
 			var cur Source
 			if _, err := storage.GetJSON(ctx, s.store, sourceKey(id), &cur); err != nil {
 				return fmt.Errorf("read source of %s: %w", id, err)
@@ -505,42 +446,42 @@ func (s *Service) update(ctx context.Context, id string, sub Submission, p prepa
 			a.row.ContentHash, a.row.SourceID, a.URL = next.contentHash(), next.SourceID, p.canonical
 			return nil
 		})
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, article.ErrNotFound) {
 			st, created, err := s.create(ctx, id, p)
-			if errors.Is(err, ErrConflict) && attempt == 0 {
+			if errors.Is(err, article.ErrConflict) && attempt == 0 {
 				continue // created by another request meanwhile: update it
 			}
 			return st, created, err
 		}
 		if err != nil {
-			return State{}, false, err
+			return article.State{}, false, err
 		}
-		return s.state(m), false, nil
+		return m.State(), false, nil
 	}
 }
 
 // Resynthesize queues a new synthesis of the stored content (after a
 // lexicon change or a failure), optionally with another voice; the stored
 // article itself is kept as sent.
-func (s *Service) Resynthesize(ctx context.Context, id, voice string) (State, error) {
-	if err := ValidateID(id); err != nil {
-		return State{}, err
+func (s *Service) Resynthesize(ctx context.Context, id, voice string) (article.State, error) {
+	if err := article.ValidateID(id); err != nil {
+		return article.State{}, err
 	}
 	if voice != "" {
 		if _, err := s.voices.Resolve(voice); err != nil {
 			if errors.Is(err, tts.ErrUnknownVoice) {
-				return State{}, invalid(fmt.Sprintf("unknown voice %q", voice))
+				return article.State{}, article.Invalid(fmt.Sprintf("unknown voice %q", voice))
 			}
-			return State{}, fmt.Errorf("resolve voice: %w", err)
+			return article.State{}, fmt.Errorf("resolve voice: %w", err)
 		}
 	}
-	m, err := s.requeue(ctx, id, func(a *article) error {
+	m, err := s.requeue(ctx, id, func(a *record) error {
 		if voice == "" {
 			return nil
 		}
 		_, err := updateJSON(ctx, s.store, sourceKey(id), func(src *Source, exists bool) error {
 			if !exists {
-				return fmt.Errorf("%w: article %q", ErrNotFound, id)
+				return fmt.Errorf("%w: article %q", article.ErrNotFound, id)
 			}
 			src.Voice, src.UpdatedAt = voice, s.now().UTC()
 			a.row.ContentHash = src.contentHash()
@@ -553,17 +494,17 @@ func (s *Service) Resynthesize(ctx context.Context, id, voice string) (State, er
 		return nil
 	})
 	if err != nil {
-		return State{}, err
+		return article.State{}, err
 	}
-	return s.state(m), nil
+	return m.State(), nil
 }
 
 // requeue moves an article to a new revision in one transaction: edit
 // changes it (and may write its source while the row is locked), the job
 // of the previous revision is cancelled and one for the new revision
 // queued.
-func (s *Service) requeue(ctx context.Context, id string, edit func(*article) error) (Manifest, error) {
-	var out Manifest
+func (s *Service) requeue(ctx context.Context, id string, edit func(*record) error) (article.Manifest, error) {
+	var out article.Manifest
 	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
 		a, err := loadArticle(ctx, tx, id, true)
 		if err != nil {
@@ -573,7 +514,7 @@ func (s *Service) requeue(ctx context.Context, id string, edit func(*article) er
 			return err
 		}
 		a.Revision++
-		a.Status = StatusQueued
+		a.Status = article.StatusQueued
 		a.SentencesDone, a.SentencesTotal, a.Error = 0, 0, ""
 		a.UpdatedAt = s.now().UTC()
 		if err := s.cancelTx(ctx, tx, a.row.JobID); err != nil {
@@ -589,7 +530,7 @@ func (s *Service) requeue(ctx context.Context, id string, edit func(*article) er
 		return nil
 	})
 	if err != nil {
-		return Manifest{}, err
+		return article.Manifest{}, err
 	}
 	s.cancelRunning(id, out.Revision, errSuperseded)
 	s.afterChange(ctx, out)
@@ -621,17 +562,17 @@ func (s *Service) cancelRunning(id string, revision int, cause error) {
 }
 
 // Get returns an article's state.
-func (s *Service) Get(ctx context.Context, id string) (State, error) {
-	if err := ValidateID(id); err != nil {
-		return State{}, err
+func (s *Service) Get(ctx context.Context, id string) (article.State, error) {
+	if err := article.ValidateID(id); err != nil {
+		return article.State{}, err
 	}
 	m, err := s.manifest(ctx, id)
 	if err != nil {
-		return State{}, err
+		return article.State{}, err
 	}
-	st := s.state(m)
+	st := m.State()
 	if st.Source, err = s.db.Conn().ArticleSource(ctx, id); err != nil {
-		return State{}, err
+		return article.State{}, err
 	}
 	return st, nil
 }
@@ -639,9 +580,9 @@ func (s *Service) Get(ctx context.Context, id string) (State, error) {
 // Manifest returns the manifest for serving listeners (audio, player). It
 // may be up to manifestTTL old when another node changed it; this node's own
 // changes are seen at once. Editors' reads (Get) always go to the store.
-func (s *Service) Manifest(ctx context.Context, id string) (Manifest, error) {
-	if err := ValidateID(id); err != nil {
-		return Manifest{}, err
+func (s *Service) Manifest(ctx context.Context, id string) (article.Manifest, error) {
+	if err := article.ValidateID(id); err != nil {
+		return article.Manifest{}, err
 	}
 	s.cacheMu.Lock()
 	e, ok := s.cache[id]
@@ -651,7 +592,7 @@ func (s *Service) Manifest(ctx context.Context, id string) (Manifest, error) {
 	}
 	m, err := s.manifest(ctx, id)
 	if err != nil {
-		return Manifest{}, err
+		return article.Manifest{}, err
 	}
 	s.remember(m)
 	return m, nil
@@ -662,11 +603,11 @@ func (s *Service) Manifest(ctx context.Context, id string) (Manifest, error) {
 const manifestTTL = time.Second
 
 type cachedManifest struct {
-	m  Manifest
+	m  article.Manifest
 	at time.Time
 }
 
-func (s *Service) remember(m Manifest) {
+func (s *Service) remember(m article.Manifest) {
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
 	if len(s.cache) >= 10000 {
@@ -683,13 +624,13 @@ func (s *Service) forget(id string) {
 
 // Source returns what the editor sent.
 func (s *Service) Source(ctx context.Context, id string) (Source, error) {
-	if err := ValidateID(id); err != nil {
+	if err := article.ValidateID(id); err != nil {
 		return Source{}, err
 	}
 	var src Source
 	if _, err := storage.GetJSON(ctx, s.store, sourceKey(id), &src); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
-			return Source{}, fmt.Errorf("%w: article %q", ErrNotFound, id)
+			return Source{}, fmt.Errorf("%w: article %q", article.ErrNotFound, id)
 		}
 		return Source{}, fmt.Errorf("read source of %s: %w", id, err)
 	}
@@ -705,10 +646,10 @@ func (s *Service) Document(ctx context.Context, id string) (text.Document, error
 	return extract(src)
 }
 
-func (s *Service) manifest(ctx context.Context, id string) (Manifest, error) {
+func (s *Service) manifest(ctx context.Context, id string) (article.Manifest, error) {
 	a, err := loadArticle(ctx, s.db.Conn(), id, false)
 	if err != nil {
-		return Manifest{}, err
+		return article.Manifest{}, err
 	}
 	return a.Manifest, nil
 }
@@ -716,14 +657,14 @@ func (s *Service) manifest(ctx context.Context, id string) (Manifest, error) {
 // updateManifest applies fn to the article in a transaction that holds its
 // row, so concurrent editors, workers and nodes never lose each other's
 // changes.
-func (s *Service) updateManifest(ctx context.Context, id string, fn func(*Manifest) error) (Manifest, error) {
-	return s.updateManifestTx(ctx, id, func(_ sqldb.Conn, m *Manifest) error { return fn(m) })
+func (s *Service) updateManifest(ctx context.Context, id string, fn func(*article.Manifest) error) (article.Manifest, error) {
+	return s.updateManifestTx(ctx, id, func(_ sqldb.Conn, m *article.Manifest) error { return fn(m) })
 }
 
 // updateManifestTx is updateManifest for changes that write more in the
 // same transaction (the events they cause).
-func (s *Service) updateManifestTx(ctx context.Context, id string, fn func(sqldb.Conn, *Manifest) error) (Manifest, error) {
-	var out Manifest
+func (s *Service) updateManifestTx(ctx context.Context, id string, fn func(sqldb.Conn, *article.Manifest) error) (article.Manifest, error) {
+	var out article.Manifest
 	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
 		a, err := loadArticle(ctx, tx, id, true)
 		if err != nil {
@@ -737,10 +678,10 @@ func (s *Service) updateManifestTx(ctx context.Context, id string, fn func(sqldb
 		return a.save(ctx, tx)
 	})
 	if err != nil {
-		if errors.Is(err, ErrNotFound) || errors.Is(err, errStale) {
-			return Manifest{}, err
+		if errors.Is(err, article.ErrNotFound) || errors.Is(err, errStale) {
+			return article.Manifest{}, err
 		}
-		return Manifest{}, fmt.Errorf("update article %s: %w", id, err)
+		return article.Manifest{}, fmt.Errorf("update article %s: %w", id, err)
 	}
 	return out, nil
 }
@@ -749,10 +690,10 @@ func (s *Service) updateManifestTx(ctx context.Context, id string, fn func(sqldb
 // from the store in one transaction, cancels its job and queues the
 // takedown of its audio and of the segments no other article uses.
 func (s *Service) Delete(ctx context.Context, id string) error {
-	if err := ValidateID(id); err != nil {
+	if err := article.ValidateID(id); err != nil {
 		return err
 	}
-	var m Manifest
+	var m article.Manifest
 	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
 		a, err := loadArticle(ctx, tx, id, true)
 		if err != nil {
@@ -768,7 +709,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		if err := s.collectTx(ctx, tx, id); err != nil {
 			return err
 		}
-		if err := s.notifyTx(ctx, tx, Event{Type: "audio.deleted", ArticleID: id, Feed: m.Feed, Revision: m.Revision}); err != nil {
+		if err := s.notifyTx(ctx, tx, article.Event{Type: "audio.deleted", ArticleID: id, Feed: m.Feed, Revision: m.Revision}); err != nil {
 			return err
 		}
 		// While the row is locked nobody re-creates the id, so these are
@@ -792,13 +733,13 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	s.forget(id)
-	s.changed(ctx, Manifest{ID: id, Status: "deleted"})
+	s.changed(ctx, article.Manifest{ID: id, Status: "deleted"})
 	return nil
 }
 
 // notifyTx queues the deliveries of ev in tx, the transaction of the
 // change that caused it.
-func (s *Service) notifyTx(ctx context.Context, tx sqldb.Conn, ev Event) error {
+func (s *Service) notifyTx(ctx context.Context, tx sqldb.Conn, ev article.Event) error {
 	if s.cfg.Notifier == nil {
 		return nil
 	}
@@ -817,24 +758,24 @@ func (s *Service) notifyTx(ctx context.Context, tx sqldb.Conn, ev Event) error {
 }
 
 // afterChange tells listeners of a committed change.
-func (s *Service) afterChange(ctx context.Context, m Manifest) {
+func (s *Service) afterChange(ctx context.Context, m article.Manifest) {
 	s.remember(m)
 	s.changed(ctx, m)
 }
 
 // Subscribe streams manifest changes of one article until cancel is called.
-func (s *Service) Subscribe(id string) (<-chan Manifest, func()) {
+func (s *Service) Subscribe(id string) (<-chan article.Manifest, func()) {
 	return s.broker.subscribe(id)
 }
 
 // Plan returns the part list of the revision in work (progressive playback).
-func (s *Service) Plan(ctx context.Context, id string) (Plan, error) {
-	var p Plan
+func (s *Service) Plan(ctx context.Context, id string) (article.Plan, error) {
+	var p article.Plan
 	if _, err := storage.GetJSON(ctx, s.store, planKey(id), &p); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
-			return Plan{}, fmt.Errorf("%w: no synthesis plan for %q yet", ErrNotFound, id)
+			return article.Plan{}, fmt.Errorf("%w: no synthesis plan for %q yet", article.ErrNotFound, id)
 		}
-		return Plan{}, fmt.Errorf("read plan of %s: %w", id, err)
+		return article.Plan{}, fmt.Errorf("read plan of %s: %w", id, err)
 	}
 	return p, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/loa-audio/loa/synth/article"
 	"net"
 	"net/netip"
 	"net/url"
@@ -113,7 +114,7 @@ func (f *Fetcher) CheckURL(ctx context.Context, raw string) (*url.URL, error) {
 	}
 	addrs, err := f.lookup(ctx, host)
 	if err != nil {
-		return nil, fmt.Errorf("%w: url host %q: %s", ErrInvalidInput, host, describeNetError(err))
+		return nil, fmt.Errorf("%w: url host %q: %s", article.ErrInvalidInput, host, describeNetError(err))
 	}
 	for _, a := range addrs {
 		if err := f.allowed(a); err != nil {
@@ -128,17 +129,17 @@ func (f *Fetcher) CheckURL(ctx context.Context, raw string) (*url.URL, error) {
 func (f *Fetcher) parseTarget(raw string) (*url.URL, error) {
 	raw = strings.TrimSpace(raw)
 	if len(raw) > maxURLBytes {
-		return nil, invalid(fmt.Sprintf("url is %d bytes; the limit is %d", len(raw), maxURLBytes))
+		return nil, article.Invalid(fmt.Sprintf("url is %d bytes; the limit is %d", len(raw), maxURLBytes))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, invalid("url is not a valid URL")
+		return nil, article.Invalid("url is not a valid URL")
 	}
 	if err := checkScheme(u); err != nil {
 		return nil, err
 	}
 	if u.Host == "" || u.Hostname() == "" {
-		return nil, invalid("url is not an absolute URL")
+		return nil, article.Invalid("url is not an absolute URL")
 	}
 	if ip, err := netip.ParseAddr(u.Hostname()); err == nil {
 		if err := f.allowed(ip); err != nil {

@@ -3,6 +3,7 @@ package synth
 import (
 	"context"
 	"errors"
+	"github.com/loa-audio/loa/synth/article"
 	"net/netip"
 	"strings"
 	"testing"
@@ -20,7 +21,7 @@ func TestGuardRefusesEmbeddedIPv4(t *testing.T) {
 		"2002:7f00:1::", "2002:a00:1::1", "2002:a9fe:a9fe::", // 6to4
 		"2001:0:4136:e378:8000:63bf:80ff:fffe", // Teredo, client 127.0.0.1
 	} {
-		if err := f.allowed(netip.MustParseAddr(a)); !errors.Is(err, ErrForbidden) {
+		if err := f.allowed(netip.MustParseAddr(a)); !errors.Is(err, article.ErrForbidden) {
 			t.Errorf("%s allowed", a)
 		}
 	}
@@ -71,11 +72,11 @@ func TestCheckURLResolvesNames(t *testing.T) {
 	}})
 	for raw, want := range map[string]error{
 		"https://public.example/hook":       nil,
-		"https://inside.example/hook":       ErrForbidden,
-		"https://u:p@public.example/hook":   ErrInvalidInput,
-		"ftp://public.example/hook":         ErrInvalidInput,
-		"https:///hook":                     ErrInvalidInput,
-		"http://[::ffff:169.254.169.254]/x": ErrForbidden,
+		"https://inside.example/hook":       article.ErrForbidden,
+		"https://u:p@public.example/hook":   article.ErrInvalidInput,
+		"ftp://public.example/hook":         article.ErrInvalidInput,
+		"https:///hook":                     article.ErrInvalidInput,
+		"http://[::ffff:169.254.169.254]/x": article.ErrForbidden,
 	} {
 		_, err := f.CheckURL(context.Background(), raw)
 		if want == nil && err != nil || want != nil && !errors.Is(err, want) {
@@ -112,7 +113,7 @@ func FuzzCheckURL(f *testing.F) {
 		})
 		u, err := g.CheckURL(context.Background(), raw)
 		if err != nil {
-			if !errors.Is(err, ErrInvalidInput) && !errors.Is(err, ErrForbidden) {
+			if !errors.Is(err, article.ErrInvalidInput) && !errors.Is(err, article.ErrForbidden) {
 				t.Fatalf("%q: error %v is neither invalid input nor forbidden", raw, err)
 			}
 			return

@@ -13,6 +13,7 @@ import (
 
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/audio"
 	"github.com/loa-audio/loa/synth/text"
 	"github.com/loa-audio/loa/synth/tts"
@@ -60,10 +61,10 @@ func (s *Service) queueOrphans(ctx context.Context) error {
 			if a.row.JobID, err = s.enqueueTx(ctx, tx, a.Manifest); err != nil {
 				return err
 			}
-			a.Status = StatusQueued
+			a.Status = article.StatusQueued
 			return a.save(ctx, tx)
 		})
-		if err != nil && !errors.Is(err, ErrNotFound) {
+		if err != nil && !errors.Is(err, article.ErrNotFound) {
 			return fmt.Errorf("queue imported article %s: %w", o.ID, err)
 		}
 	}
@@ -108,7 +109,7 @@ func (s *Service) work(ctx context.Context, job *river.Job[synthesizeArgs]) erro
 		s.metrics.synthSeconds.Observe(time.Since(began).Seconds())
 		log.InfoContext(bg, "article ready", "seconds", time.Since(began).Seconds())
 		return nil
-	case errors.Is(err, errStale) || errors.Is(err, ErrNotFound) || errors.Is(cause, errSuperseded) || errors.Is(cause, errDeleted) || s.stale(bg, args):
+	case errors.Is(err, errStale) || errors.Is(err, article.ErrNotFound) || errors.Is(cause, errSuperseded) || errors.Is(cause, errDeleted) || s.stale(bg, args):
 		s.metrics.jobs.WithLabelValues("superseded").Inc()
 		return river.JobCancel(fmt.Errorf("revision %d of %s is no longer wanted", args.Revision, args.ArticleID))
 	case ctx.Err() != nil:
@@ -140,7 +141,7 @@ func (s *Service) stale(ctx context.Context, args synthesizeArgs) bool {
 // that will fail again (bad input, unknown voice, unusable audio).
 func retryable(err error) bool {
 	switch {
-	case errors.Is(err, ErrInvalidInput), errors.Is(err, ErrTooLarge),
+	case errors.Is(err, article.ErrInvalidInput), errors.Is(err, article.ErrTooLarge),
 		errors.Is(err, tts.ErrUnknownVoice), errors.Is(err, tts.ErrAuth),
 		errors.Is(err, tts.ErrInvalid), errors.Is(err, tts.ErrBadAudio),
 		errors.Is(err, tts.ErrTextTooLong), errors.Is(err, audio.ErrBadAudio):
@@ -150,11 +151,11 @@ func retryable(err error) bool {
 }
 
 func (s *Service) setQueued(ctx context.Context, args synthesizeArgs, lastErr string) {
-	m, err := s.updateManifest(ctx, args.ArticleID, func(m *Manifest) error {
+	m, err := s.updateManifest(ctx, args.ArticleID, func(m *article.Manifest) error {
 		if !args.wants(*m) {
 			return errStale
 		}
-		m.Status, m.Error = StatusQueued, lastErr
+		m.Status, m.Error = article.StatusQueued, lastErr
 		return nil
 	})
 	if err == nil {
@@ -163,13 +164,13 @@ func (s *Service) setQueued(ctx context.Context, args synthesizeArgs, lastErr st
 }
 
 func (s *Service) fail(ctx context.Context, args synthesizeArgs, cause error) {
-	m, err := s.updateManifestTx(ctx, args.ArticleID, func(tx sqldb.Conn, m *Manifest) error {
+	m, err := s.updateManifestTx(ctx, args.ArticleID, func(tx sqldb.Conn, m *article.Manifest) error {
 		if !args.wants(*m) {
 			return errStale
 		}
-		m.Status = StatusFailed
+		m.Status = article.StatusFailed
 		m.Error = cause.Error()
-		return s.notifyTx(ctx, tx, Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Error: m.Error})
+		return s.notifyTx(ctx, tx, article.Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Error: m.Error})
 	})
 	if err != nil {
 		return
@@ -180,11 +181,11 @@ func (s *Service) fail(ctx context.Context, args synthesizeArgs, cause error) {
 // process renders the job's revision and publishes it.
 func (s *Service) process(ctx context.Context, args synthesizeArgs) error {
 	id := args.ArticleID
-	m, err := s.updateManifest(ctx, id, func(m *Manifest) error {
+	m, err := s.updateManifest(ctx, id, func(m *article.Manifest) error {
 		if !args.wants(*m) {
 			return errStale
 		}
-		m.Status = StatusSynthesizing
+		m.Status = article.StatusSynthesizing
 		m.SentencesDone, m.Error = 0, ""
 		return nil
 	})
@@ -225,7 +226,7 @@ func (s *Service) process(ctx context.Context, args synthesizeArgs) error {
 			Comment: src.Link,
 			URL:     asciiURL(src.Link),
 		},
-		OnPlan: func(ctx context.Context, p Plan) error {
+		OnPlan: func(ctx context.Context, p article.Plan) error {
 			if _, err := storage.PutJSON(ctx, s.store, planKey(id), p, storage.PutOptions{ContentType: "application/json"}); err != nil {
 				return err
 			}
@@ -248,7 +249,7 @@ func (s *Service) process(ctx context.Context, args synthesizeArgs) error {
 		// Recorded as retired before its objects are written: if this job
 		// never publishes (superseded, deleted, killed), GC still finds
 		// them.
-		OnVersion: func(ctx context.Context, v Version) error {
+		OnVersion: func(ctx context.Context, v article.Version) error {
 			return s.db.InTx(ctx, func(tx sqldb.Conn) error { return tx.RecordRetired(ctx, versionRow(id, v), s.now().UTC()) })
 		},
 		OnProgress: progress.update,
@@ -264,7 +265,7 @@ func (s *Service) process(ctx context.Context, args synthesizeArgs) error {
 // preflight checks the stored audio the way podcast apps will: the object
 // exists, byte ranges read, size and duration are real, and the file's own
 // header agrees with the manifest on both.
-func (s *Service) preflight(ctx context.Context, v Version) string {
+func (s *Service) preflight(ctx context.Context, v article.Version) string {
 	info, err := s.store.Stat(ctx, v.AudioKey)
 	switch {
 	case err != nil:
@@ -322,7 +323,7 @@ func (s *Service) publish(ctx context.Context, args synthesizeArgs, res RenderRe
 	now := s.now().UTC()
 	v := res.Version
 	v.Revision = args.Revision
-	var m Manifest
+	var m article.Manifest
 	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
 		a, err := loadArticle(ctx, tx, args.ArticleID, true)
 		if err != nil {
@@ -341,7 +342,7 @@ func (s *Service) publish(ctx context.Context, args synthesizeArgs, res RenderRe
 			return fmt.Errorf("audio %s went missing before publish: %w", v.AudioKey, err)
 		}
 		a.Current = &v
-		a.Status = StatusReady
+		a.Status = article.StatusReady
 		a.SentencesDone = a.SentencesTotal
 		a.SentencesSynthesized, a.SentencesCached = res.Synthesized, res.Cached
 		a.Error, a.Preflight = "", ""
@@ -350,7 +351,7 @@ func (s *Service) publish(ctx context.Context, args synthesizeArgs, res RenderRe
 			return err
 		}
 		m = a.Manifest
-		return s.notifyTx(ctx, tx, Event{Type: "audio.ready", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: v.ID, DurationMS: v.DurationMS, Bytes: v.Bytes})
+		return s.notifyTx(ctx, tx, article.Event{Type: "audio.ready", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: v.ID, DurationMS: v.DurationMS, Bytes: v.Bytes})
 	})
 	if err != nil {
 		return err
@@ -374,15 +375,15 @@ func (s *Service) rejectVersion(ctx context.Context, args synthesizeArgs, res Re
 	if err := s.collectVersion(ctx, row, s.now().UTC()); err != nil {
 		s.log.WarnContext(ctx, "refused audio not deleted", "article", args.ArticleID, "version", res.Version.ID, "err", err)
 	}
-	m, err := s.updateManifestTx(ctx, args.ArticleID, func(tx sqldb.Conn, m *Manifest) error {
+	m, err := s.updateManifestTx(ctx, args.ArticleID, func(tx sqldb.Conn, m *article.Manifest) error {
 		if !args.wants(*m) {
 			return errStale
 		}
-		m.Status = StatusFailed
+		m.Status = article.StatusFailed
 		m.Preflight = res.Version.Preflight
 		m.Error = "audio failed preflight: " + res.Version.Preflight
 		m.SentencesSynthesized, m.SentencesCached = res.Synthesized, res.Cached
-		return s.notifyTx(ctx, tx, Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: res.Version.ID, Error: m.Error})
+		return s.notifyTx(ctx, tx, article.Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: res.Version.ID, Error: m.Error})
 	})
 	if err != nil {
 		return err
@@ -529,7 +530,7 @@ func (s *Service) collectVersion(ctx context.Context, row sqldb.VersionRow, now 
 	if err != nil || !ok {
 		return err
 	}
-	for _, key := range versionFromRow(row).keys() {
+	for _, key := range versionFromRow(row).Keys() {
 		if err := s.store.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return fmt.Errorf("delete retired %s: %w", key, err)
 		}
@@ -585,7 +586,7 @@ func (s *Service) collectSegments(ctx context.Context, cutoff time.Time) error {
 
 // Preview returns what will be spoken for an article, sentence by sentence,
 // with the rule behind every change.
-func (s *Service) Preview(ctx context.Context, sub Submission) (PreviewResult, error) {
+func (s *Service) Preview(ctx context.Context, sub article.Submission) (PreviewResult, error) {
 	var doc text.Document
 	if sub.ID != "" && sub.HTML == "" && sub.Text == "" && sub.URL == "" {
 		d, err := s.Document(ctx, sub.ID)
@@ -625,13 +626,13 @@ type PreviewResult struct {
 
 // ListenEvent counts an anonymous player event (load, play, 25/50/75/100%).
 func (s *Service) ListenEvent(ctx context.Context, id, event string) error {
-	if err := ValidateID(id); err != nil {
+	if err := article.ValidateID(id); err != nil {
 		return err
 	}
 	switch event {
 	case "load", "play", "25", "50", "75", "100":
 	default:
-		return invalid(fmt.Sprintf("unknown player event %q", event))
+		return article.Invalid(fmt.Sprintf("unknown player event %q", event))
 	}
 	if _, err := s.manifest(ctx, id); err != nil {
 		return err

@@ -11,7 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/loa-audio/loa/api/apitest"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/testenv"
 )
 
@@ -114,7 +114,7 @@ func TestDashboard(t *testing.T) {
 	// Re-synthesize from the page and watch the status come back live.
 	run(t, tab, chromedp.Click(chromedp.CSS(`#resynth-form button[type=submit]`)))
 	waitJS(t, tab, `document.getElementById("resynth-msg").textContent.startsWith("Đã xếp hàng")`, 10*time.Second, "the re-synthesis to be queued")
-	srv.WaitStatus("dash-1", synth.StatusReady, time.Minute)
+	srv.WaitStatus("dash-1", article.StatusReady, time.Minute)
 	waitJS(t, tab, `document.getElementById("a-status").dataset.status === "ready" && document.getElementById("a-version").textContent.includes("lần sửa 2")`, 15*time.Second, "the new revision to show")
 }
 
@@ -160,7 +160,7 @@ func TestAccessibility(t *testing.T) {
 	axe := axeScript(t)
 	srv := apitest.New(t, apitest.Options{})
 	srv.Do("POST", "/api/v1/articles", map[string]string{"id": "sample", "html": apitest.SampleHTML(t)}, nil)
-	srv.WaitStatus("sample", synth.StatusReady, 3*time.Minute)
+	srv.WaitStatus("sample", article.StatusReady, 3*time.Minute)
 	srv.Do("POST", "/api/v1/lexicon", map[string]any{"match": "Kremlin", "say": "điện crem-lin"}, nil)
 	browser := newBrowser(t)
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/tts"
 )
 
@@ -143,11 +144,11 @@ func TestPlayerByPageAddress(t *testing.T) {
 			`<p>Giá vàng tăng.</p><script src="`+srv.URL+`/player.js" async></script></body></html>`)
 	}))
 	defer site.Close()
-	var st synth.State
+	var st article.State
 	if code := srv.Do("POST", "/api/v1/articles", map[string]string{"title": "Giá vàng", "text": "Giá vàng tăng mạnh sáng nay. Người mua xếp hàng dài.", "link": site.URL + "/tin/vang.html"}, &st); code != http.StatusAccepted {
 		t.Fatalf("submit: %d", code)
 	}
-	srv.WaitStatus(st.ID, synth.StatusReady, 2*time.Minute)
+	srv.WaitStatus(st.ID, article.StatusReady, 2*time.Minute)
 	tab := newTab(t, newBrowser(t))
 	const player = `document.getElementById("p")`
 	run(t, tab, chromedp.Navigate(site.URL+"/tin/vang.html#binh-luan"))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/tts"
 	_ "github.com/loa-audio/loa/synth/tts/all"
 )
@@ -26,7 +27,7 @@ import (
 type playerFixture struct {
 	srv    *apitest.Server
 	rec    *recorder
-	sample synth.State
+	sample article.State
 }
 
 func newPlayerFixture(t *testing.T) *playerFixture {
@@ -39,8 +40,8 @@ func newPlayerFixture(t *testing.T) *playerFixture {
 		t.Fatalf("submit failing article: %d", code)
 	}
 	f := &playerFixture{srv: srv, rec: newRecorder(t, srv.URL)}
-	f.sample = srv.WaitStatus("sample", synth.StatusReady, 3*time.Minute)
-	srv.WaitStatus("failed", synth.StatusFailed, time.Minute)
+	f.sample = srv.WaitStatus("sample", article.StatusReady, 3*time.Minute)
+	srv.WaitStatus("failed", article.StatusFailed, time.Minute)
 	return f
 }
 
@@ -374,7 +375,7 @@ func fmtClock(s float64) string {
 func TestPlayerReadyTime(t *testing.T) {
 	srv := apitest.New(t, apitest.Options{})
 	srv.Do("POST", "/api/v1/articles", map[string]string{"id": "sample", "html": apitest.SampleHTML(t)}, nil)
-	srv.WaitStatus("sample", synth.StatusReady, 3*time.Minute)
+	srv.WaitStatus("sample", article.StatusReady, 3*time.Minute)
 	browser := newBrowser(t)
 	var times []float64
 	for range 5 {
@@ -423,7 +424,7 @@ func TestPlayerWhileSynthesizing(t *testing.T) {
 	screenshot(t, tab, "player-building")
 	run(t, tab, chromedp.Click(chromedp.CSS(".loa-play")))
 	waitJS(t, tab, jsAudio+`.src.includes("progressive=1") && `+jsAudio+".currentTime > 0.5", 20*time.Second, "progressive playback")
-	st := srv.WaitStatus("slow", synth.StatusReady, 2*time.Minute)
+	st := srv.WaitStatus("slow", article.StatusReady, 2*time.Minute)
 	waitJS(t, tab, jsPlayer+`.getAttribute("data-loa-state") === "ready" && `+jsAudio+`.src.includes("/audio/slow/")`, 15*time.Second, "the switch to the published audio")
 	if total := clock(t, eval[string](t, tab, jsPlayer+`.querySelector(".loa-dur").textContent`)); math.Abs(total-float64(st.DurationMS)/1000) > 1 {
 		t.Fatalf("after publishing the player shows %vs, manifest %dms", total, st.DurationMS)
@@ -439,12 +440,12 @@ func TestPlayerByPageURL(t *testing.T) {
 	if code := srv.Do("POST", "/api/v1/articles", map[string]string{"title": "Mưa lớn", "text": text, "link": "https://bao.example.vn/tin/mua-lon.html"}, nil); code != http.StatusAccepted {
 		t.Fatalf("submit: %d", code)
 	}
-	var list struct{ Articles []synth.State }
+	var list struct{ Articles []article.State }
 	srv.Do("GET", "/api/v1/articles", nil, &list)
 	if len(list.Articles) != 1 {
 		t.Fatalf("articles: %+v", list.Articles)
 	}
-	srv.WaitStatus(list.Articles[0].ID, synth.StatusReady, 2*time.Minute)
+	srv.WaitStatus(list.Articles[0].ID, article.StatusReady, 2*time.Minute)
 	browser := newBrowser(t)
 	page := func(head, player string) string {
 		return `<!DOCTYPE html><html lang="vi"><head><title>Báo</title>` + head + `</head><body><main><h1>Mưa lớn</h1>` + player +

@@ -13,6 +13,7 @@ import (
 
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // TestDashboardSources: an editor adds a feed in the dashboard, sees its
@@ -82,7 +83,7 @@ func TestDashboardSources(t *testing.T) {
 
 	// The article it made says where it came from.
 	var list struct {
-		Articles []synth.State `json:"articles"`
+		Articles []article.State `json:"articles"`
 	}
 	srv.Do("GET", "/api/v1/articles", nil, &list)
 	if len(list.Articles) != 1 {

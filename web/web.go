@@ -22,7 +22,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
+	"github.com/loa-audio/loa/synth/text"
 	"github.com/loa-audio/loa/web/feed"
 )
 
@@ -46,9 +47,9 @@ type Config struct {
 
 // Articles is what the pages read of the catalog.
 type Articles interface {
-	Manifest(ctx context.Context, id string) (synth.Manifest, error)
-	ManifestByURL(ctx context.Context, pageURL string) (synth.Manifest, error)
-	ArticlePage(ctx context.Context, id string) (synth.ArticlePage, error)
+	Manifest(ctx context.Context, id string) (article.Manifest, error)
+	ManifestByURL(ctx context.Context, pageURL string) (article.Manifest, error)
+	ArticlePage(ctx context.Context, id string) (text.Page, error)
 	feed.Published
 }
 
@@ -293,22 +294,22 @@ func acceptsGzip(header string) bool {
 // (/articles/{id}.json). It names immutable URLs, so a listener never mixes
 // the audio of one version with the timings of another.
 type PlayerInfo struct {
-	ID             string       `json:"id"`
-	Status         synth.Status `json:"status"`
-	Title          string       `json:"title"`
-	Version        string       `json:"version,omitempty"`
-	DurationMS     int64        `json:"duration_ms"`
-	AudioURL       string       `json:"audio_url,omitempty"`
-	TimingsURL     string       `json:"timings_url,omitempty"`
-	TranscriptURL  string       `json:"transcript_url,omitempty"`
-	ProgressiveURL string       `json:"progressive_url,omitempty"`
-	Progress       float64      `json:"progress"`
-	Site           string       `json:"site"`              // Media Session "artist"
-	Artwork        string       `json:"artwork,omitempty"` // Media Session artwork
-	ArtworkType    string       `json:"artwork_type,omitempty"`
+	ID             string         `json:"id"`
+	Status         article.Status `json:"status"`
+	Title          string         `json:"title"`
+	Version        string         `json:"version,omitempty"`
+	DurationMS     int64          `json:"duration_ms"`
+	AudioURL       string         `json:"audio_url,omitempty"`
+	TimingsURL     string         `json:"timings_url,omitempty"`
+	TranscriptURL  string         `json:"transcript_url,omitempty"`
+	ProgressiveURL string         `json:"progressive_url,omitempty"`
+	Progress       float64        `json:"progress"`
+	Site           string         `json:"site"`              // Media Session "artist"
+	Artwork        string         `json:"artwork,omitempty"` // Media Session artwork
+	ArtworkType    string         `json:"artwork_type,omitempty"`
 }
 
-func (s *Site) playerInfo(c *gin.Context, h Helpers, m synth.Manifest) PlayerInfo {
+func (s *Site) playerInfo(c *gin.Context, h Helpers, m article.Manifest) PlayerInfo {
 	base := h.BaseURL(c)
 	info := PlayerInfo{ID: m.ID, Status: m.Status, Title: m.Title, Progress: m.Progress(), Site: s.cfg.SiteName}
 	info.Artwork, info.ArtworkType = s.cfg.ArtworkURL, ""
@@ -323,14 +324,14 @@ func (s *Site) playerInfo(c *gin.Context, h Helpers, m synth.Manifest) PlayerInf
 		info.TimingsURL = base + "/" + v.TimingsKey
 		info.TranscriptURL = base + "/" + v.VTTKey
 	}
-	if (m.Status == synth.StatusQueued || m.Status == synth.StatusSynthesizing) && m.ID != "" {
+	if (m.Status == article.StatusQueued || m.Status == article.StatusSynthesizing) && m.ID != "" {
 		info.ProgressiveURL = base + "/audio/" + m.ID + ".mp3?progressive=1"
 	}
 	return info
 }
 
 // servePlayerInfo answers the player with what it needs about m.
-func (s *Site) servePlayerInfo(c *gin.Context, h Helpers, m synth.Manifest, err error) {
+func (s *Site) servePlayerInfo(c *gin.Context, h Helpers, m article.Manifest, err error) {
 	if err != nil {
 		h.Error(c, err)
 		return
@@ -356,11 +357,11 @@ func (s *Site) playerInfoByURL(c *gin.Context, h Helpers) {
 // playable says whether the demo page should carry a player at all: a
 // version to play now, or one being made. Failed articles without audio get
 // none (the script would hide it anyway; this spares the flash).
-func playable(m synth.Manifest) bool {
+func playable(m article.Manifest) bool {
 	if m.Current != nil && m.Current.Preflight == "" {
 		return true
 	}
-	return m.Status == synth.StatusQueued || m.Status == synth.StatusSynthesizing
+	return m.Status == article.StatusQueued || m.Status == article.StatusSynthesizing
 }
 
 func (s *Site) article(c *gin.Context, h Helpers) {
@@ -412,7 +413,7 @@ func (s *Site) embed(c *gin.Context, h Helpers) {
 // sessionStorage and never in a cookie, so these pages need no auth here.
 func (s *Site) admin(c *gin.Context, page, id string) {
 	if id != "" {
-		if err := synth.ValidateID(id); err != nil {
+		if err := article.ValidateID(id); err != nil {
 			s.render(c, http.StatusNotFound, "error.html", pageCSP, map[string]any{"Status": http.StatusNotFound, "Message": err.Error()})
 			return
 		}
@@ -451,7 +452,7 @@ func (s *Site) render(c *gin.Context, status int, name, csp string, data any) {
 // errorPage answers a page request that names no article with an HTML
 // page; other failures keep the API's JSON error and status.
 func (s *Site) errorPage(c *gin.Context, h Helpers, err error) {
-	notFound := h.Status(err) == http.StatusNotFound || errors.Is(err, synth.ErrInvalidInput)
+	notFound := h.Status(err) == http.StatusNotFound || errors.Is(err, article.ErrInvalidInput)
 	if !notFound || !strings.Contains(c.GetHeader("Accept"), "text/html") {
 		h.Error(c, err)
 		return

@@ -14,6 +14,7 @@ import (
 
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/web"
 )
 
@@ -84,7 +85,7 @@ func TestPlayerScriptServing(t *testing.T) {
 
 	// The page links the immutable, fingerprinted copy of the same bytes.
 	srv.Do("POST", "/api/v1/articles", map[string]string{"id": "short", "text": "Một câu."}, nil)
-	srv.WaitStatus("short", synth.StatusReady, time.Minute)
+	srv.WaitStatus("short", article.StatusReady, time.Minute)
 	_, page := get(t, srv.URL+"/articles/short")
 	m := regexp.MustCompile(`src="(/static/[0-9a-f]{12}/player\.js)"`).FindSubmatch(page)
 	if m == nil {
@@ -113,7 +114,7 @@ func TestPagesAreStrict(t *testing.T) {
 	srv.Do("POST", "/api/v1/articles", map[string]string{
 		"id": "hostile", "title": hostile, "text": "Đoạn một có <b>thẻ</b> & \"ngoặc\".\n\nĐoạn hai: <script>alert(3)</script>",
 	}, nil)
-	srv.WaitStatus("hostile", synth.StatusReady, time.Minute)
+	srv.WaitStatus("hostile", article.StatusReady, time.Minute)
 	pages := map[string]int{
 		"/articles/hostile":        200,
 		"/embed/hostile":           200,
@@ -165,8 +166,8 @@ func TestPlayerInfo(t *testing.T) {
 	srv := apitest.New(t, apitest.Options{Voices: catalogWithBrokenVoice(t), Service: synth.ServiceConfig{MaxAttempts: 1}, Feeds: web.FeedSettings{Publisher: "Báo Mẫu"}})
 	srv.Do("POST", "/api/v1/articles", map[string]string{"id": "ok", "title": "Tin ngắn", "text": "Hôm nay trời đẹp. Ngày mai có mưa."}, nil)
 	srv.Do("POST", "/api/v1/articles", map[string]string{"id": "bad", "text": "Không đọc được.", "voice": "broken"}, nil)
-	st := srv.WaitStatus("ok", synth.StatusReady, time.Minute)
-	srv.WaitStatus("bad", synth.StatusFailed, time.Minute)
+	st := srv.WaitStatus("ok", article.StatusReady, time.Minute)
+	srv.WaitStatus("bad", article.StatusFailed, time.Minute)
 
 	var info web.PlayerInfo
 	resp, body := get(t, srv.URL+"/articles/ok.json")
@@ -183,14 +184,14 @@ func TestPlayerInfo(t *testing.T) {
 	if resp, _ := get(t, info.Artwork); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" {
 		t.Fatalf("artwork: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	var timings synth.Timings
+	var timings article.Timings
 	if _, b := get(t, info.TimingsURL); json.Unmarshal(b, &timings) != nil || len(timings.Sentences) != 3 || timings.Version != info.Version {
 		t.Fatalf("timings behind the player info: %+v", timings)
 	}
 
 	info = web.PlayerInfo{}
 	_, body = get(t, srv.URL+"/articles/bad.json")
-	if err := json.Unmarshal(body, &info); err != nil || info.Status != synth.StatusFailed || info.AudioURL != "" || info.ProgressiveURL != "" {
+	if err := json.Unmarshal(body, &info); err != nil || info.Status != article.StatusFailed || info.AudioURL != "" || info.ProgressiveURL != "" {
 		t.Fatalf("failed article's player info: %s", body)
 	}
 	if _, page := get(t, srv.URL+"/articles/bad"); bytes.Contains(page, []byte("data-loa-article")) {
@@ -208,7 +209,7 @@ func TestPlayerInfo(t *testing.T) {
 func TestPlayerInfoByURL(t *testing.T) {
 	srv := apitest.New(t, apitest.Options{})
 	srv.Do("POST", "/api/v1/articles", map[string]string{"id": "mua", "text": "Hà Nội mưa lớn.", "link": "https://bao.example.vn/tin/mua.html"}, nil)
-	srv.WaitStatus("mua", synth.StatusReady, time.Minute)
+	srv.WaitStatus("mua", article.StatusReady, time.Minute)
 
 	_, byID := get(t, srv.URL+"/articles/mua.json")
 	resp, byURL := get(t, srv.URL+"/player/info.json?url="+url.QueryEscape("HTTPS://BAO.example.vn/tin/mua.html#binh-luan"))
@@ -226,7 +227,7 @@ func TestPlayerInfoByURL(t *testing.T) {
 		{"?url=" + url.QueryEscape("https://bao.example.vn/tin/khac.html"), 404, "no article at https://bao.example.vn/tin/khac.html"},
 		{"", 400, `give the page's address as "url"`},
 		{"?url=%2Ftin%2Fmua.html", 400, `give the page's address as "url"`},
-		{"?url=https://bao.example.vn/" + strings.Repeat("a", synth.MaxPageURL), 400, "the limit is 2048"},
+		{"?url=https://bao.example.vn/" + strings.Repeat("a", article.MaxPageURL), 400, "the limit is 2048"},
 	} {
 		resp, body := get(t, srv.URL+"/player/info.json"+c.query)
 		var e struct{ Error string }

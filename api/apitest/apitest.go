@@ -29,6 +29,7 @@ import (
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/ingest"
 	"github.com/loa-audio/loa/synth/sources"
 	"github.com/loa-audio/loa/synth/testenv"
@@ -217,31 +218,31 @@ func (h *Server) Do(method, path string, body any, out any) int {
 }
 
 // WaitStatus polls an article until it reaches want (or fails the test).
-func (h *Server) WaitStatus(id string, want synth.Status, timeout time.Duration) synth.State {
+func (h *Server) WaitStatus(id string, want article.Status, timeout time.Duration) article.State {
 	h.t.Helper()
-	return h.wait(id, timeout, want == synth.StatusFailed, func(st synth.State) bool { return st.Status == want })
+	return h.wait(id, timeout, want == article.StatusFailed, func(st article.State) bool { return st.Status == want })
 }
 
 // WaitRevision polls an article until the given revision is ready.
-func (h *Server) WaitRevision(id string, revision int, timeout time.Duration) synth.State {
+func (h *Server) WaitRevision(id string, revision int, timeout time.Duration) article.State {
 	h.t.Helper()
-	return h.wait(id, timeout, false, func(st synth.State) bool {
-		return st.Revision == revision && st.Status == synth.StatusReady
+	return h.wait(id, timeout, false, func(st article.State) bool {
+		return st.Revision == revision && st.Status == article.StatusReady
 	})
 }
 
-func (h *Server) wait(id string, timeout time.Duration, failureExpected bool, done func(synth.State) bool) synth.State {
+func (h *Server) wait(id string, timeout time.Duration, failureExpected bool, done func(article.State) bool) article.State {
 	h.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		var st synth.State
+		var st article.State
 		if code := h.Do("GET", "/api/v1/articles/"+id, nil, &st); code != 200 {
 			h.t.Fatalf("GET article %s: status %d", id, code)
 		}
 		if done(st) {
 			return st
 		}
-		if st.Status == synth.StatusFailed && !failureExpected {
+		if st.Status == article.StatusFailed && !failureExpected {
 			h.t.Fatalf("article %s (revision %d) failed: %s", id, st.Revision, st.Error)
 		}
 		if time.Now().After(deadline) {

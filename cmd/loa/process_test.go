@@ -23,6 +23,7 @@ import (
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/testenv"
 )
 
@@ -200,21 +201,21 @@ func (n *node) api(method, path string, body any, out any) int {
 	return resp.StatusCode
 }
 
-func (n *node) state(id string) synth.State {
-	var st synth.State
+func (n *node) state(id string) article.State {
+	var st article.State
 	n.api("GET", "/api/v1/articles/"+id, nil, &st)
 	return st
 }
 
-func (n *node) waitReady(id string, timeout time.Duration) synth.State {
+func (n *node) waitReady(id string, timeout time.Duration) article.State {
 	n.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		st := n.state(id)
-		if st.Status == synth.StatusReady {
+		if st.Status == article.StatusReady {
 			return st
 		}
-		if st.Status == synth.StatusFailed {
+		if st.Status == article.StatusFailed {
 			n.t.Fatalf("%s failed: %s", id, st.Error)
 		}
 		if time.Now().After(deadline) {
@@ -310,7 +311,7 @@ func TestCrashResumesWithoutRedoingSegments(t *testing.T) {
 	if before != sentences {
 		t.Fatalf("first version made %d calls for %d sentences\n%s", before, sentences, n.out)
 	}
-	var st synth.State
+	var st article.State
 	n.api("PUT", "/api/v1/articles/long", map[string]string{"text": longArticle("crash-v2", sentences)}, &st)
 	waitCalls(t, logPath, before+sentences/2, time.Minute)
 	if _, err := n.signal(syscall.SIGKILL); err == nil {
@@ -365,7 +366,7 @@ func TestSIGTERMRequeuesAndExitsCleanly(t *testing.T) {
 	}
 	db := openTestDB(t, sqldb.DefaultURL(data))
 	a, err := db.Conn().Article(context.Background(), "term")
-	if err != nil || a.Status != string(synth.StatusQueued) {
+	if err != nil || a.Status != string(article.StatusQueued) {
 		t.Fatalf("after SIGTERM the article is %q (%v), want queued", a.Status, err)
 	}
 	// River took the job back for a retry rather than leaving it running.

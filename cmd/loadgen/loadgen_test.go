@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/loa-audio/loa/api/apitest"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // TestRangeLoadHasNoErrors: 200 concurrent clients seeking in published
@@ -15,7 +15,7 @@ import (
 func TestRangeLoadHasNoErrors(t *testing.T) {
 	h := apitest.New(t, apitest.Options{})
 	h.Do("POST", "/api/v1/articles", map[string]string{"id": "load", "html": apitest.SampleHTML(t)}, nil)
-	st := h.WaitStatus("load", synth.StatusReady, 2*time.Minute)
+	st := h.WaitStatus("load", article.StatusReady, 2*time.Minute)
 	for _, u := range []string{st.AudioURL, st.VersionAudioURL} {
 		res, err := Run(context.Background(), Config{URL: u, Clients: 200, Duration: 3 * time.Second, MaxRequests: 200000})
 		if err != nil {

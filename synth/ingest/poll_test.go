@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 const rssFeed = `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
@@ -93,12 +94,12 @@ func TestPollFailuresBackOffAndName(t *testing.T) {
 		is      error
 		minWait time.Duration
 	}{
-		{"html", `content type "text/html"`, synth.ErrUnprocessable, interval},
+		{"html", `content type "text/html"`, article.ErrUnprocessable, interval},
 		{"garbage", "not an RSS, Atom or JSON feed", ErrNotAFeed, interval},
-		{"500", "500 Internal Server Error", synth.ErrUnprocessable, interval},
-		{"429", "429 Too Many Requests", synth.ErrUnprocessable, 120 * time.Second},
-		{"huge", "larger than 1024 bytes", synth.ErrTooLarge, interval},
-		{"private", "address not allowed", synth.ErrForbidden, interval},
+		{"500", "500 Internal Server Error", article.ErrUnprocessable, interval},
+		{"429", "429 Too Many Requests", article.ErrUnprocessable, 120 * time.Second},
+		{"huge", "larger than 1024 bytes", article.ErrTooLarge, interval},
+		{"private", "address not allowed", article.ErrForbidden, interval},
 	}
 	for _, tc := range cases {
 		t.Run(tc.mode, func(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/loa-audio/loa/storage/sqldb"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/ingest"
 	"github.com/loa-audio/loa/synth/pageurl"
 	"github.com/loa-audio/loa/synth/text"
@@ -209,7 +209,7 @@ func (m *Manager) items(ctx context.Context, sourceID string, set ingest.Setting
 func (m *Manager) item(ctx context.Context, sourceID string, set ingest.Settings, it ingest.Item, k sqldb.SourceItemRow, seen bool) error {
 	rec := k
 	rec.SourceID, rec.GUID, rec.URL, rec.SeenAt = sourceID, it.GUID, it.URL, m.cfg.Now().UTC()
-	sub := synth.Submission{Feed: set.Feed, Voice: set.Voice}
+	sub := article.Submission{Feed: set.Feed, Voice: set.Voice}
 	if !it.Published.IsZero() {
 		p := it.Published
 		sub.PublishedAt = &p
@@ -252,7 +252,7 @@ func (m *Manager) item(ctx context.Context, sourceID string, set ingest.Settings
 			return err
 		default:
 			st, created, err := m.articles.Create(ctx, sub)
-			if errors.Is(err, synth.ErrConflict) {
+			if errors.Is(err, article.ErrConflict) {
 				// Made of the same page a moment ago, by another source.
 				if st.ID, err = m.cfg.DB.Conn().ArticleIDByURL(ctx, canonical); err != nil {
 					return err

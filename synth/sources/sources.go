@@ -19,14 +19,14 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/loa-audio/loa/storage/sqldb"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/ingest"
 )
 
 // Articles is what following a source needs from the article service.
 type Articles interface {
-	Create(ctx context.Context, sub synth.Submission) (synth.State, bool, error)
-	Update(ctx context.Context, id string, sub synth.Submission) (synth.State, bool, error)
+	Create(ctx context.Context, sub article.Submission) (article.State, bool, error)
+	Update(ctx context.Context, id string, sub article.Submission) (article.State, bool, error)
 }
 
 // Config wires a Manager. Zero values mean the defaults.
@@ -143,14 +143,14 @@ type memory struct {
 func (m *Manager) validate(spec ingest.Spec) (ingest.Spec, ingest.Settings, error) {
 	set, err := spec.Validate()
 	if err != nil {
-		return ingest.Spec{}, ingest.Settings{}, synth.Invalid(err.Error())
+		return ingest.Spec{}, ingest.Settings{}, article.Invalid(err.Error())
 	}
-	if set.Feed != "" && !synth.ValidFeedName(set.Feed) {
-		return ingest.Spec{}, ingest.Settings{}, synth.Invalid(`"feed" must be lowercase letters, digits and '-' (at most 64), and not "all"`)
+	if set.Feed != "" && !article.ValidFeedName(set.Feed) {
+		return ingest.Spec{}, ingest.Settings{}, article.Invalid(`"feed" must be lowercase letters, digits and '-' (at most 64), and not "all"`)
 	}
 	if set.Voice != "" && m.cfg.CheckVoice != nil {
 		if err := m.cfg.CheckVoice(set.Voice); err != nil {
-			return ingest.Spec{}, ingest.Settings{}, synth.Invalid(fmt.Sprintf(`"voice": unknown voice %q`, set.Voice))
+			return ingest.Spec{}, ingest.Settings{}, article.Invalid(fmt.Sprintf(`"voice": unknown voice %q`, set.Voice))
 		}
 	}
 	backfill := set.Rules.Backfill
@@ -283,7 +283,7 @@ func (m *Manager) Delete(ctx context.Context, id string) error {
 
 func notFound(err error) error {
 	if errors.Is(err, sqldb.ErrNotFound) {
-		return fmt.Errorf("%w: %v", synth.ErrNotFound, err)
+		return fmt.Errorf("%w: %v", article.ErrNotFound, err)
 	}
 	return err
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // queueWebhooks keeps deliveries, which wait on other people's servers,
@@ -25,9 +26,9 @@ const queueWebhooks = "webhooks"
 // receiver can drop a repeat (an attempt whose answer was lost, or one
 // made again after the node making it died).
 type deliverArgs struct {
-	Key      string      `json:"idempotency_key"`
-	Endpoint string      `json:"endpoint"`
-	Event    synth.Event `json:"event"`
+	Key      string        `json:"idempotency_key"`
+	Endpoint string        `json:"endpoint"`
+	Event    article.Event `json:"event"`
 }
 
 func (deliverArgs) Kind() string { return "webhook_delivery" }
@@ -96,7 +97,7 @@ func isRefused(err error) bool {
 // every attempt: a name may resolve elsewhere by now.
 func (d *Dispatcher) deliver(ctx context.Context, attempt int, args deliverArgs) error {
 	e, err := d.endpoint(ctx, args.Endpoint)
-	if errors.Is(err, synth.ErrNotFound) {
+	if errors.Is(err, article.ErrNotFound) {
 		return river.JobCancel(err)
 	}
 	if err != nil {

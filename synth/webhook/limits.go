@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // deliveryTimeLayout starts every delivery id, so that ids sort by time
@@ -18,9 +18,9 @@ func checkURLText(_ context.Context, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return nil, fmt.Errorf("%w: url must be an absolute http(s) URL", synth.ErrInvalidInput)
+		return nil, fmt.Errorf("%w: url must be an absolute http(s) URL", article.ErrInvalidInput)
 	case u.User != nil:
-		return nil, fmt.Errorf("%w: url must not contain credentials", synth.ErrInvalidInput)
+		return nil, fmt.Errorf("%w: url must not contain credentials", article.ErrInvalidInput)
 	}
 	return u, nil
 }

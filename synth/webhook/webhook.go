@@ -24,7 +24,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/loa-audio/loa/storage/sqldb"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // Events a webhook can subscribe to.
@@ -41,7 +41,7 @@ type Endpoint struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func (e Endpoint) wants(ev synth.Event) bool {
+func (e Endpoint) wants(ev article.Event) bool {
 	return (e.Feed == "" || e.Feed == ev.Feed) && (len(e.Events) == 0 || slices.Contains(e.Events, ev.Type))
 }
 
@@ -56,12 +56,12 @@ type Attempt struct {
 // Delivery is the log record of one event sent to one endpoint. ID is the
 // idempotency key every attempt carries.
 type Delivery struct {
-	ID        string      `json:"id"`
-	Endpoint  string      `json:"endpoint"`
-	URL       string      `json:"url"`
-	Event     synth.Event `json:"event"`
-	Delivered bool        `json:"delivered"`
-	Attempts  []Attempt   `json:"attempts"`
+	ID        string        `json:"id"`
+	Endpoint  string        `json:"endpoint"`
+	URL       string        `json:"url"`
+	Event     article.Event `json:"event"`
+	Delivered bool          `json:"delivered"`
+	Attempts  []Attempt     `json:"attempts"`
 }
 
 // Config configures the dispatcher. Zero values mean the defaults.
@@ -158,7 +158,7 @@ func (d *Dispatcher) endpoints(ctx context.Context, c sqldb.Conn) ([]Endpoint, e
 func (d *Dispatcher) endpoint(ctx context.Context, id string) (Endpoint, error) {
 	if id == globalID {
 		if d.cfg.Global.URL == "" {
-			return Endpoint{}, fmt.Errorf("%w: webhook %q is no longer configured", synth.ErrNotFound, id)
+			return Endpoint{}, fmt.Errorf("%w: webhook %q is no longer configured", article.ErrNotFound, id)
 		}
 		g := d.cfg.Global
 		g.ID = globalID
@@ -166,7 +166,7 @@ func (d *Dispatcher) endpoint(ctx context.Context, id string) (Endpoint, error) 
 	}
 	r, err := d.cfg.DB.Conn().WebhookEndpoint(ctx, id)
 	if errors.Is(err, sqldb.ErrNotFound) {
-		return Endpoint{}, fmt.Errorf("%w: webhook %q was deleted", synth.ErrNotFound, id)
+		return Endpoint{}, fmt.Errorf("%w: webhook %q was deleted", article.ErrNotFound, id)
 	}
 	if err != nil {
 		return Endpoint{}, err
@@ -196,7 +196,7 @@ func (d *Dispatcher) Add(ctx context.Context, e Endpoint) (Endpoint, error) {
 	}
 	for _, ev := range e.Events {
 		if !slices.Contains(Events, ev) {
-			return Endpoint{}, fmt.Errorf("%w: unknown webhook event %q (one of %s)", synth.ErrInvalidInput, ev, strings.Join(Events, ", "))
+			return Endpoint{}, fmt.Errorf("%w: unknown webhook event %q (one of %s)", article.ErrInvalidInput, ev, strings.Join(Events, ", "))
 		}
 	}
 	if e.Secret == "" {
@@ -216,7 +216,7 @@ func (d *Dispatcher) Add(ctx context.Context, e Endpoint) (Endpoint, error) {
 func (d *Dispatcher) Delete(ctx context.Context, id string) error {
 	err := d.cfg.DB.InTx(ctx, func(tx sqldb.Conn) error { return tx.DeleteWebhookEndpoint(ctx, id) })
 	if errors.Is(err, sqldb.ErrNotFound) {
-		return fmt.Errorf("%w: webhook %q", synth.ErrNotFound, id)
+		return fmt.Errorf("%w: webhook %q", article.ErrNotFound, id)
 	}
 	if err != nil {
 		return fmt.Errorf("delete webhook endpoint: %w", err)
@@ -251,7 +251,7 @@ func (d *Dispatcher) Deliveries(ctx context.Context, limit int) ([]Delivery, err
 // returns their jobs. Both happen in tx, the transaction of the change
 // that caused ev: a change that rolls back sends nothing, one that commits
 // is delivered even if this node dies.
-func (d *Dispatcher) NotifyTx(ctx context.Context, tx sqldb.Conn, ev synth.Event) ([]river.InsertManyParams, error) {
+func (d *Dispatcher) NotifyTx(ctx context.Context, tx sqldb.Conn, ev article.Event) ([]river.InsertManyParams, error) {
 	eps, err := d.endpoints(ctx, tx)
 	if err != nil {
 		return nil, err

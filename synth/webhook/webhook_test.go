@@ -21,6 +21,7 @@ import (
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // harness runs a dispatcher's jobs on a River client of its own, the way
@@ -74,7 +75,7 @@ var errRollback = errors.New("the change failed")
 
 // emit reports ev in a transaction that commits, or rolls back after the
 // event was queued, as the article service does.
-func (h *harness) emit(t *testing.T, ev synth.Event, commit bool) {
+func (h *harness) emit(t *testing.T, ev article.Event, commit bool) {
 	t.Helper()
 	ctx := context.Background()
 	err := h.db.InTx(ctx, func(tx sqldb.Conn) error {
@@ -128,7 +129,7 @@ func TestEndpointsCreateListDelete(t *testing.T) {
 			t.Fatalf("add with a secret: %+v, %v", b, err)
 		}
 		for _, bad := range []Endpoint{{URL: "ftp://x"}, {URL: "https://u:p@hooks.example.vn/"}, {URL: "https://hooks.example.vn/", Events: []string{"audio.played"}}} {
-			if _, err := d.Add(ctx, bad); !errors.Is(err, synth.ErrInvalidInput) {
+			if _, err := d.Add(ctx, bad); !errors.Is(err, article.ErrInvalidInput) {
 				t.Errorf("add %+v: %v, want invalid input", bad, err)
 			}
 		}
@@ -148,7 +149,7 @@ func TestEndpointsCreateListDelete(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, id := range []string{a.ID, "global", "nope"} {
-			if err := d.Delete(ctx, id); !errors.Is(err, synth.ErrNotFound) {
+			if err := d.Delete(ctx, id); !errors.Is(err, article.ErrNotFound) {
 				t.Errorf("delete %s: %v, want not found", id, err)
 			}
 		}
@@ -179,7 +180,7 @@ func TestParallelCreateDelete(t *testing.T) {
 				switch err := d.Delete(ctx, victim.ID); {
 				case err == nil:
 					deleted.Add(1)
-				case errors.Is(err, synth.ErrNotFound):
+				case errors.Is(err, article.ErrNotFound):
 					missing.Add(1)
 				default:
 					t.Error(err)
@@ -247,7 +248,7 @@ func TestDeliveryRetriedWithOneIdempotencyKey(t *testing.T) {
 		client.Timeout = 300 * time.Millisecond
 		h := start(t, db, Config{Client: &client, CheckURL: guard.CheckURL})
 		ep := h.add(t, Endpoint{URL: recv.URL + "/hook"})
-		h.emit(t, synth.Event{Type: "audio.ready", ArticleID: "bai-1", Revision: 1, Bytes: 10}, true)
+		h.emit(t, article.Event{Type: "audio.ready", ArticleID: "bai-1", Revision: 1, Bytes: 10}, true)
 
 		var log []Delivery
 		waitFor(t, "delivered", func() bool {
@@ -301,8 +302,8 @@ func TestGuardJudgesEveryAttempt(t *testing.T) {
 		rebound := h.add(t, Endpoint{URL: "https://hooks.example.vn/hook", Events: []string{"audio.failed"}})
 		redirect := h.add(t, Endpoint{URL: recv.URL + "/hook", Events: []string{"audio.deleted"}})
 		inside.Store(true)
-		h.emit(t, synth.Event{Type: "audio.failed", ArticleID: "bai-1"}, true)
-		h.emit(t, synth.Event{Type: "audio.deleted", ArticleID: "bai-1"}, true)
+		h.emit(t, article.Event{Type: "audio.failed", ArticleID: "bai-1"}, true)
+		h.emit(t, article.Event{Type: "audio.deleted", ArticleID: "bai-1"}, true)
 
 		var log []Delivery
 		waitFor(t, "both attempts logged", func() bool {
@@ -342,8 +343,8 @@ func TestRolledBackChangeSendsNothing(t *testing.T) {
 		defer recv.Close()
 		h := start(t, db, Config{})
 		h.add(t, Endpoint{URL: recv.URL})
-		h.emit(t, synth.Event{Type: "audio.deleted", ArticleID: "rolled-back"}, false)
-		h.emit(t, synth.Event{Type: "audio.deleted", ArticleID: "committed"}, true)
+		h.emit(t, article.Event{Type: "audio.deleted", ArticleID: "rolled-back"}, false)
+		h.emit(t, article.Event{Type: "audio.deleted", ArticleID: "committed"}, true)
 		waitFor(t, "the committed event", func() bool {
 			mu.Lock()
 			defer mu.Unlock()
@@ -376,20 +377,20 @@ func TestDeliveryLogIsBounded(t *testing.T) {
 		d := New(Config{DB: db, MaxDeliveries: 3, DeliveryMaxAge: time.Hour, Now: clock})
 		a, _ := d.Add(ctx, Endpoint{URL: "https://hooks.example.vn/a"})
 		b, _ := d.Add(ctx, Endpoint{URL: "https://hooks.example.vn/b", Events: []string{"audio.failed"}})
-		emit := func(ev synth.Event) {
+		emit := func(ev article.Event) {
 			if err := db.InTx(ctx, func(tx sqldb.Conn) error { _, err := d.NotifyTx(ctx, tx, ev); return err }); err != nil {
 				t.Fatal(err)
 			}
 		}
 		now = now.Add(-2 * time.Hour)
-		emit(synth.Event{Type: "audio.failed", ArticleID: "old"}) // to both
+		emit(article.Event{Type: "audio.failed", ArticleID: "old"}) // to both
 		now = now.Add(2 * time.Hour)
 		for i := range 5 {
 			now = now.Add(time.Second)
-			emit(synth.Event{Type: "audio.ready", ArticleID: "a" + strconv.Itoa(i)}) // to a only
+			emit(article.Event{Type: "audio.ready", ArticleID: "a" + strconv.Itoa(i)}) // to a only
 		}
 		now = now.Add(time.Second)
-		emit(synth.Event{Type: "audio.failed", ArticleID: "f"}) // to both
+		emit(article.Event{Type: "audio.failed", ArticleID: "f"}) // to both
 		if log, _ := d.Deliveries(ctx, 100); len(log) != 9 {
 			t.Fatalf("%d deliveries before pruning, want 9", len(log))
 		}

@@ -3,7 +3,7 @@ package feed
 import (
 	"io"
 
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // Render writes one page of a feed from all its articles, paging in Go
@@ -14,9 +14,9 @@ import (
 // any whose audio is not listed (no audio, failed preflight, zero size or
 // duration) is left out. A page past the last is an error wrapping
 // synth.ErrNotFound.
-func (f *Feeds) Render(w io.Writer, p Page, articles []synth.Summary) (Info, error) {
-	var all synth.FeedPage
-	items := make([]synth.Summary, 0, len(articles))
+func (f *Feeds) Render(w io.Writer, p Page, articles []article.Summary) (Info, error) {
+	var all article.FeedPage
+	items := make([]article.Summary, 0, len(articles))
 	for i := range articles {
 		if a := &articles[i]; listed(a) {
 			items = append(items, *a)

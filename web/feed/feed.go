@@ -25,7 +25,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // ErrInvalidSettings reports channel settings a directory would refuse.
@@ -166,7 +166,7 @@ func disclosureFor(lang string) string {
 
 // Published is what feeds read of the catalog.
 type Published interface {
-	PublishedPage(ctx context.Context, feed string, number, size int) (synth.FeedPage, error)
+	PublishedPage(ctx context.Context, feed string, number, size int) (article.FeedPage, error)
 }
 
 // Helpers are what the feed handlers are given by whoever mounts them:
@@ -194,15 +194,15 @@ func (f *Feeds) serve(c *gin.Context, h Helpers) {
 		return
 	}
 	name, ok := strings.CutSuffix(file, ".xml")
-	if !ok || (name != AllFeed && !synth.ValidFeedName(name)) {
-		h.Error(c, fmt.Errorf("%w: no feed at %s (feeds are /feeds/all.xml or /feeds/{feed}.xml)", synth.ErrNotFound, c.Request.URL.Path))
+	if !ok || (name != AllFeed && !article.ValidFeedName(name)) {
+		h.Error(c, fmt.Errorf("%w: no feed at %s (feeds are /feeds/all.xml or /feeds/{feed}.xml)", article.ErrNotFound, c.Request.URL.Path))
 		return
 	}
 	page := 1
 	if q, given := c.GetQuery("page"); given {
 		n, err := strconv.Atoi(q)
 		if err != nil || n < 1 {
-			h.Error(c, fmt.Errorf("%w: page must be a positive number, not %q", synth.ErrInvalidInput, q))
+			h.Error(c, fmt.Errorf("%w: page must be a positive number, not %q", article.ErrInvalidInput, q))
 			return
 		}
 		page = n
@@ -213,7 +213,7 @@ func (f *Feeds) serve(c *gin.Context, h Helpers) {
 		return
 	}
 	if name != AllFeed && fp.Items == 0 {
-		h.Error(c, fmt.Errorf("%w: feed %q has no published articles", synth.ErrNotFound, name))
+		h.Error(c, fmt.Errorf("%w: feed %q has no published articles", article.ErrNotFound, name))
 		return
 	}
 	var body bytes.Buffer

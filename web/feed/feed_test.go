@@ -19,7 +19,7 @@ import (
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/sqldb"
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/testenv"
 	"github.com/loa-audio/loa/web"
 	"github.com/loa-audio/loa/web/feed"
@@ -42,12 +42,12 @@ func (s misreportingStore) Stat(ctx context.Context, key string) (storage.Info, 
 
 type recorder struct {
 	mu     sync.Mutex
-	events []synth.Event
+	events []article.Event
 }
 
 // NotifyTx records the event and queues nothing; the events it checks
 // come from transactions that commit.
-func (r *recorder) NotifyTx(_ context.Context, _ sqldb.Conn, ev synth.Event) ([]river.InsertManyParams, error) {
+func (r *recorder) NotifyTx(_ context.Context, _ sqldb.Conn, ev article.Event) ([]river.InsertManyParams, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, ev)
@@ -102,13 +102,13 @@ func checkHeadAndRange(t *testing.T, url, ctype string, length int64) {
 	}
 }
 
-type article struct {
+type feedArticle struct {
 	id, title, feed, link string
 	text, html            string
 	at                    time.Time
 }
 
-func (a article) submission() map[string]any {
+func (a feedArticle) submission() map[string]any {
 	sub := map[string]any{"id": a.id, "title": a.title, "published_at": a.at}
 	if a.text != "" {
 		sub["text"] = a.text
@@ -145,7 +145,7 @@ func TestFeedsEndToEnd(t *testing.T) {
 	})
 
 	t0 := time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
-	articles := []article{
+	articles := []feedArticle{
 		{id: "gia-vang", title: "Giá vàng & <USD> \"tăng\" 😀 שלום \x07", feed: "kinh-te", link: "https://news.example.vn/gia-vang",
 			text: "Giá vàng hôm nay tăng mạnh. Người dân đổ xô đi mua.", at: t0},
 		{id: "the-gioi-1", title: "Tin thế giới", feed: "the-gioi", at: t0.Add(time.Hour),
@@ -159,15 +159,15 @@ func TestFeedsEndToEnd(t *testing.T) {
 		}
 	}
 	for _, a := range articles {
-		want := synth.StatusReady
+		want := article.StatusReady
 		if a.id == "broken" {
-			want = synth.StatusFailed // its audio never passes preflight
+			want = article.StatusFailed // its audio never passes preflight
 		}
 		srv.WaitStatus(a.id, want, 90*time.Second)
 	}
 
 	t.Run("failed preflight keeps an article out and tells editors", func(t *testing.T) {
-		var st synth.State
+		var st article.State
 		srv.Do("GET", "/api/v1/articles/broken", nil, &st)
 		if !strings.Contains(st.Preflight, "bytes") {
 			t.Errorf("editor view of the broken article: preflight %q, want the size mismatch", st.Preflight)
@@ -321,7 +321,7 @@ func TestFeedsEndToEnd(t *testing.T) {
 		if code := srv.Do("PUT", "/api/v1/articles/gia-vang", edited.submission(), nil); code != http.StatusAccepted {
 			t.Fatalf("update: status %d", code)
 		}
-		srv.WaitStatus("gia-vang", synth.StatusReady, 90*time.Second)
+		srv.WaitStatus("gia-vang", article.StatusReady, 90*time.Second)
 		after := waitItem(t, srv.URL+"/feeds/all.xml?page=2", func(it feedItem) bool { return it.enclosure != before.enclosure })
 		if after.guid != before.guid {
 			t.Errorf("guid changed from %q to %q", before.guid, after.guid)
@@ -343,7 +343,7 @@ func TestFeedsEndToEnd(t *testing.T) {
 		if code := srv.Do("POST", "/api/v1/articles/gia-vang/resynthesize", nil, nil); code/100 != 2 {
 			t.Fatalf("resynthesize: status %d", code)
 		}
-		srv.WaitStatus("gia-vang", synth.StatusReady, 90*time.Second)
+		srv.WaitStatus("gia-vang", article.StatusReady, 90*time.Second)
 		again := waitItem(t, srv.URL+"/feeds/all.xml?page=2", func(feedItem) bool { return true })
 		if again.guid != before.guid {
 			t.Errorf("guid changed on re-synthesis: %q, want %q", again.guid, before.guid)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // AllFeed names the feed of every published article.
@@ -44,7 +44,7 @@ type Info struct {
 // RenderPage writes one page of a feed whose articles the catalog already
 // paged (Articles.PublishedPage): fp.Articles are that page's, the counts
 // and times are the whole feed's.
-func (f *Feeds) RenderPage(w io.Writer, p Page, fp synth.FeedPage) (Info, error) {
+func (f *Feeds) RenderPage(w io.Writer, p Page, fp article.FeedPage) (Info, error) {
 	if p.Name == "" {
 		p.Name = AllFeed
 	}
@@ -54,7 +54,7 @@ func (f *Feeds) RenderPage(w io.Writer, p Page, fp synth.FeedPage) (Info, error)
 	size := f.settings.PageSize
 	info := Info{Items: fp.Items, Updated: fp.Updated, Pages: max(1, (fp.Items+size-1)/size)}
 	if p.Number < 1 || p.Number > info.Pages {
-		return info, fmt.Errorf("%w: feed %q has %d page(s), not %d", synth.ErrNotFound, p.Name, info.Pages, p.Number)
+		return info, fmt.Errorf("%w: feed %q has %d page(s), not %d", article.ErrNotFound, p.Name, info.Pages, p.Number)
 	}
 
 	xw := xmlWriter{bufio.NewWriterSize(w, 64<<10)}
@@ -74,7 +74,7 @@ func (f *Feeds) RenderPage(w io.Writer, p Page, fp synth.FeedPage) (Info, error)
 }
 
 // listed reports whether an article's audio may be offered to podcast apps.
-func listed(a *synth.Summary) bool {
+func listed(a *article.Summary) bool {
 	return a.Published() && a.Bytes > 0 && a.DurationMS > 0 && asciiPath(a.AudioKey)
 }
 
@@ -185,7 +185,7 @@ func (xw xmlWriter) atomLink(rel, href string) {
 	xw.WriteString(` type="application/rss+xml"/>` + "\n")
 }
 
-func (f *Feeds) writeItem(xw xmlWriter, base string, a *synth.Summary, desc *strings.Builder) {
+func (f *Feeds) writeItem(xw xmlWriter, base string, a *article.Summary, desc *strings.Builder) {
 	xw.WriteString("<item>\n")
 	title := cleanLine(a.Title)
 	lead := cleanLine(a.Lead)
@@ -246,7 +246,7 @@ func (f *Feeds) writeItem(xw xmlWriter, base string, a *synth.Summary, desc *str
 }
 
 // published is when the article appeared; older index entries may lack it.
-func published(a *synth.Summary) time.Time {
+func published(a *article.Summary) time.Time {
 	for _, t := range []time.Time{a.PublishedAt, a.CreatedAt, a.UpdatedAt} {
 		if !t.IsZero() {
 			return t

@@ -8,24 +8,24 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loa-audio/loa/synth"
+	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/web/feed"
 )
 
 const base = "https://audio.example.vn"
 
-func summaries(n int) []synth.Summary {
+func summaries(n int) []article.Summary {
 	t0 := time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)
-	out := make([]synth.Summary, n)
+	out := make([]article.Summary, n)
 	for i := range out {
 		id := fmt.Sprintf("bai-%05d", i)
 		version := fmt.Sprintf("%020x", i+1)
 		at := t0.Add(-time.Duration(i) * time.Hour) // newest first
-		out[i] = synth.Summary{
+		out[i] = article.Summary{
 			ID:          id,
 			Title:       fmt.Sprintf("Bản tin số %d: giá vàng tăng mạnh", i),
 			Lead:        "Giá vàng miếng trong nước sáng nay tăng thêm 500.000 đồng mỗi lượng, theo ghi nhận của phóng viên.",
-			Status:      synth.StatusReady,
+			Status:      article.StatusReady,
 			Feed:        "kinh-te",
 			Link:        "https://news.example.vn/kinh-te/" + id,
 			GUID:        fmt.Sprintf("6f1c2a9e-0000-4000-8000-%012d", i),
@@ -52,7 +52,7 @@ func newFeeds(t testing.TB, s feed.Settings) *feed.Feeds {
 	return f
 }
 
-func render(t *testing.T, f *feed.Feeds, p feed.Page, items []synth.Summary) (parsed, feed.Info) {
+func render(t *testing.T, f *feed.Feeds, p feed.Page, items []article.Summary) (parsed, feed.Info) {
 	t.Helper()
 	var b bytes.Buffer
 	info, err := f.Render(&b, p, items)
@@ -239,7 +239,7 @@ func TestRenderPagesPerRFC5005(t *testing.T) {
 	}
 	var b bytes.Buffer
 	for _, n := range []int{4, -1} {
-		if _, err := f.Render(&b, feed.Page{BaseURL: base, Number: n}, items); !errors.Is(err, synth.ErrNotFound) {
+		if _, err := f.Render(&b, feed.Page{BaseURL: base, Number: n}, items); !errors.Is(err, article.ErrNotFound) {
 			t.Errorf("page %d: %v, want ErrNotFound", n, err)
 		}
 	}

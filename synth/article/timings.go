@@ -1,4 +1,4 @@
-package synth
+package article
 
 import (
 	"fmt"
@@ -70,4 +70,18 @@ func vttText(s string) string {
 	s = strings.ReplaceAll(s, "-->", "→")
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 	return r.Replace(s)
+}
+
+// Plan is the ordered list of what an article's audio will be made of.
+type Plan struct {
+	Revision int        `json:"revision"`
+	Profile  string     `json:"profile"`
+	Parts    []PlanPart `json:"parts"`
+}
+
+// PlanPart is either a cached segment (by hash) or a pause.
+type PlanPart struct {
+	Segment   string `json:"segment,omitempty"`
+	SilenceMS int    `json:"silence_ms,omitempty"`
+	Sentence  int    `json:"sentence"`
 }
