@@ -26,28 +26,27 @@ import (
 	"github.com/loa-audio/loa/synth/tts"
 )
 
-// Articles is what the HTTP layer needs from the article service.
-type Articles interface {
+// Editor is what the editors' endpoints change articles with.
+type Editor interface {
 	Create(ctx context.Context, sub article.Submission) (article.State, bool, error)
 	Update(ctx context.Context, id string, sub article.Submission) (article.State, bool, error)
-	Get(ctx context.Context, id string) (article.State, error)
-	Manifest(ctx context.Context, id string) (article.Manifest, error)
-	ManifestByURL(ctx context.Context, pageURL string) (article.Manifest, error)
-	ArticlePage(ctx context.Context, id string) (text.Page, error)
-	List(ctx context.Context, f article.ListFilter) (article.ListResult, error)
 	Delete(ctx context.Context, id string) error
 	Resynthesize(ctx context.Context, id, voice string) (article.State, error)
 	Preview(ctx context.Context, sub article.Submission) (synth.PreviewResult, error)
+}
+
+// Catalog is what the API reads of stored articles.
+type Catalog interface {
+	Get(ctx context.Context, id string) (article.State, error)
+	Manifest(ctx context.Context, id string) (article.Manifest, error)
+	List(ctx context.Context, f article.ListFilter) (article.ListResult, error)
 	Subscribe(id string) (<-chan article.Manifest, func())
 	Voices(ctx context.Context) []tts.VoiceStatus
-	Lexicon(ctx context.Context, feed string) (synth.Lexicon, error)
-	AddRule(ctx context.Context, r text.Rule) (text.Rule, synth.Lexicon, error)
-	UpdateRule(ctx context.Context, id string, r text.Rule) (text.Rule, synth.Lexicon, error)
-	DeleteRule(ctx context.Context, id string) (synth.Lexicon, error)
-	RuleTouches(ctx context.Context, r text.Rule, limit int) ([]article.RuleTouch, error)
-	ListenEvent(ctx context.Context, id, event string) error
-	Listens(ctx context.Context, id string) (map[string]int, error)
-	PublishedPage(ctx context.Context, feed string, number, size int) (article.FeedPage, error)
+}
+
+// Playback is what players fetch and report: audio, the parts of an
+// article still being made, listen counts.
+type Playback interface {
 	Plan(ctx context.Context, id string) (article.Plan, error)
 	SegmentReady(ctx context.Context, hash string) (bool, error)
 	Silence(d time.Duration) ([]byte, error)
@@ -57,6 +56,17 @@ type Articles interface {
 	OpenVersion(ctx context.Context, id, version, file string) (io.ReadSeekCloser, storage.Info, error)
 	VersionURL(ctx context.Context, id, version, file string, ttl time.Duration) (string, error)
 	OpenSegment(ctx context.Context, hash string) (io.ReadCloser, error)
+	ListenEvent(ctx context.Context, id, event string) error
+	Listens(ctx context.Context, id string) (map[string]int, error)
+}
+
+// Lexicon is the editors' pronunciation rules.
+type Lexicon interface {
+	Lexicon(ctx context.Context, feed string) (synth.Lexicon, error)
+	AddRule(ctx context.Context, r text.Rule) (text.Rule, synth.Lexicon, error)
+	UpdateRule(ctx context.Context, id string, r text.Rule) (text.Rule, synth.Lexicon, error)
+	DeleteRule(ctx context.Context, id string) (synth.Lexicon, error)
+	RuleTouches(ctx context.Context, r text.Rule, limit int) ([]article.RuleTouch, error)
 }
 
 // Pages adds Loa's own HTML pages and assets (package web, wired by
@@ -75,7 +85,10 @@ type PageHelpers struct {
 
 // Deps configures the HTTP layer.
 type Deps struct {
-	Articles Articles
+	Editor   Editor
+	Catalog  Catalog
+	Playback Playback
+	Lexicon  Lexicon
 	Pages    Pages // nil: no HTML pages (API-only tests)
 	Tokens   *Tokens
 	// PublicURL is the externally visible base URL (https://audio.example.vn);

@@ -73,7 +73,7 @@ func (s *server) createArticle(c *gin.Context) {
 		respondErr(c, err)
 		return
 	}
-	st, created, err := s.Articles.Create(c.Request.Context(), sub)
+	st, created, err := s.Editor.Create(c.Request.Context(), sub)
 	if err != nil {
 		respondErr(c, err)
 		return
@@ -92,7 +92,7 @@ func (s *server) updateArticle(c *gin.Context) {
 		respondErr(c, err)
 		return
 	}
-	st, _, err := s.Articles.Update(c.Request.Context(), c.Param("id"), sub)
+	st, _, err := s.Editor.Update(c.Request.Context(), c.Param("id"), sub)
 	if err != nil {
 		respondErr(c, err)
 		return
@@ -101,7 +101,7 @@ func (s *server) updateArticle(c *gin.Context) {
 }
 
 func (s *server) getArticle(c *gin.Context) {
-	st, err := s.Articles.Get(c.Request.Context(), c.Param("id"))
+	st, err := s.Catalog.Get(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		respondErr(c, err)
 		return
@@ -110,7 +110,7 @@ func (s *server) getArticle(c *gin.Context) {
 }
 
 func (s *server) deleteArticle(c *gin.Context) {
-	if err := s.Articles.Delete(c.Request.Context(), c.Param("id")); err != nil {
+	if err := s.Editor.Delete(c.Request.Context(), c.Param("id")); err != nil {
 		respondErr(c, err)
 		return
 	}
@@ -128,7 +128,7 @@ func (s *server) resynthesize(c *gin.Context) {
 			return
 		}
 	}
-	st, err := s.Articles.Resynthesize(c.Request.Context(), c.Param("id"), req.Voice)
+	st, err := s.Editor.Resynthesize(c.Request.Context(), c.Param("id"), req.Voice)
 	if err != nil {
 		respondErr(c, err)
 		return
@@ -155,7 +155,7 @@ func (s *server) listArticles(c *gin.Context) {
 		respondErr(c, err)
 		return
 	}
-	res, err := s.Articles.List(c.Request.Context(), f)
+	res, err := s.Catalog.List(c.Request.Context(), f)
 	if err != nil {
 		respondErr(c, err)
 		return
@@ -205,7 +205,7 @@ func (s *server) preview(c *gin.Context) {
 		respondErr(c, err)
 		return
 	}
-	res, err := s.Articles.Preview(c.Request.Context(), sub)
+	res, err := s.Editor.Preview(c.Request.Context(), sub)
 	if err != nil {
 		respondErr(c, err)
 		return
@@ -214,7 +214,7 @@ func (s *server) preview(c *gin.Context) {
 }
 
 func (s *server) previewArticle(c *gin.Context) {
-	res, err := s.Articles.Preview(c.Request.Context(), article.Submission{ID: c.Param("id")})
+	res, err := s.Editor.Preview(c.Request.Context(), article.Submission{ID: c.Param("id")})
 	if err != nil {
 		respondErr(c, err)
 		return
@@ -223,11 +223,11 @@ func (s *server) previewArticle(c *gin.Context) {
 }
 
 func (s *server) listens(c *gin.Context) {
-	if _, err := s.Articles.Get(c.Request.Context(), c.Param("id")); err != nil {
+	if _, err := s.Catalog.Get(c.Request.Context(), c.Param("id")); err != nil {
 		respondErr(c, err)
 		return
 	}
-	counts, err := s.Articles.Listens(c.Request.Context(), c.Param("id"))
+	counts, err := s.Playback.Listens(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		respondErr(c, err)
 		return
@@ -236,11 +236,11 @@ func (s *server) listens(c *gin.Context) {
 }
 
 func (s *server) voices(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"voices": s.Articles.Voices(c.Request.Context())})
+	c.JSON(http.StatusOK, gin.H{"voices": s.Catalog.Voices(c.Request.Context())})
 }
 
 func (s *server) getLexicon(c *gin.Context) {
-	lx, err := s.Articles.Lexicon(c.Request.Context(), c.Query("feed"))
+	lx, err := s.Lexicon.Lexicon(c.Request.Context(), c.Query("feed"))
 	if err != nil {
 		respondErr(c, err)
 		return
@@ -254,7 +254,7 @@ func (s *server) addRule(c *gin.Context) {
 		respondErr(c, err)
 		return
 	}
-	rule, lx, err := s.Articles.AddRule(c.Request.Context(), r)
+	rule, lx, err := s.Lexicon.AddRule(c.Request.Context(), r)
 	if err != nil {
 		respondErr(c, err)
 		return
@@ -268,7 +268,7 @@ func (s *server) updateRule(c *gin.Context) {
 		respondErr(c, err)
 		return
 	}
-	rule, lx, err := s.Articles.UpdateRule(c.Request.Context(), c.Param("rule"), r)
+	rule, lx, err := s.Lexicon.UpdateRule(c.Request.Context(), c.Param("rule"), r)
 	if err != nil {
 		respondErr(c, err)
 		return
@@ -277,7 +277,7 @@ func (s *server) updateRule(c *gin.Context) {
 }
 
 func (s *server) deleteRule(c *gin.Context) {
-	if _, err := s.Articles.DeleteRule(c.Request.Context(), c.Param("rule")); err != nil {
+	if _, err := s.Lexicon.DeleteRule(c.Request.Context(), c.Param("rule")); err != nil {
 		respondErr(c, err)
 		return
 	}
@@ -290,7 +290,7 @@ func (s *server) ruleTouches(c *gin.Context) {
 		respondErr(c, err)
 		return
 	}
-	touches, err := s.Articles.RuleTouches(c.Request.Context(), r, 100)
+	touches, err := s.Lexicon.RuleTouches(c.Request.Context(), r, 100)
 	if err != nil {
 		respondErr(c, err)
 		return
@@ -322,7 +322,7 @@ func (s *server) playerEvent(c *gin.Context) {
 		tooMany(c, listenEvery, "too many player events for this article from this client")
 		return
 	}
-	if err := s.Articles.ListenEvent(c.Request.Context(), ev.Article, ev.Event); err != nil {
+	if err := s.Playback.ListenEvent(c.Request.Context(), ev.Article, ev.Event); err != nil {
 		respondErr(c, err)
 		return
 	}

@@ -24,7 +24,7 @@ func (s *server) audio(c *gin.Context) {
 		respondErr(c, fmt.Errorf("%w: audio URLs end in .mp3", article.ErrNotFound))
 		return
 	}
-	m, err := s.Articles.Manifest(c.Request.Context(), id)
+	m, err := s.Catalog.Manifest(c.Request.Context(), id)
 	if err != nil {
 		respondErr(c, err)
 		return
@@ -70,7 +70,7 @@ func (s *server) versioned(c *gin.Context) {
 		return
 	}
 	if s.Presign > 0 && ext == "mp3" {
-		u, err := s.Articles.VersionURL(c.Request.Context(), id, version, ext, s.Presign)
+		u, err := s.Playback.VersionURL(c.Request.Context(), id, version, ext, s.Presign)
 		if err != nil {
 			respondErr(c, err)
 			return
@@ -88,7 +88,7 @@ func (s *server) versioned(c *gin.Context) {
 // serveObject answers GET/HEAD with Range, ETag, If-None-Match and
 // Last-Modified from either store without loading the object in memory.
 func (s *server) serveObject(c *gin.Context, id, version, file, etag string, modTime time.Time, ctype string) {
-	obj, info, err := s.Articles.OpenVersion(c.Request.Context(), id, version, file)
+	obj, info, err := s.Playback.OpenVersion(c.Request.Context(), id, version, file)
 	if err != nil {
 		respondErr(c, err)
 		return
@@ -140,7 +140,7 @@ func (s *server) progressive(c *gin.Context, id string) {
 	const idle = 3 * time.Minute
 	for _, part := range plan.Parts {
 		if part.Segment == "" {
-			b, err := s.Articles.Silence(time.Duration(part.SilenceMS) * time.Millisecond)
+			b, err := s.Playback.Silence(time.Duration(part.SilenceMS) * time.Millisecond)
 			if err != nil {
 				return
 			}
@@ -151,7 +151,7 @@ func (s *server) progressive(c *gin.Context, id string) {
 		}
 		deadline := time.Now().Add(idle)
 		for {
-			ready, err := s.Articles.SegmentReady(ctx, part.Segment)
+			ready, err := s.Playback.SegmentReady(ctx, part.Segment)
 			if err != nil || ctx.Err() != nil {
 				return
 			}
@@ -170,7 +170,7 @@ func (s *server) progressive(c *gin.Context, id string) {
 			case <-time.After(150 * time.Millisecond):
 			}
 		}
-		rc, err := s.Articles.OpenSegment(ctx, part.Segment)
+		rc, err := s.Playback.OpenSegment(ctx, part.Segment)
 		if err != nil {
 			return
 		}
@@ -190,7 +190,7 @@ func (s *server) progressive(c *gin.Context, id string) {
 func (s *server) waitPlan(ctx context.Context, id string) (article.Plan, error) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		plan, err := s.Articles.Plan(ctx, id)
+		plan, err := s.Playback.Plan(ctx, id)
 		if err == nil {
 			return plan, nil
 		}

@@ -155,7 +155,7 @@ func TestResynthesizeWithAnotherVoice(t *testing.T) {
 	if st.Voice != "vi" || len(st.Voices) != 1 || st.Voices[0] != "vi" || local.Calls() != 3 {
 		t.Fatalf("after the voice change: voice %q, used %v, %d calls to the new voice", st.Voice, st.Voices, local.Calls())
 	}
-	src, err := h.Service.Source(context.Background(), "voice")
+	src, err := h.Service.Catalog.Source(context.Background(), "voice")
 	if err != nil || src.HTML == "" || src.Link != "https://news.example.vn/a" {
 		t.Fatalf("the stored article changed: %+v %v", src, err)
 	}

@@ -18,12 +18,12 @@ func (s *server) articleEvents(c *gin.Context) {
 	id := c.Param("id")
 	ctx, stop := s.streamContext(c)
 	defer stop()
-	st, err := s.Articles.Get(ctx, id)
+	st, err := s.Catalog.Get(ctx, id)
 	if err != nil {
 		respondErr(c, err)
 		return
 	}
-	updates, cancel := s.Articles.Subscribe(id)
+	updates, cancel := s.Catalog.Subscribe(id)
 	defer cancel()
 	c.Header("Content-Type", "text/event-stream")
 	c.Header("Cache-Control", "no-store")
@@ -59,11 +59,11 @@ func (s *server) articleEvents(c *gin.Context) {
 				c.Writer.Flush()
 				return
 			}
-			if st, err := s.Articles.Get(ctx, id); err == nil && !send(st) {
+			if st, err := s.Catalog.Get(ctx, id); err == nil && !send(st) {
 				return
 			}
 		case <-poll.C:
-			st, err := s.Articles.Get(ctx, id)
+			st, err := s.Catalog.Get(ctx, id)
 			if ctx.Err() != nil {
 				return
 			}
@@ -90,14 +90,14 @@ func (s *server) articleEvents(c *gin.Context) {
 func (s *server) allEvents(c *gin.Context) {
 	ctx, stop := s.streamContext(c)
 	defer stop()
-	updates, cancel := s.Articles.Subscribe("")
+	updates, cancel := s.Catalog.Subscribe("")
 	defer cancel()
 	c.Header("Content-Type", "text/event-stream")
 	c.Header("Cache-Control", "no-store")
 	c.Header("X-Accel-Buffering", "no")
 	c.Status(http.StatusOK)
 	seen := map[string]time.Time{}
-	if list, err := s.Articles.List(ctx, article.ListFilter{Limit: 500}); err == nil {
+	if list, err := s.Catalog.List(ctx, article.ListFilter{Limit: 500}); err == nil {
 		for _, a := range list.Articles {
 			seen[a.ID] = a.UpdatedAt
 		}
@@ -105,7 +105,7 @@ func (s *server) allEvents(c *gin.Context) {
 	fmt.Fprint(c.Writer, ": connected\n\n")
 	c.Writer.Flush()
 	send := func(id string) bool {
-		st, err := s.Articles.Get(ctx, id)
+		st, err := s.Catalog.Get(ctx, id)
 		if err != nil {
 			_, err = fmt.Fprintf(c.Writer, "event: deleted\ndata: {\"id\":%q}\n\n", id)
 		} else {
@@ -127,7 +127,7 @@ func (s *server) allEvents(c *gin.Context) {
 				return
 			}
 		case <-poll.C:
-			list, err := s.Articles.List(ctx, article.ListFilter{Limit: 500})
+			list, err := s.Catalog.List(ctx, article.ListFilter{Limit: 500})
 			if err != nil {
 				continue
 			}

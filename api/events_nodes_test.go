@@ -20,8 +20,8 @@ func TestProgressReachesOtherNodes(t *testing.T) {
 	viewer := apitest.New(t, apitest.Options{DB: db, Store: worker.Store, NoWorkers: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go viewer.Service.Listen(ctx)
-	events, stop := viewer.Service.Subscribe("far")
+	go viewer.Service.Catalog.Listen(ctx)
+	events, stop := viewer.Service.Catalog.Subscribe("far")
 	defer stop()
 	// The listener is in place once a change made elsewhere arrives; retry
 	// the first change until it does.

@@ -33,7 +33,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	param := regexp.MustCompile(`:([a-z]+)`)
 	routed := map[string]bool{}
-	engine := api.New(api.Deps{Articles: h.Service, Tokens: api.NewTokens(h.DB.Tokens(), "x", ""), Webhooks: h.Hooks, Sources: h.Sources})
+	engine := api.New(api.Deps{Editor: h.Service.Editor, Catalog: h.Service.Catalog, Playback: h.Service.Playback, Lexicon: h.Service.Lexicon, Tokens: api.NewTokens(h.DB.Tokens(), "x", ""), Webhooks: h.Hooks, Sources: h.Sources})
 	for _, r := range engine.Routes() {
 		if !strings.HasPrefix(r.Path, "/api/v1") {
 			continue

@@ -59,7 +59,7 @@ func truncateUTF8(s string, n int) string {
 
 // savePage stores the page of a source version just written; a failure
 // only costs one extraction later.
-func (s *Service) savePage(ctx context.Context, id string, doc text.Document, sourceETag string) {
+func (s *core) savePage(ctx context.Context, id string, doc text.Document, sourceETag string) {
 	if _, err := storage.PutJSON(ctx, s.store, pageKey(id), newPage(doc, sourceETag), storage.PutOptions{ContentType: "application/json"}); err != nil {
 		s.log.WarnContext(ctx, "article page not stored", "article", id, "err", err)
 	}
@@ -67,7 +67,7 @@ func (s *Service) savePage(ctx context.Context, id string, doc text.Document, so
 
 // ArticlePage returns the article page, extracted once per source version: a
 // request reads one bounded object instead of parsing the stored HTML.
-func (s *Service) ArticlePage(ctx context.Context, id string) (text.Page, error) {
+func (s *Catalog) ArticlePage(ctx context.Context, id string) (text.Page, error) {
 	if err := article.ValidateID(id); err != nil {
 		return text.Page{}, err
 	}

@@ -28,7 +28,7 @@ type urlID struct {
 // on-demand, an unknown page is fetched and made into an article: while
 // that runs the answer is a queued manifest without an id, and a
 // *BusyError when the origin's budget is spent.
-func (s *Service) ManifestByURL(ctx context.Context, pageURL string) (article.Manifest, error) {
+func (s *Catalog) ManifestByURL(ctx context.Context, pageURL string) (article.Manifest, error) {
 	canonical, err := normalisedPageURL(pageURL)
 	if err != nil {
 		return article.Manifest{}, err
@@ -51,11 +51,11 @@ func (s *Service) ManifestByURL(ctx context.Context, pageURL string) (article.Ma
 	}
 	if e.id == "" {
 		// On a listed origin the first view makes the article.
-		return s.onDemand(ctx, canonical, nil)
+		return s.onDemand.view(ctx, canonical, nil)
 	}
 	m, err := s.Manifest(ctx, e.id)
-	if err == nil && s.retryable(m) {
-		return s.onDemand(ctx, canonical, &m)
+	if err == nil && s.onDemand.retryable(m) {
+		return s.onDemand.view(ctx, canonical, &m)
 	}
 	return m, err
 }

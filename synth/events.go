@@ -15,7 +15,7 @@ const articleChannel = "loa_articles"
 // On PostgreSQL the change goes out as a notification that every node,
 // this one included, answers by reading the committed article; on SQLite
 // (one node), or before the listener is up, it is published in process.
-func (s *Service) changed(ctx context.Context, m article.Manifest) {
+func (s *core) changed(ctx context.Context, m article.Manifest) {
 	if s.listening.Load() {
 		if err := s.db.Notify(context.WithoutCancel(ctx), articleChannel, m.ID); err == nil {
 			return
@@ -26,7 +26,7 @@ func (s *Service) changed(ctx context.Context, m article.Manifest) {
 
 // Listen relays other nodes' (and this node's) changes to local
 // subscribers until ctx ends; PostgreSQL only. Run starts it.
-func (s *Service) Listen(ctx context.Context) {
+func (s *Catalog) Listen(ctx context.Context) {
 	if s.db.Engine() != sqldb.Postgres {
 		return
 	}

@@ -54,7 +54,7 @@ const queueMaintenance = "maintenance"
 
 type synthWorker struct {
 	river.WorkerDefaults[synthesizeArgs]
-	s *Service
+	s *Worker
 }
 
 func (w *synthWorker) Work(ctx context.Context, job *river.Job[synthesizeArgs]) error {
@@ -63,7 +63,7 @@ func (w *synthWorker) Work(ctx context.Context, job *river.Job[synthesizeArgs]) 
 
 type collectWorker struct {
 	river.WorkerDefaults[collectArgs]
-	s *Service
+	s *collector
 }
 
 func (w *collectWorker) Work(ctx context.Context, job *river.Job[collectArgs]) error {
@@ -87,10 +87,10 @@ type JobPlugin interface {
 	ConfigureJobs(cfg *river.Config)
 }
 
-func newRiver(s *Service) (*river.Client[*sql.Tx], error) {
+func newRiver(s *Worker) (*river.Client[*sql.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &synthWorker{s: s})
-	river.AddWorker(workers, &collectWorker{s: s})
+	river.AddWorker(workers, &collectWorker{s: s.collector})
 	interval := min(max(s.cfg.GCGrace/4, time.Second), time.Hour)
 	cfg := &river.Config{
 		ID:                   s.cfg.NodeID,
@@ -128,7 +128,7 @@ func newRiver(s *Service) (*river.Client[*sql.Tx], error) {
 
 // enqueueTx asks for a synthesis of m's revision in the catalog transaction tx
 // and returns the job's id.
-func (s *Service) enqueueTx(ctx context.Context, tx sqldb.Conn, m article.Manifest) (int64, error) {
+func (s *core) enqueueTx(ctx context.Context, tx sqldb.Conn, m article.Manifest) (int64, error) {
 	id, revision := m.ID, m.Revision
 	res, err := s.river.InsertTx(ctx, tx.Tx(), synthesizeArgs{ArticleID: id, GUID: m.GUID, Revision: revision}, nil)
 	if err != nil {
@@ -139,7 +139,7 @@ func (s *Service) enqueueTx(ctx context.Context, tx sqldb.Conn, m article.Manife
 
 // cancelTx cancels a job in tx: a queued one never runs, a running one is
 // told to stop (its node cancels it; its revision could not publish anyway).
-func (s *Service) cancelTx(ctx context.Context, tx sqldb.Conn, jobID int64) error {
+func (s *core) cancelTx(ctx context.Context, tx sqldb.Conn, jobID int64) error {
 	if jobID == 0 {
 		return nil
 	}
@@ -150,7 +150,7 @@ func (s *Service) cancelTx(ctx context.Context, tx sqldb.Conn, jobID int64) erro
 }
 
 // collectTx asks for the collection of an article's retired versions.
-func (s *Service) collectTx(ctx context.Context, tx sqldb.Conn, id string) error {
+func (s *core) collectTx(ctx context.Context, tx sqldb.Conn, id string) error {
 	if _, err := s.river.InsertTx(ctx, tx.Tx(), collectArgs{ArticleID: id}, nil); err != nil {
 		return fmt.Errorf("queue takedown of %s: %w", id, err)
 	}

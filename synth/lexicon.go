@@ -50,7 +50,7 @@ func ruleRow(r text.Rule) (sqldb.RuleRow, error) {
 }
 
 // rulesFor returns the global rules plus those of one feed.
-func (s *Service) rulesFor(ctx context.Context, feed string) ([]text.Rule, error) {
+func (s *LexiconEditor) rulesFor(ctx context.Context, feed string) ([]text.Rule, error) {
 	lx, err := s.Lexicon(ctx, feed)
 	if err != nil {
 		return nil, err
@@ -66,8 +66,8 @@ func (s *Service) rulesFor(ctx context.Context, feed string) ([]text.Rule, error
 
 // Lexicon returns the pronunciation rules; feed filters to the rules that
 // apply to that feed ("" = all rules).
-func (s *Service) Lexicon(ctx context.Context, feed string) (Lexicon, error) {
-	st, err := s.lexicon.Get(ctx, feed)
+func (s *LexiconEditor) Lexicon(ctx context.Context, feed string) (Lexicon, error) {
+	st, err := s.rules.Get(ctx, feed)
 	if err != nil {
 		return Lexicon{}, fmt.Errorf("read lexicon: %w", err)
 	}
@@ -76,8 +76,8 @@ func (s *Service) Lexicon(ctx context.Context, feed string) (Lexicon, error) {
 
 // changeRule makes one lexicon edit: decide sees the current rules and
 // returns the change or an error that refuses it.
-func (s *Service) changeRule(ctx context.Context, decide func([]text.Rule) (sqldb.RuleChange, error)) (Lexicon, error) {
-	st, err := s.lexicon.Change(ctx, s.now().UTC(), func(rows []sqldb.RuleRow) (sqldb.RuleChange, error) {
+func (s *LexiconEditor) changeRule(ctx context.Context, decide func([]text.Rule) (sqldb.RuleChange, error)) (Lexicon, error) {
+	st, err := s.rules.Change(ctx, s.now().UTC(), func(rows []sqldb.RuleRow) (sqldb.RuleChange, error) {
 		cur, err := decodeLexicon(sqldb.LexiconState{Rules: rows})
 		if err != nil {
 			return sqldb.RuleChange{}, err
@@ -101,7 +101,7 @@ func checkRule(r text.Rule) error {
 }
 
 // AddRule adds a pronunciation rule and returns it with its id.
-func (s *Service) AddRule(ctx context.Context, r text.Rule) (text.Rule, Lexicon, error) {
+func (s *LexiconEditor) AddRule(ctx context.Context, r text.Rule) (text.Rule, Lexicon, error) {
 	r.ID = "r" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
 	if err := checkRule(r); err != nil {
 		return text.Rule{}, Lexicon{}, err
@@ -122,7 +122,7 @@ func (s *Service) AddRule(ctx context.Context, r text.Rule) (text.Rule, Lexicon,
 }
 
 // UpdateRule replaces a rule's fields, keeping its id.
-func (s *Service) UpdateRule(ctx context.Context, id string, r text.Rule) (text.Rule, Lexicon, error) {
+func (s *LexiconEditor) UpdateRule(ctx context.Context, id string, r text.Rule) (text.Rule, Lexicon, error) {
 	r.ID = id
 	if err := checkRule(r); err != nil {
 		return text.Rule{}, Lexicon{}, err
@@ -141,7 +141,7 @@ func (s *Service) UpdateRule(ctx context.Context, id string, r text.Rule) (text.
 }
 
 // DeleteRule removes a rule.
-func (s *Service) DeleteRule(ctx context.Context, id string) (Lexicon, error) {
+func (s *LexiconEditor) DeleteRule(ctx context.Context, id string) (Lexicon, error) {
 	return s.changeRule(ctx, func(rules []text.Rule) (sqldb.RuleChange, error) {
 		if !slices.ContainsFunc(rules, func(old text.Rule) bool { return old.ID == id }) {
 			return sqldb.RuleChange{}, fmt.Errorf("%w: lexicon rule %q", article.ErrNotFound, id)
@@ -152,7 +152,7 @@ func (s *Service) DeleteRule(ctx context.Context, id string) (Lexicon, error) {
 
 // RuleTouches lists, for the articles in the catalog, the sentences a rule
 // would change — what an editor checks before saving a rule.
-func (s *Service) RuleTouches(ctx context.Context, r text.Rule, limit int) ([]article.RuleTouch, error) {
+func (s *LexiconEditor) RuleTouches(ctx context.Context, r text.Rule, limit int) ([]article.RuleTouch, error) {
 	if err := checkRule(text.Rule{ID: "probe", Match: r.Match, Say: r.Say, CaseSensitive: r.CaseSensitive, Feed: r.Feed}); err != nil {
 		return nil, err
 	}
@@ -161,8 +161,8 @@ func (s *Service) RuleTouches(ctx context.Context, r text.Rule, limit int) ([]ar
 	}
 	r.ID = "probe"
 	var out []article.RuleTouch
-	err := s.eachArticle(ctx, sqldb.ArticleFilter{Feed: r.Feed}, func(a article.Summary) bool {
-		doc, err := s.Document(ctx, a.ID)
+	err := s.catalog.eachArticle(ctx, sqldb.ArticleFilter{Feed: r.Feed}, func(a article.Summary) bool {
+		doc, err := s.catalog.Document(ctx, a.ID)
 		if err != nil {
 			return true
 		}

@@ -37,7 +37,7 @@ func decodeCursor(c string) (time.Time, string, error) {
 }
 
 // List returns articles matching f, newest first.
-func (s *Service) List(ctx context.Context, f article.ListFilter) (article.ListResult, error) {
+func (s *Catalog) List(ctx context.Context, f article.ListFilter) (article.ListResult, error) {
 	switch f.Status {
 	case "", article.StatusQueued, article.StatusSynthesizing, article.StatusReady, article.StatusFailed:
 	default:
@@ -82,7 +82,7 @@ func (s *Service) List(ctx context.Context, f article.ListFilter) (article.ListR
 // PublishedPage reads page number (1-based) of size articles of feed (""
 // or "all" = every feed) from the catalog: only that page's rows and one
 // aggregate, so a feed costs the same at 100,000 articles as at 100.
-func (s *Service) PublishedPage(ctx context.Context, feed string, number, size int) (article.FeedPage, error) {
+func (s *Catalog) PublishedPage(ctx context.Context, feed string, number, size int) (article.FeedPage, error) {
 	if feed == "all" {
 		feed = ""
 	}
@@ -107,7 +107,7 @@ func (s *Service) PublishedPage(ctx context.Context, feed string, number, size i
 
 // eachArticle calls fn for every article matching f, newest first, a page
 // at a time, until fn returns false.
-func (s *Service) eachArticle(ctx context.Context, f sqldb.ArticleFilter, fn func(article.Summary) bool) error {
+func (s *Catalog) eachArticle(ctx context.Context, f sqldb.ArticleFilter, fn func(article.Summary) bool) error {
 	f.Limit = 500
 	for {
 		rows, _, err := s.db.Conn().Articles(ctx, f)
@@ -128,6 +128,6 @@ func (s *Service) eachArticle(ctx context.Context, f sqldb.ArticleFilter, fn fun
 }
 
 // Feeds names every feed that has at least one article.
-func (s *Service) Feeds(ctx context.Context) ([]string, error) {
+func (s *Catalog) Feeds(ctx context.Context) ([]string, error) {
 	return s.db.Conn().Feeds(ctx)
 }

@@ -29,7 +29,7 @@ func newServiceMetrics() *serviceMetrics {
 
 // catalogMetrics counts articles by status and waiting jobs when scraped,
 // not on every change: counting reads the whole catalog.
-type catalogMetrics struct{ s *Service }
+type catalogMetrics struct{ s *core }
 
 var (
 	articlesDesc   = prometheus.NewDesc("loa_articles", "Articles by status, as in the catalog.", []string{"status"}, nil)
@@ -56,5 +56,5 @@ func (m catalogMetrics) Collect(ch chan<- prometheus.Metric) {
 
 // Collectors returns the service's metrics for registration.
 func (s *Service) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{catalogMetrics{s}, s.metrics.jobs, s.metrics.synthSeconds}
+	return []prometheus.Collector{catalogMetrics{s.core}, s.metrics.jobs, s.metrics.synthSeconds}
 }

@@ -33,7 +33,7 @@ func versionKey(id, version, file string) (string, error) {
 // "json", "vtt" or "chapters.json") for reading and seeking: the file
 // itself on a local store, so that the kernel can send it, ranged reads on
 // S3.
-func (s *Service) OpenVersion(ctx context.Context, id, version, file string) (io.ReadSeekCloser, storage.Info, error) {
+func (s *Playback) OpenVersion(ctx context.Context, id, version, file string) (io.ReadSeekCloser, storage.Info, error) {
 	key, err := versionKey(id, version, file)
 	if err != nil {
 		return nil, storage.Info{}, err
@@ -59,7 +59,7 @@ func (s *Service) OpenVersion(ctx context.Context, id, version, file string) (io
 
 // VersionURL is a time-limited direct URL of a version's file from the
 // store, or "" when the store hands out none.
-func (s *Service) VersionURL(ctx context.Context, id, version, file string, ttl time.Duration) (string, error) {
+func (s *Playback) VersionURL(ctx context.Context, id, version, file string, ttl time.Duration) (string, error) {
 	key, err := versionKey(id, version, file)
 	if err != nil {
 		return "", err
@@ -76,7 +76,7 @@ func (s *Service) VersionURL(ctx context.Context, id, version, file string, ttl 
 }
 
 // OpenSegment opens the MP3 frames of a stored segment of a plan.
-func (s *Service) OpenSegment(ctx context.Context, hash string) (io.ReadCloser, error) {
+func (s *Playback) OpenSegment(ctx context.Context, hash string) (io.ReadCloser, error) {
 	if len(hash) < 2 || strings.Trim(hash, "0123456789abcdef") != "" {
 		return nil, fmt.Errorf("%w: segment %q", article.ErrNotFound, hash)
 	}

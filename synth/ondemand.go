@@ -117,12 +117,12 @@ func (o *onDemandJobs) enabled(pageURL string) (string, bool) {
 	return origin, len(o.origins) > 0 && o.origins[origin]
 }
 
-// onDemand answers a view of pageURL, which no article has (retry: or only
+// view answers a view of pageURL, which no article has (retry: or only
 // a failed on-demand record, old enough to try again): the manifest of the
 // article it became, a manifest without an id while it is being fetched,
 // ErrNotFound when on-demand does not apply, a *BusyError when the origin's
 // budget is spent.
-func (s *Service) onDemand(ctx context.Context, pageURL string, retry *article.Manifest) (article.Manifest, error) {
+func (s *onDemandPages) view(ctx context.Context, pageURL string, retry *article.Manifest) (article.Manifest, error) {
 	o := s.onDemandJobs
 	origin, ok := o.enabled(pageURL)
 	if !ok || s.cfg.Fetcher == nil {
@@ -139,7 +139,7 @@ func (s *Service) onDemand(ctx context.Context, pageURL string, retry *article.M
 		case id == "":
 			return article.Manifest{}, fmt.Errorf("%w: no audio for %s: it could not be made", article.ErrNotFound, pageURL)
 		}
-		m, err := s.Manifest(ctx, id)
+		m, err := s.catalog.Manifest(ctx, id)
 		if err != nil || !s.retryable(m) {
 			return m, err
 		}
@@ -198,7 +198,7 @@ func (s *Service) onDemand(ctx context.Context, pageURL string, retry *article.M
 // records one, failed with the reason, so that views stop asking and
 // editors see why. It returns the article made or the failure record, ""
 // when not even that could be stored.
-func (s *Service) makeOnDemand(ctx context.Context, pageURL, origin string, prev article.Manifest) string {
+func (s *onDemandPages) makeOnDemand(ctx context.Context, pageURL, origin string, prev article.Manifest) string {
 	p, err := s.prepare(withOrigin(ctx, origin), article.Submission{URL: pageURL})
 	if err == nil {
 		for _, u := range []string{p.src.URL, p.canonical} {
@@ -239,7 +239,7 @@ func (s *Service) makeOnDemand(ctx context.Context, pageURL, origin string, prev
 // recordOnDemandFailure keeps a failed article for a page that could not
 // be used: the catalog then answers its views (the player hides) without
 // fetching it again until the retry time.
-func (s *Service) recordOnDemandFailure(ctx context.Context, pageURL string, prev article.Manifest, cause error) (string, error) {
+func (s *onDemandPages) recordOnDemandFailure(ctx context.Context, pageURL string, prev article.Manifest, cause error) (string, error) {
 	reason := onDemandFailure + cause.Error()
 	if prev.ID != "" {
 		_, err := s.updateManifest(ctx, prev.ID, func(m *article.Manifest) error {
@@ -269,7 +269,7 @@ func (s *Service) recordOnDemandFailure(ctx context.Context, pageURL string, pre
 
 // retryable says whether a view of m, found by its page URL, may try the
 // page again: a failure of on-demand itself, old enough, with tries left.
-func (s *Service) retryable(m article.Manifest) bool {
+func (s *onDemandPages) retryable(m article.Manifest) bool {
 	o := s.onDemandJobs
 	if _, ok := o.enabled(m.URL); !ok || m.Status != article.StatusFailed || m.Current != nil {
 		return false

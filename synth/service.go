@@ -74,16 +74,30 @@ type ServiceConfig struct {
 	Plugins []JobPlugin
 }
 
-// Service is Loa's article service: it accepts submissions, keeps their state
-// in the store, runs synthesis jobs and publishes versions atomically.
+// Service is Loa's article service, split by job: the Editor changes
+// articles, the Catalog answers what is stored, Playback serves what
+// players fetch, the LexiconEditor keeps the pronunciation rules and the
+// Worker runs synthesis and collection jobs. They share one core: the
+// store, the database, the job queue and the listeners of changes.
 type Service struct {
+	*core
+	Editor   *Editor
+	Catalog  *Catalog
+	Playback *Playback
+	Lexicon  *LexiconEditor
+	Worker   *Worker
+}
+
+// core is what every part of the service works with, and the few steps
+// they all take: reading and changing an article in a transaction, queueing
+// its jobs and telling listeners of a change.
+type core struct {
 	cfg      ServiceConfig
 	store    storage.Store
 	pipeline *Pipeline
 	voices   VoiceCatalog
 	db       *sqldb.DB
 	river    *river.Client[*sql.Tx]
-	lexicon  LexiconStore
 	broker   *broker
 	stats    *listenStats
 	log      *slog.Logger
@@ -97,11 +111,61 @@ type Service struct {
 
 	cacheMu sync.Mutex
 	cache   map[string]cachedManifest // listener-facing manifests
-	byURL   urlIDs
 
 	pages singleflight.Group // page extractions in flight, by article and source version
 
 	onDemandJobs *onDemandJobs
+}
+
+// Editor changes articles: create, update, resynthesize and delete, each
+// one transaction, and previews what a submission will say.
+type Editor struct {
+	*core
+	catalog *Catalog
+	lexicon *LexiconEditor
+}
+
+// Catalog answers what is stored: an article's state and manifest, its
+// page, listings and feed pages, and streams of its changes.
+type Catalog struct {
+	*core
+	byURL    urlIDs
+	onDemand *onDemandPages
+}
+
+// Playback serves what players fetch and report: a version's immutable
+// files, the plan, segments and pauses of an article still being made, and
+// listen counts.
+type Playback struct {
+	*core
+}
+
+// LexiconEditor keeps the editors' pronunciation rules.
+type LexiconEditor struct {
+	*core
+	rules   LexiconStore
+	catalog *Catalog
+}
+
+// Worker runs synthesis jobs and publishes their versions; its collector
+// deletes what no version needs any more.
+type Worker struct {
+	*collector
+	lexicon *LexiconEditor
+	catalog *Catalog // relays other nodes' changes while the worker runs
+}
+
+// collector runs the collection jobs: retired versions, strays and unused
+// segments.
+type collector struct {
+	*core
+}
+
+// onDemandPages makes articles of unknown pages on listed origins when a
+// player first asks for them.
+type onDemandPages struct {
+	*Editor
+	catalog *Catalog
 }
 
 // Jobs is the River client, for the operators' view of the queue.
@@ -141,13 +205,12 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Service{
+	c := &core{
 		cfg:      cfg,
 		store:    cfg.Store,
 		pipeline: cfg.Pipeline,
 		voices:   cfg.Voices,
 		db:       cfg.DB,
-		lexicon:  cfg.Lexicon,
 		broker:   newBroker(),
 		log:      cfg.Logger,
 		now:      cfg.Now,
@@ -157,8 +220,13 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 
 		onDemandJobs: newOnDemand(cfg.OnDemand),
 	}
-	s.stats = &listenStats{db: cfg.Listens, pending: map[string]map[string]int{}}
-	if s.river, err = newRiver(s); err != nil {
+	c.stats = &listenStats{db: cfg.Listens, pending: map[string]map[string]int{}}
+	s := &Service{core: c, Catalog: &Catalog{core: c}, Playback: &Playback{core: c}}
+	s.Lexicon = &LexiconEditor{core: c, rules: cfg.Lexicon, catalog: s.Catalog}
+	s.Editor = &Editor{core: c, catalog: s.Catalog, lexicon: s.Lexicon}
+	s.Catalog.onDemand = &onDemandPages{Editor: s.Editor, catalog: s.Catalog}
+	s.Worker = &Worker{collector: &collector{core: c}, lexicon: s.Lexicon, catalog: s.Catalog}
+	if c.river, err = newRiver(s.Worker); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -174,7 +242,7 @@ type prepared struct {
 	canonical string // the page's canonical URL, normalised; "" when unknown
 }
 
-func (s *Service) prepare(ctx context.Context, sub article.Submission) (prepared, error) {
+func (s *Editor) prepare(ctx context.Context, sub article.Submission) (prepared, error) {
 	if err := checkFieldLimits(sub); err != nil {
 		return prepared{}, err
 	}
@@ -305,7 +373,7 @@ func keyedID(prefix, key string) string {
 // transaction. Repeating a submission with the same id or source_id returns
 // the existing article; a different article under a taken id is
 // ErrConflict.
-func (s *Service) Create(ctx context.Context, sub article.Submission) (article.State, bool, error) {
+func (s *Editor) Create(ctx context.Context, sub article.Submission) (article.State, bool, error) {
 	p, err := s.prepare(ctx, sub)
 	if err != nil {
 		return article.State{}, false, err
@@ -313,7 +381,7 @@ func (s *Service) Create(ctx context.Context, sub article.Submission) (article.S
 	return s.createPrepared(ctx, sub, p)
 }
 
-func (s *Service) createPrepared(ctx context.Context, sub article.Submission, p prepared) (article.State, bool, error) {
+func (s *Editor) createPrepared(ctx context.Context, sub article.Submission, p prepared) (article.State, bool, error) {
 	var err error
 	id := sub.ID
 	switch {
@@ -335,7 +403,7 @@ func (s *Service) createPrepared(ctx context.Context, sub article.Submission, p 
 	return s.create(ctx, id, p)
 }
 
-func (s *Service) create(ctx context.Context, id string, p prepared) (article.State, bool, error) {
+func (s *Editor) create(ctx context.Context, id string, p prepared) (article.State, bool, error) {
 	now := s.now().UTC()
 	p.src.ID = id
 	p.src.GUID = uuid.NewString()
@@ -406,7 +474,7 @@ func (s *Service) create(ctx context.Context, id string, p prepared) (article.St
 
 // Update replaces an article's content (or creates it) and queues a new
 // synthesis; unchanged sentences come from the segment cache.
-func (s *Service) Update(ctx context.Context, id string, sub article.Submission) (article.State, bool, error) {
+func (s *Editor) Update(ctx context.Context, id string, sub article.Submission) (article.State, bool, error) {
 	if err := article.ValidateID(id); err != nil {
 		return article.State{}, false, err
 	}
@@ -421,7 +489,7 @@ func (s *Service) Update(ctx context.Context, id string, sub article.Submission)
 	return s.update(ctx, id, sub, p)
 }
 
-func (s *Service) update(ctx context.Context, id string, sub article.Submission, p prepared) (article.State, bool, error) {
+func (s *Editor) update(ctx context.Context, id string, sub article.Submission, p prepared) (article.State, bool, error) {
 	for attempt := 0; ; attempt++ {
 		m, err := s.requeue(ctx, id, func(a *record) error {
 			var cur Source
@@ -463,7 +531,7 @@ func (s *Service) update(ctx context.Context, id string, sub article.Submission,
 // Resynthesize queues a new synthesis of the stored content (after a
 // lexicon change or a failure), optionally with another voice; the stored
 // article itself is kept as sent.
-func (s *Service) Resynthesize(ctx context.Context, id, voice string) (article.State, error) {
+func (s *Editor) Resynthesize(ctx context.Context, id, voice string) (article.State, error) {
 	if err := article.ValidateID(id); err != nil {
 		return article.State{}, err
 	}
@@ -503,7 +571,7 @@ func (s *Service) Resynthesize(ctx context.Context, id, voice string) (article.S
 // changes it (and may write its source while the row is locked), the job
 // of the previous revision is cancelled and one for the new revision
 // queued.
-func (s *Service) requeue(ctx context.Context, id string, edit func(*record) error) (article.Manifest, error) {
+func (s *Editor) requeue(ctx context.Context, id string, edit func(*record) error) (article.Manifest, error) {
 	var out article.Manifest
 	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
 		a, err := loadArticle(ctx, tx, id, true)
@@ -551,7 +619,7 @@ type running struct {
 // cancelRunning stops this node's jobs of id older than revision at once;
 // other nodes' jobs learn it from River's cancellation and, at the latest,
 // when their publish finds the revision changed.
-func (s *Service) cancelRunning(id string, revision int, cause error) {
+func (s *core) cancelRunning(id string, revision int, cause error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range s.running[id] {
@@ -562,7 +630,7 @@ func (s *Service) cancelRunning(id string, revision int, cause error) {
 }
 
 // Get returns an article's state.
-func (s *Service) Get(ctx context.Context, id string) (article.State, error) {
+func (s *Catalog) Get(ctx context.Context, id string) (article.State, error) {
 	if err := article.ValidateID(id); err != nil {
 		return article.State{}, err
 	}
@@ -580,7 +648,7 @@ func (s *Service) Get(ctx context.Context, id string) (article.State, error) {
 // Manifest returns the manifest for serving listeners (audio, player). It
 // may be up to manifestTTL old when another node changed it; this node's own
 // changes are seen at once. Editors' reads (Get) always go to the store.
-func (s *Service) Manifest(ctx context.Context, id string) (article.Manifest, error) {
+func (s *Catalog) Manifest(ctx context.Context, id string) (article.Manifest, error) {
 	if err := article.ValidateID(id); err != nil {
 		return article.Manifest{}, err
 	}
@@ -607,7 +675,7 @@ type cachedManifest struct {
 	at time.Time
 }
 
-func (s *Service) remember(m article.Manifest) {
+func (s *core) remember(m article.Manifest) {
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
 	if len(s.cache) >= 10000 {
@@ -616,14 +684,14 @@ func (s *Service) remember(m article.Manifest) {
 	s.cache[m.ID] = cachedManifest{m: m, at: s.now()}
 }
 
-func (s *Service) forget(id string) {
+func (s *core) forget(id string) {
 	s.cacheMu.Lock()
 	delete(s.cache, id)
 	s.cacheMu.Unlock()
 }
 
 // Source returns what the editor sent.
-func (s *Service) Source(ctx context.Context, id string) (Source, error) {
+func (s *Catalog) Source(ctx context.Context, id string) (Source, error) {
 	if err := article.ValidateID(id); err != nil {
 		return Source{}, err
 	}
@@ -638,7 +706,7 @@ func (s *Service) Source(ctx context.Context, id string) (Source, error) {
 }
 
 // Document returns the extracted article as it will be spoken.
-func (s *Service) Document(ctx context.Context, id string) (text.Document, error) {
+func (s *Catalog) Document(ctx context.Context, id string) (text.Document, error) {
 	src, err := s.Source(ctx, id)
 	if err != nil {
 		return text.Document{}, err
@@ -646,7 +714,7 @@ func (s *Service) Document(ctx context.Context, id string) (text.Document, error
 	return extract(src)
 }
 
-func (s *Service) manifest(ctx context.Context, id string) (article.Manifest, error) {
+func (s *core) manifest(ctx context.Context, id string) (article.Manifest, error) {
 	a, err := loadArticle(ctx, s.db.Conn(), id, false)
 	if err != nil {
 		return article.Manifest{}, err
@@ -657,13 +725,13 @@ func (s *Service) manifest(ctx context.Context, id string) (article.Manifest, er
 // updateManifest applies fn to the article in a transaction that holds its
 // row, so concurrent editors, workers and nodes never lose each other's
 // changes.
-func (s *Service) updateManifest(ctx context.Context, id string, fn func(*article.Manifest) error) (article.Manifest, error) {
+func (s *core) updateManifest(ctx context.Context, id string, fn func(*article.Manifest) error) (article.Manifest, error) {
 	return s.updateManifestTx(ctx, id, func(_ sqldb.Conn, m *article.Manifest) error { return fn(m) })
 }
 
 // updateManifestTx is updateManifest for changes that write more in the
 // same transaction (the events they cause).
-func (s *Service) updateManifestTx(ctx context.Context, id string, fn func(sqldb.Conn, *article.Manifest) error) (article.Manifest, error) {
+func (s *core) updateManifestTx(ctx context.Context, id string, fn func(sqldb.Conn, *article.Manifest) error) (article.Manifest, error) {
 	var out article.Manifest
 	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
 		a, err := loadArticle(ctx, tx, id, true)
@@ -689,7 +757,7 @@ func (s *Service) updateManifestTx(ctx context.Context, id string, fn func(sqldb
 // Delete removes an article from the catalog and its source, page and plan
 // from the store in one transaction, cancels its job and queues the
 // takedown of its audio and of the segments no other article uses.
-func (s *Service) Delete(ctx context.Context, id string) error {
+func (s *Editor) Delete(ctx context.Context, id string) error {
 	if err := article.ValidateID(id); err != nil {
 		return err
 	}
@@ -739,7 +807,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 
 // notifyTx queues the deliveries of ev in tx, the transaction of the
 // change that caused it.
-func (s *Service) notifyTx(ctx context.Context, tx sqldb.Conn, ev article.Event) error {
+func (s *core) notifyTx(ctx context.Context, tx sqldb.Conn, ev article.Event) error {
 	if s.cfg.Notifier == nil {
 		return nil
 	}
@@ -758,18 +826,18 @@ func (s *Service) notifyTx(ctx context.Context, tx sqldb.Conn, ev article.Event)
 }
 
 // afterChange tells listeners of a committed change.
-func (s *Service) afterChange(ctx context.Context, m article.Manifest) {
+func (s *core) afterChange(ctx context.Context, m article.Manifest) {
 	s.remember(m)
 	s.changed(ctx, m)
 }
 
 // Subscribe streams manifest changes of one article until cancel is called.
-func (s *Service) Subscribe(id string) (<-chan article.Manifest, func()) {
+func (s *Catalog) Subscribe(id string) (<-chan article.Manifest, func()) {
 	return s.broker.subscribe(id)
 }
 
 // Plan returns the part list of the revision in work (progressive playback).
-func (s *Service) Plan(ctx context.Context, id string) (article.Plan, error) {
+func (s *Playback) Plan(ctx context.Context, id string) (article.Plan, error) {
 	var p article.Plan
 	if _, err := storage.GetJSON(ctx, s.store, planKey(id), &p); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
@@ -781,7 +849,7 @@ func (s *Service) Plan(ctx context.Context, id string) (article.Plan, error) {
 }
 
 // SegmentReady reports whether a planned segment is stored, with its size.
-func (s *Service) SegmentReady(ctx context.Context, hash string) (bool, error) {
+func (s *Playback) SegmentReady(ctx context.Context, hash string) (bool, error) {
 	ok, err := storage.Exists(ctx, s.store, segmentMetaKey(hash))
 	if err != nil {
 		return false, fmt.Errorf("check segment %s: %w", hash, err)
@@ -790,7 +858,7 @@ func (s *Service) SegmentReady(ctx context.Context, hash string) (bool, error) {
 }
 
 // Silence returns the pre-encoded pause of a plan part.
-func (s *Service) Silence(d time.Duration) ([]byte, error) {
+func (s *Playback) Silence(d time.Duration) ([]byte, error) {
 	seg, err := s.pipeline.silence(d)
 	if err != nil {
 		return nil, err
@@ -799,4 +867,4 @@ func (s *Service) Silence(d time.Duration) ([]byte, error) {
 }
 
 // Profile is the MP3 profile of every file this service makes.
-func (s *Service) Profile() audio.Profile { return s.pipeline.profile }
+func (s *Playback) Profile() audio.Profile { return s.pipeline.profile }

@@ -25,7 +25,7 @@ var errStale = errors.New("revision superseded")
 // Run works on jobs until ctx is cancelled, then cancels the jobs in
 // flight, which River retries (here or on another node) from the segment
 // cache, and returns.
-func (s *Service) Run(ctx context.Context) error {
+func (s *Worker) Run(ctx context.Context) error {
 	if err := s.queueOrphans(ctx); err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func (s *Service) Run(ctx context.Context) error {
 		return fmt.Errorf("start job queue: %w", err)
 	}
 	go s.stats.flushLoop(ctx, s.log)
-	go s.Listen(ctx)
+	go s.catalog.Listen(ctx)
 	<-ctx.Done()
 	s.log.InfoContext(ctx, "stopping: no new jobs; jobs in flight go back to the queue")
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -47,7 +47,7 @@ func (s *Service) Run(ctx context.Context) error {
 
 // queueOrphans queues the synthesis of articles that wait without a job:
 // those imported from an older Loa while queued or synthesizing.
-func (s *Service) queueOrphans(ctx context.Context) error {
+func (s *Worker) queueOrphans(ctx context.Context) error {
 	orphans, err := s.db.Conn().Orphans(ctx)
 	if err != nil {
 		return err
@@ -73,7 +73,7 @@ func (s *Service) queueOrphans(ctx context.Context) error {
 
 // work runs one synthesis job. The outcome is recorded on the article;
 // River keeps the job's own record (attempts, errors, retries).
-func (s *Service) work(ctx context.Context, job *river.Job[synthesizeArgs]) error {
+func (s *Worker) work(ctx context.Context, job *river.Job[synthesizeArgs]) error {
 	args := job.Args
 	log := s.log.With("article", args.ArticleID, "revision", args.Revision, "attempt", job.Attempt)
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -132,7 +132,7 @@ func (s *Service) work(ctx context.Context, job *river.Job[synthesizeArgs]) erro
 }
 
 // stale reports whether the article is gone or has moved past revision.
-func (s *Service) stale(ctx context.Context, args synthesizeArgs) bool {
+func (s *Worker) stale(ctx context.Context, args synthesizeArgs) bool {
 	r, err := s.db.Conn().Article(ctx, args.ArticleID)
 	return errors.Is(err, sqldb.ErrNotFound) || (err == nil && (r.Revision != args.Revision || r.GUID != args.GUID))
 }
@@ -150,7 +150,7 @@ func retryable(err error) bool {
 	return true
 }
 
-func (s *Service) setQueued(ctx context.Context, args synthesizeArgs, lastErr string) {
+func (s *Worker) setQueued(ctx context.Context, args synthesizeArgs, lastErr string) {
 	m, err := s.updateManifest(ctx, args.ArticleID, func(m *article.Manifest) error {
 		if !args.wants(*m) {
 			return errStale
@@ -163,7 +163,7 @@ func (s *Service) setQueued(ctx context.Context, args synthesizeArgs, lastErr st
 	}
 }
 
-func (s *Service) fail(ctx context.Context, args synthesizeArgs, cause error) {
+func (s *Worker) fail(ctx context.Context, args synthesizeArgs, cause error) {
 	m, err := s.updateManifestTx(ctx, args.ArticleID, func(tx sqldb.Conn, m *article.Manifest) error {
 		if !args.wants(*m) {
 			return errStale
@@ -179,7 +179,7 @@ func (s *Service) fail(ctx context.Context, args synthesizeArgs, cause error) {
 }
 
 // process renders the job's revision and publishes it.
-func (s *Service) process(ctx context.Context, args synthesizeArgs) error {
+func (s *Worker) process(ctx context.Context, args synthesizeArgs) error {
 	id := args.ArticleID
 	m, err := s.updateManifest(ctx, id, func(m *article.Manifest) error {
 		if !args.wants(*m) {
@@ -205,7 +205,7 @@ func (s *Service) process(ctx context.Context, args synthesizeArgs) error {
 	if err != nil {
 		return err
 	}
-	rules, err := s.rulesFor(ctx, src.Feed)
+	rules, err := s.lexicon.rulesFor(ctx, src.Feed)
 	if err != nil {
 		return err
 	}
@@ -265,7 +265,7 @@ func (s *Service) process(ctx context.Context, args synthesizeArgs) error {
 // preflight checks the stored audio the way podcast apps will: the object
 // exists, byte ranges read, size and duration are real, and the file's own
 // header agrees with the manifest on both.
-func (s *Service) preflight(ctx context.Context, v article.Version) string {
+func (s *Worker) preflight(ctx context.Context, v article.Version) string {
 	info, err := s.store.Stat(ctx, v.AudioKey)
 	switch {
 	case err != nil:
@@ -303,7 +303,7 @@ func id3Size(head []byte) int64 {
 	return 10 + (int64(head[6]&0x7f)<<21 | int64(head[7]&0x7f)<<14 | int64(head[8]&0x7f)<<7 | int64(head[9]&0x7f))
 }
 
-func (s *Service) readRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
+func (s *Worker) readRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
 	rc, _, err := s.store.Get(ctx, key, &storage.Range{Offset: off, Length: n})
 	if err != nil {
 		return nil, err
@@ -316,7 +316,7 @@ func (s *Service) readRange(ctx context.Context, key string, off, n int64) ([]by
 // checks the job's revision is still the one editors want. The audio is
 // complete in the store (preflight read it back) before, so listeners get
 // the old or the new file, never a partial one.
-func (s *Service) publish(ctx context.Context, args synthesizeArgs, res RenderResult, segments []string) error {
+func (s *Worker) publish(ctx context.Context, args synthesizeArgs, res RenderResult, segments []string) error {
 	if res.Version.Preflight != "" {
 		return s.rejectVersion(ctx, args, res)
 	}
@@ -364,7 +364,7 @@ func (s *Service) publish(ctx context.Context, args synthesizeArgs, res RenderRe
 // rejectVersion records audio that failed preflight: the revision fails,
 // the previous version (if any) stays current and in feeds, and editors and
 // webhooks are told why.
-func (s *Service) rejectVersion(ctx context.Context, args synthesizeArgs, res RenderResult) error {
+func (s *Worker) rejectVersion(ctx context.Context, args synthesizeArgs, res RenderResult) error {
 	// The objects go first, so that an article reported failed has none
 	// left behind. The refused version was recorded as retired before its
 	// objects were written; collecting it now is safe even when the same
@@ -395,7 +395,7 @@ func (s *Service) rejectVersion(ctx context.Context, args synthesizeArgs, res Re
 // progressReporter writes progress to the manifest at most a few times a
 // second and tells local subscribers at once.
 type progressReporter struct {
-	s        *Service
+	s        *core
 	ctx      context.Context
 	id       string
 	revision int
@@ -406,8 +406,8 @@ type progressReporter struct {
 	last     time.Time
 }
 
-func (s *Service) progressReporter(ctx context.Context, id string, revision int) *progressReporter {
-	return &progressReporter{s: s, ctx: ctx, id: id, revision: revision}
+func (s *Worker) progressReporter(ctx context.Context, id string, revision int) *progressReporter {
+	return &progressReporter{s: s.core, ctx: ctx, id: id, revision: revision}
 }
 
 func (p *progressReporter) start(total int) {
@@ -454,7 +454,7 @@ func (p *progressReporter) write(force bool) {
 // takedown), or of every article once the grace period has passed. Then it
 // deletes the segments no version uses any more, and, on the periodic run,
 // stored segments no version has used for the grace period.
-func (s *Service) collectJob(ctx context.Context, articleID string) error {
+func (s *collector) collectJob(ctx context.Context, articleID string) error {
 	now := s.now().UTC()
 	cutoff := now.Add(-s.cfg.GCGrace)
 	if articleID != "" {
@@ -489,7 +489,7 @@ func (s *Service) collectJob(ctx context.Context, articleID string) error {
 // collectStrays deletes audio objects older than cutoff that no version
 // row names: left by a job that stopped between writing them and
 // recording or publishing their version.
-func (s *Service) collectStrays(ctx context.Context, cutoff time.Time) error {
+func (s *collector) collectStrays(ctx context.Context, cutoff time.Time) error {
 	infos, err := storage.ListAll(ctx, s.store, "audio/")
 	if err != nil {
 		return fmt.Errorf("list audio: %w", err)
@@ -525,7 +525,7 @@ func (s *Service) collectStrays(ctx context.Context, cutoff time.Time) error {
 // collectVersion deletes one retired version's objects and the segments
 // only it used. It is marked first, so that a publish of the same content
 // meanwhile waits instead of naming objects about to disappear.
-func (s *Service) collectVersion(ctx context.Context, row sqldb.VersionRow, now time.Time) error {
+func (s *collector) collectVersion(ctx context.Context, row sqldb.VersionRow, now time.Time) error {
 	ok, err := s.db.Conn().StartCollecting(ctx, row.ArticleID, row.ID, now)
 	if err != nil || !ok {
 		return err
@@ -549,7 +549,7 @@ func (s *Service) collectVersion(ctx context.Context, row sqldb.VersionRow, now 
 	return s.deleteSegments(ctx, unused)
 }
 
-func (s *Service) deleteSegments(ctx context.Context, hashes []string) error {
+func (s *collector) deleteSegments(ctx context.Context, hashes []string) error {
 	for _, h := range hashes {
 		// The commit marker goes first: a half-deleted segment reads as
 		// absent and is synthesized again.
@@ -564,7 +564,7 @@ func (s *Service) deleteSegments(ctx context.Context, hashes []string) error {
 
 // collectSegments deletes stored segments older than cutoff that no
 // version uses.
-func (s *Service) collectSegments(ctx context.Context, cutoff time.Time) error {
+func (s *collector) collectSegments(ctx context.Context, cutoff time.Time) error {
 	infos, err := storage.ListAll(ctx, s.store, "segments/")
 	if err != nil {
 		return fmt.Errorf("list segments: %w", err)
@@ -586,16 +586,16 @@ func (s *Service) collectSegments(ctx context.Context, cutoff time.Time) error {
 
 // Preview returns what will be spoken for an article, sentence by sentence,
 // with the rule behind every change.
-func (s *Service) Preview(ctx context.Context, sub article.Submission) (PreviewResult, error) {
+func (s *Editor) Preview(ctx context.Context, sub article.Submission) (PreviewResult, error) {
 	var doc text.Document
 	if sub.ID != "" && sub.HTML == "" && sub.Text == "" && sub.URL == "" {
-		d, err := s.Document(ctx, sub.ID)
+		d, err := s.catalog.Document(ctx, sub.ID)
 		if err != nil {
 			return PreviewResult{}, err
 		}
 		doc = d
 		if sub.Feed == "" {
-			if src, err := s.Source(ctx, sub.ID); err == nil {
+			if src, err := s.catalog.Source(ctx, sub.ID); err == nil {
 				sub.Feed = src.Feed
 			}
 		}
@@ -607,7 +607,7 @@ func (s *Service) Preview(ctx context.Context, sub article.Submission) (PreviewR
 		}
 		doc = p.doc
 	}
-	rules, err := s.rulesFor(ctx, sub.Feed)
+	rules, err := s.lexicon.rulesFor(ctx, sub.Feed)
 	if err != nil {
 		return PreviewResult{}, err
 	}
@@ -625,7 +625,7 @@ type PreviewResult struct {
 }
 
 // ListenEvent counts an anonymous player event (load, play, 25/50/75/100%).
-func (s *Service) ListenEvent(ctx context.Context, id, event string) error {
+func (s *Playback) ListenEvent(ctx context.Context, id, event string) error {
 	if err := article.ValidateID(id); err != nil {
 		return err
 	}
@@ -642,9 +642,9 @@ func (s *Service) ListenEvent(ctx context.Context, id, event string) error {
 }
 
 // Listens returns the counted player events of an article.
-func (s *Service) Listens(ctx context.Context, id string) (map[string]int, error) {
+func (s *Playback) Listens(ctx context.Context, id string) (map[string]int, error) {
 	return s.stats.get(ctx, id)
 }
 
 // Voices lists the configured voices and their status.
-func (s *Service) Voices(ctx context.Context) []tts.VoiceStatus { return s.voices.Voices(ctx) }
+func (s *Catalog) Voices(ctx context.Context) []tts.VoiceStatus { return s.voices.Voices(ctx) }

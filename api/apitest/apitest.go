@@ -138,7 +138,7 @@ func New(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	follow.Attach(svc, svc.Jobs())
+	follow.Attach(svc.Editor, svc.Jobs())
 	pages, err := web.New(web.Config{Feeds: o.Feeds})
 	if err != nil {
 		t.Fatal(err)
@@ -154,9 +154,12 @@ func New(t testing.TB, o Options) *Server {
 		reg.MustRegister(c)
 	}
 	handler := api.New(api.Deps{
-		Articles: svc,
+		Editor:   svc.Editor,
+		Catalog:  svc.Catalog,
+		Playback: svc.Playback,
+		Lexicon:  svc.Lexicon,
 		Pages: func(r gin.IRouter, h api.PageHelpers) {
-			pages.Register(r, web.Helpers{Articles: svc, BaseURL: h.BaseURL, Error: h.Error, Status: h.Status, CORS: h.CORS})
+			pages.Register(r, web.Helpers{Articles: svc.Catalog, BaseURL: h.BaseURL, Error: h.Error, Status: h.Status, CORS: h.CORS})
 		},
 		Tokens:         api.NewTokens(db.Tokens(), Token, o.AdminToken),
 		Registry:       reg,
@@ -172,7 +175,7 @@ func New(t testing.TB, o Options) *Server {
 	go func() {
 		defer close(done)
 		if !o.NoWorkers {
-			_ = svc.Run(ctx)
+			_ = svc.Worker.Run(ctx)
 		}
 	}()
 	t.Cleanup(func() {

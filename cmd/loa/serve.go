@@ -315,7 +315,7 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	follow.Attach(svc, svc.Jobs())
+	follow.Attach(svc.Editor, svc.Jobs())
 	for _, col := range svc.Collectors() {
 		reg.MustRegister(col)
 	}
@@ -339,9 +339,12 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 	}
 	stopStreams := make(chan struct{})
 	handler := api.New(api.Deps{
-		Articles: svc,
+		Editor:   svc.Editor,
+		Catalog:  svc.Catalog,
+		Playback: svc.Playback,
+		Lexicon:  svc.Lexicon,
 		Pages: func(r gin.IRouter, h api.PageHelpers) {
-			pages.Register(r, web.Helpers{Articles: svc, BaseURL: h.BaseURL, Error: h.Error, Status: h.Status, CORS: h.CORS})
+			pages.Register(r, web.Helpers{Articles: svc.Catalog, BaseURL: h.BaseURL, Error: h.Error, Status: h.Status, CORS: h.CORS})
 		},
 		Tokens:         api.NewTokens(db.Tokens(), editorToken, o.adminToken),
 		PublicURL:      o.publicURL,
@@ -391,7 +394,7 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 		}
 		return nil
 	})
-	g.Go(func() error { return svc.Run(gctx) })
+	g.Go(func() error { return svc.Worker.Run(gctx) })
 	g.Go(func() error {
 		<-gctx.Done()
 		log.Info("shutting down")

@@ -193,7 +193,7 @@ func TestFeedsEndToEnd(t *testing.T) {
 		}
 		byID[articles[2-i].id] = it
 	}
-	published, err := srv.Service.PublishedPage(context.Background(), "", 1, 100)
+	published, err := srv.Service.Catalog.PublishedPage(context.Background(), "", 1, 100)
 	if err != nil || published.Items != 3 || len(published.Articles) != 3 {
 		t.Fatalf("published page: %+v, %v", published, err)
 	}
