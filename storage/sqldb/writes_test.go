@@ -3,10 +3,67 @@ package sqldb_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 )
+
+// TestReadsDoNotWaitForAWriter: while a transaction writes, reads outside
+// it answer at once (without its uncommitted rows), and a write outside it
+// waits for it and then succeeds instead of failing busy. On SQLite
+// writers share one connection and readers have their own.
+func TestReadsDoNotWaitForAWriter(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		inTx, release := make(chan struct{}), make(chan struct{})
+		txDone := make(chan error, 1)
+		go func() {
+			txDone <- db.InTx(ctx, func(tx sqldb.Conn) error {
+				if _, err := tx.Exec(ctx, `INSERT INTO editor_tokens (digest, id, name, created_at) VALUES ('d1', 'i1', 'in tx', 1)`); err != nil {
+					return err
+				}
+				close(inTx)
+				<-release
+				return nil
+			})
+		}()
+		<-inTx
+		read := make(chan error, 1)
+		go func() {
+			ok, err := db.Tokens().Valid(ctx, "d1")
+			if err == nil && ok {
+				t.Error("a read outside the transaction saw its uncommitted row")
+			}
+			read <- err
+		}()
+		select {
+		case err := <-read:
+			if err != nil {
+				t.Fatalf("read beside a writer: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			close(release)
+			t.Fatal("a read waited for the open write transaction")
+		}
+		wrote := make(chan error, 1)
+		go func() {
+			wrote <- db.Tokens().Create(ctx, "d2", sqldb.TokenRow{ID: "i2", Name: "outside", CreatedAt: time.Now()})
+		}()
+		time.Sleep(50 * time.Millisecond)
+		close(release)
+		if err := <-txDone; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-wrote; err != nil {
+			t.Fatalf("write beside a writer: %v", err)
+		}
+		for _, d := range []string{"d1", "d2"} {
+			if ok, err := db.Tokens().Valid(ctx, d); !ok || err != nil {
+				t.Errorf("token %s after both commits: %v, %v", d, ok, err)
+			}
+		}
+	})
+}
 
 // TestRetiringVersionsFindsThemByArticle: publishing and deleting retire an
 // article's current version by article id; SQLite, without statistics,
