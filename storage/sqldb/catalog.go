@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
@@ -409,7 +410,12 @@ func (c Conn) Articles(ctx context.Context, f ArticleFilter) ([]ArticleWithVersi
 	if !f.Until.IsZero() {
 		add(`a.published_at < ?`, micros(f.Until))
 	}
-	for _, w := range strings.Fields(Fold(f.Search)) {
+	words := strings.Fields(Fold(f.Search))
+	if m := c.trigramMatch(words); m != "" {
+		// The trigram index narrows the rows; LIKE below stays the rule.
+		add(`a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)`, m)
+	}
+	for _, w := range words {
 		add(`a.search LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
 	}
 	if f.Published || f.Listed {
@@ -463,6 +469,23 @@ func prefixed(p, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
+// trigramMatch is the FTS5 query finding, on SQLite, the rows that hold
+// every word of three characters or more (a trigram index knows nothing
+// shorter); "" when there is none, or on PostgreSQL, where pg_trgm's index
+// serves the LIKE conditions themselves.
+func (c Conn) trigramMatch(words []string) string {
+	if c.engine != SQLite {
+		return ""
+	}
+	var phrases []string
+	for _, w := range words {
+		if utf8.RuneCountInString(w) >= 3 {
+			phrases = append(phrases, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+		}
+	}
+	return strings.Join(phrases, " AND ")
+}
+
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
@@ -476,22 +499,29 @@ type FeedStats struct {
 }
 
 // FeedStats counts the listed articles of feed ("" = every feed) and finds
-// the newest update and publication among them, without reading them.
+// the newest update and publication among them, without reading them: the
+// counts are kept per feed by triggers as articles change (migration
+// 00005), the times come from partial indexes over listed articles.
 func (c Conn) FeedStats(ctx context.Context, feed string) (FeedStats, error) {
-	q := `SELECT COUNT(*), COALESCE(MAX(a.updated_at), 0), COALESCE(MAX(a.published_at), 0) FROM articles a
-WHERE a.current_version <> '' AND ` + listedCond
+	countWhere, listedWhere := "", ""
 	var args []any
 	if feed != "" {
-		q += ` AND a.feed = ?`
-		args = append(args, feed)
+		countWhere, listedWhere = ` WHERE feed = ?`, ` AND a.feed = ?`
+		args = []any{feed, feed, feed}
 	}
+	newest := func(col string) string {
+		return `COALESCE((SELECT a.` + col + ` FROM articles a WHERE a.current_version <> '' AND ` + listedCond + listedWhere +
+			` ORDER BY a.` + col + ` DESC LIMIT 1), 0)`
+	}
+	q := `SELECT (SELECT CAST(COALESCE(SUM(items), 0) AS BIGINT) FROM feed_counts` + countWhere + `), ` +
+		newest("updated_at") + `, ` + newest("published_at")
 	var st FeedStats
-	var updated, newest int64
-	if err := c.QueryRow(ctx, q, args...).Scan(&st.Items, &updated, &newest); err != nil {
+	var updated, published int64
+	if err := c.QueryRow(ctx, q, args...).Scan(&st.Items, &updated, &published); err != nil {
 		return FeedStats{}, fmt.Errorf("feed stats: %w", err)
 	}
 	if st.Items > 0 {
-		st.Updated, st.Newest = fromMicros(updated), fromMicros(newest)
+		st.Updated, st.Newest = fromMicros(updated), fromMicros(published)
 	}
 	return st, nil
 }
