@@ -410,14 +410,6 @@ func (c Conn) Articles(ctx context.Context, f ArticleFilter) ([]ArticleWithVersi
 	if !f.Until.IsZero() {
 		add(`a.published_at < ?`, micros(f.Until))
 	}
-	words := strings.Fields(Fold(f.Search))
-	if m := c.trigramMatch(words); m != "" {
-		// The trigram index narrows the rows; LIKE below stays the rule.
-		add(`a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)`, m)
-	}
-	for _, w := range words {
-		add(`a.search LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
-	}
 	if f.Published || f.Listed {
 		// A version becomes current only after passing preflight.
 		add(`a.current_version <> ''`)
@@ -425,40 +417,80 @@ func (c Conn) Articles(ctx context.Context, f ArticleFilter) ([]ArticleWithVersi
 	if f.Listed {
 		add(listedCond)
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
+	// Then the search (the trigram index narrowing, LIKE deciding) and
+	// the cursor, which the count leaves out.
+	filters, filterArgs := slices.Clone(where), slices.Clone(args)
+	words := strings.Fields(Fold(f.Search))
+	match := c.trigramMatch(words)
+	if match != "" {
+		add(`a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)`, match)
 	}
+	var search []string
+	var searchArgs []any
+	for _, w := range words {
+		search = append(search, `a.search LIKE ? ESCAPE '\'`)
+		searchArgs = append(searchArgs, "%"+escapeLike(w)+"%")
+	}
+	where = append(where, search...)
+	args = append(args, searchArgs...)
 	total := -1
 	if f.CountUpTo > 0 {
-		q := `SELECT COUNT(*) FROM (SELECT 1 FROM articles a` + cond + ` LIMIT ?) m`
+		q := `SELECT COUNT(*) FROM (SELECT 1 FROM articles a` + whereClause(where) + ` LIMIT ?) m`
 		if err := c.QueryRow(ctx, q, append(slices.Clip(args), f.CountUpTo)...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("count articles: %w", err)
 		}
 	}
 	if f.HasCursor {
+		// The first term lets the index start at the cursor; the OR alone
+		// is checked row by row from the newest.
 		t := micros(f.AfterTime)
-		if cond == "" {
-			cond = " WHERE "
-		} else {
-			cond += " AND "
-		}
-		cond += `(a.published_at < ? OR (a.published_at = ? AND a.id > ?))`
-		args = append(args, t, t, f.AfterID)
+		cursor := `a.published_at <= ? AND (a.published_at < ? OR (a.published_at = ? AND a.id > ?))`
+		filters = append(filters, cursor)
+		filterArgs = append(filterArgs, t, t, t, f.AfterID)
+		add(cursor, t, t, t, f.AfterID)
 	}
-	q := `SELECT ` + prefixed("a.", articleCols) + `, COALESCE(v.audio_key, ''), COALESCE(v.vtt_key, ''), COALESCE(v.chapters_key, ''), COALESCE(v.preflight, '')
-FROM articles a LEFT JOIN versions v ON v.article_id = a.id AND v.id = a.current_version` + cond +
-		` ORDER BY a.published_at DESC, a.id LIMIT ? OFFSET ?`
-	rows, err := c.Query(ctx, q, append(args, f.Limit, f.Offset)...)
+	cols := `SELECT ` + prefixed("a.", articleCols) + `, COALESCE(v.audio_key, ''), COALESCE(v.vtt_key, ''), COALESCE(v.chapters_key, ''), COALESCE(v.preflight, '')`
+	const join = ` LEFT JOIN versions v ON v.article_id = a.id AND v.id = a.current_version`
+	const order = ` ORDER BY a.published_at DESC, a.id`
+	if match != "" {
+		// SQLite's planner drives a search from the trigram index and sorts
+		// every match, which costs as much as there are matches. When the
+		// newest rows hold a page of matches, reading them in order is
+		// cheaper: try that on a bounded window first; a full page from it
+		// is exactly the page, else the index answers.
+		q := cols + ` FROM (SELECT * FROM articles a` + whereClause(filters) + order + ` LIMIT ?) a` + join +
+			whereClause(search) + order + ` LIMIT ? OFFSET ?`
+		out, err := c.articlePage(ctx, q, slices.Concat(filterArgs, []any{searchProbeRows}, searchArgs, []any{f.Limit, f.Offset}))
+		if err != nil || len(out) == f.Limit {
+			return out, total, err
+		}
+	}
+	out, err := c.articlePage(ctx, cols+` FROM articles a`+join+whereClause(where)+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset))
+	return out, total, err
+}
+
+// searchProbeRows is how many of the newest rows a search reads in order
+// before it asks the trigram index: a few milliseconds' worth.
+const searchProbeRows = 2000
+
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+func (c Conn) articlePage(ctx context.Context, q string, args []any) ([]ArticleWithVersion, error) {
+	rows, err := c.Query(ctx, q, args...)
 	out, err := collect(rows, err, func(sc scanner) (ArticleWithVersion, error) {
 		var r ArticleWithVersion
 		err := scanArticleInto(sc, &r.ArticleRow, &r.AudioKey, &r.VTTKey, &r.ChaptersKey, &r.VersionPreflight)
 		return r, err
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("list articles: %w", err)
+		return nil, fmt.Errorf("list articles: %w", err)
 	}
-	return out, total, nil
+	return out, nil
 }
 
 func prefixed(p, cols string) string {

@@ -298,3 +298,61 @@ func TestReadIndexesBackfillAnExistingCatalog(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchPagesBeyondTheNewestRows: a search whose matches are all older
+// than the window of newest rows read in order first still finds them,
+// newest first and each once; one with matches among the newest gets the
+// same page either way; on both engines.
+func TestSearchPagesBeyondTheNewestRows(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		at := time.Unix(1_700_000_000, 0).UTC()
+		const n = 2600
+		err := db.InTx(ctx, func(tx sqldb.Conn) error {
+			for i := range n {
+				title := "Giá xăng tăng"
+				if i < 7 {
+					title = "Huế mưa lũ" // only the oldest seven
+				}
+				a := sqldb.ArticleRow{ID: fmt.Sprintf("b%04d", i), Title: title, Status: "ready", Revision: 1,
+					PublishedAt: at.Add(time.Duration(i) * time.Minute), CreatedAt: at, UpdatedAt: at}
+				if _, err := tx.InsertArticle(ctx, a); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seen []string
+		f := sqldb.ArticleFilter{Search: "hue mua", Limit: 3, CountUpTo: 100}
+		for range 5 {
+			rows, total, err := db.Conn().Articles(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != 7 {
+				t.Fatalf("total %d, want 7", total)
+			}
+			for _, r := range rows {
+				seen = append(seen, r.ID)
+			}
+			if len(rows) < f.Limit {
+				break
+			}
+			last := rows[len(rows)-1]
+			f.AfterTime, f.AfterID, f.HasCursor = last.PublishedAt, last.ID, true
+		}
+		if want := []string{"b0006", "b0005", "b0004", "b0003", "b0002", "b0001", "b0000"}; !slices.Equal(seen, want) {
+			t.Errorf("old matches: %v, want %v", seen, want)
+		}
+		got, _ := searchIDs(t, db, sqldb.ArticleFilter{Search: "xang", Limit: 2, Offset: 1})
+		if want := []string{fmt.Sprintf("b%04d", n-2), fmt.Sprintf("b%04d", n-3)}; !slices.Equal(got, want) {
+			t.Errorf("dense search: %v, want %v", got, want)
+		}
+		got, _ = searchIDs(t, db, sqldb.ArticleFilter{Search: "xang b00", Limit: 2})
+		if want := []string{"b0099", "b0098"}; !slices.Equal(got, want) {
+			t.Errorf("search deeper than the window: %v, want %v", got, want)
+		}
+	})
+}
