@@ -422,8 +422,12 @@ func (c Conn) Articles(ctx context.Context, f ArticleFilter) ([]ArticleWithVersi
 	filters, filterArgs := slices.Clone(where), slices.Clone(args)
 	words := strings.Fields(Fold(f.Search))
 	match := c.trigramMatch(words)
+	from := ` FROM articles a`
 	if match != "" {
-		add(`a.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)`, match)
+		// Joined, not IN (subquery): the index's rows stream, so a count
+		// stops at its bound instead of first collecting every match.
+		from = ` FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid`
+		add(`articles_fts MATCH ?`, match)
 	}
 	var search []string
 	var searchArgs []any
@@ -435,7 +439,7 @@ func (c Conn) Articles(ctx context.Context, f ArticleFilter) ([]ArticleWithVersi
 	args = append(args, searchArgs...)
 	total := -1
 	if f.CountUpTo > 0 {
-		q := `SELECT COUNT(*) FROM (SELECT 1 FROM articles a` + whereClause(where) + ` LIMIT ?) m`
+		q := `SELECT COUNT(*) FROM (SELECT 1` + from + whereClause(where) + ` LIMIT ?) m`
 		if err := c.QueryRow(ctx, q, append(slices.Clip(args), f.CountUpTo)...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("count articles: %w", err)
 		}
@@ -465,7 +469,7 @@ func (c Conn) Articles(ctx context.Context, f ArticleFilter) ([]ArticleWithVersi
 			return out, total, err
 		}
 	}
-	out, err := c.articlePage(ctx, cols+` FROM articles a`+join+whereClause(where)+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset))
+	out, err := c.articlePage(ctx, cols+from+join+whereClause(where)+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset))
 	return out, total, err
 }
 
