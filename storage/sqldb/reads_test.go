@@ -302,6 +302,14 @@ func TestReadIndexesBackfillAnExistingCatalog(t *testing.T) {
 				}
 			}
 			checkFeedCounts(t, db, "x", "y")
+			// Rows from before the migration leave the index when deleted.
+			if ok, err := db.Conn().DeleteArticle(ctx, "old-38", at); !ok || err != nil {
+				t.Fatalf("delete: %v %v", ok, err)
+			}
+			if got, total := searchIDs(t, db, sqldb.ArticleFilter{Search: "ha noi", Limit: 1}); !slices.Equal(got, []string{"old-36"}) || total != 19 {
+				t.Errorf("search after deleting an old row: %v, total %d", got, total)
+			}
+			checkFeedCounts(t, db, "x", "y")
 		})
 	}
 }
