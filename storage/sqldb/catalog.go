@@ -432,8 +432,17 @@ func (c Conn) Articles(ctx context.Context, f ArticleFilter) ([]ArticleWithVersi
 	var search []string
 	var searchArgs []any
 	for _, w := range words {
-		search = append(search, `a.search LIKE ? ESCAPE '\'`)
-		searchArgs = append(searchArgs, "%"+escapeLike(w)+"%")
+		if trigrams(w) {
+			search = append(search, `a.search LIKE ? ESCAPE '\'`)
+			searchArgs = append(searchArgs, "%"+escapeLike(w)+"%")
+			continue
+		}
+		// A word shorter than a trigram as LIKE would make PostgreSQL read
+		// the whole pg_trgm index (a pattern with no trigram matches every
+		// entry): checked on the rows instead, a plain substring test as
+		// the text and the word are both folded.
+		search = append(search, c.containsCond())
+		searchArgs = append(searchArgs, w)
 	}
 	where = append(where, search...)
 	args = append(args, searchArgs...)
@@ -515,11 +524,24 @@ func (c Conn) trigramMatch(words []string) string {
 	}
 	var phrases []string
 	for _, w := range words {
-		if utf8.RuneCountInString(w) >= 3 {
+		if trigrams(w) {
 			phrases = append(phrases, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
 		}
 	}
 	return strings.Join(phrases, " AND ")
+}
+
+// trigrams reports whether a trigram index can find w: it has three
+// characters or more.
+func trigrams(w string) bool { return utf8.RuneCountInString(w) >= 3 }
+
+// containsCond checks that a.search holds the argument as a substring
+// without the help of an index.
+func (c Conn) containsCond() string {
+	if c.engine == Postgres {
+		return `strpos(a.search, ?) > 0`
+	}
+	return `instr(a.search, ?) > 0`
 }
 
 func escapeLike(s string) string {
