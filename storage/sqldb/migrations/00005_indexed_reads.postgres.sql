@@ -2,7 +2,8 @@
 --
 -- Search: a pg_trgm GIN index over articles.search (title, lead and id,
 -- folded) serves `search LIKE '%word%'` for words of three letters or
--- more; shorter words fall back to checking rows. pg_trgm ships with
+-- more; shorter words are checked on the rows (strpos), since a LIKE
+-- pattern without a trigram would read the whole index. pg_trgm ships with
 -- PostgreSQL (Debian's postgresql-15 has it) and is a trusted extension:
 -- a role that is not superuser may create it when it has CREATE on the
 -- database (the database's owner has). Where Loa's role has not, a

@@ -2,8 +2,8 @@
 --
 -- Search: an FTS5 trigram index over articles.search (title, lead and id,
 -- folded) finds the rows holding each word of three letters or more;
--- shorter words are still checked with LIKE on the candidates (or on every
--- row when no word is long enough). The index takes its text from articles
+-- shorter words are checked on the candidates (or on every row when no
+-- word is long enough). The index takes its text from articles
 -- (external content) and keys it by articles' rowid: a VACUUM, which may
 -- renumber rowids, must be followed by
 --   INSERT INTO articles_fts(articles_fts) VALUES('rebuild');
