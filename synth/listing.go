@@ -67,12 +67,18 @@ type ListFilter struct {
 // there, so the first page costs the same at 100,000 articles as at 10,000.
 const MaxListTotal = 10_000
 
+// MaxSearchTotal bounds the count behind a search's total. A broad query
+// ("ha noi") matches a quarter of the archive, and counting 10,000 matches
+// costs more than finding the page; an editor refines a search long before
+// reading a thousand results, so "1,000+" says all that is needed.
+const MaxSearchTotal = 1_000
+
 // ListResult is one page of articles, newest first.
 type ListResult struct {
 	Articles []Summary `json:"articles"`
 	Total    int       `json:"total"`
-	// TotalCapped: more than MaxListTotal articles match; Total is then
-	// MaxListTotal, not the exact count.
+	// TotalCapped: more articles match than are counted (MaxListTotal, or
+	// MaxSearchTotal for a search); Total is then that bound.
 	TotalCapped bool   `json:"total_capped,omitempty"`
 	Offset      int    `json:"offset"`
 	Limit       int    `json:"limit"`
@@ -110,9 +116,13 @@ func (s *Service) List(ctx context.Context, f ListFilter) (ListResult, error) {
 	if f.Offset < 0 {
 		return ListResult{}, invalid("offset must not be negative")
 	}
+	countCap := MaxListTotal
+	if strings.TrimSpace(f.Query) != "" {
+		countCap = MaxSearchTotal
+	}
 	q := sqldb.ArticleFilter{
 		Status: string(f.Status), Feed: f.Feed, Voice: f.Voice, Since: f.Since, Until: f.Until,
-		Search: f.Query, Offset: f.Offset, Limit: f.Limit + 1, CountUpTo: MaxListTotal + 1,
+		Search: f.Query, Offset: f.Offset, Limit: f.Limit + 1, CountUpTo: countCap + 1,
 	}
 	if f.Cursor != "" {
 		t, id, err := decodeCursor(f.Cursor)
@@ -126,7 +136,7 @@ func (s *Service) List(ctx context.Context, f ListFilter) (ListResult, error) {
 	if err != nil {
 		return ListResult{}, err
 	}
-	res := ListResult{Total: min(total, MaxListTotal), TotalCapped: total > MaxListTotal, Offset: f.Offset, Limit: f.Limit, Articles: make([]Summary, 0, len(rows))}
+	res := ListResult{Total: min(total, countCap), TotalCapped: total > countCap, Offset: f.Offset, Limit: f.Limit, Articles: make([]Summary, 0, len(rows))}
 	for i, r := range rows {
 		if i == f.Limit {
 			res.NextCursor = encodeCursor(res.Articles[len(res.Articles)-1])
