@@ -146,6 +146,12 @@ func TestParallelChangesLeaveNoGhosts(t *testing.T) {
 		if len(feed.Items) != ready.Total+keptAudio {
 			t.Errorf("%d feed items for %d ready articles and %d failed ones keeping their audio", len(feed.Items), ready.Total, keptAudio)
 		}
+		// The feed's kept count (its pages and links) agrees with its items.
+		for _, name := range []string{"", "tin"} {
+			if st, err := db.Conn().FeedStats(context.Background(), name); err != nil || st.Items != len(feed.Items) {
+				t.Errorf("feed %q counts %d items, %v; the feed shows %d", name, st.Items, err, len(feed.Items))
+			}
+		}
 
 		// After GC, the store holds only what the catalog names.
 		ctx := context.Background()

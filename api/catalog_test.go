@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"slices"
 	"testing"
@@ -20,9 +21,10 @@ type listPage struct {
 		Title string `json:"title"`
 		Voice string `json:"voice"`
 	} `json:"articles"`
-	Total      int    `json:"total"`
-	NextCursor string `json:"next_cursor"`
-	Next       string `json:"next"`
+	Total       int    `json:"total"`
+	TotalCapped bool   `json:"total_capped"`
+	NextCursor  string `json:"next_cursor"`
+	Next        string `json:"next"`
 }
 
 func (p listPage) ids() []string {
@@ -171,6 +173,45 @@ func TestDeleteTakesDownEverything(t *testing.T) {
 		}
 		if code := h.Do("GET", "/api/v1/articles/gone", nil, nil); code != 404 {
 			t.Fatalf("deleted article: %d", code)
+		}
+	})
+}
+
+// TestListingTotalsStopCounting: a listing counts up to MaxListTotal, a
+// search only up to MaxSearchTotal (a broad query must not cost a count of
+// the archive); below the bound the total is exact.
+func TestListingTotalsStopCounting(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		h := apitest.New(t, apitest.Options{DB: db, NoWorkers: true})
+		ctx := context.Background()
+		n := article.MaxSearchTotal + 50
+		err := db.InTx(ctx, func(tx sqldb.Conn) error {
+			for i := range n {
+				at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute)
+				a := sqldb.ArticleRow{ID: fmt.Sprintf("dem-%05d", i), Title: "Hà Nội đếm " + fmt.Sprint(i), Status: "ready", Revision: 1,
+					GUID: fmt.Sprint(i), PublishedAt: at, CreatedAt: at, UpdatedAt: at}
+				if _, err := tx.InsertArticle(ctx, a); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for q, want := range map[string]listPage{
+			"":            {Total: n},
+			"q=ha+noi":    {Total: article.MaxSearchTotal, TotalCapped: true},
+			"q=dem-0100":  {Total: 10}, // dem-01000 … dem-01009
+			"q=dem-01049": {Total: 1},
+		} {
+			var p listPage
+			if code := h.Do("GET", "/api/v1/articles?"+q, nil, &p); code != 200 {
+				t.Fatalf("GET ?%s: %d", q, code)
+			}
+			if p.Total != want.Total || p.TotalCapped != want.TotalCapped {
+				t.Errorf("?%s: total %d capped %v, want %d capped %v", q, p.Total, p.TotalCapped, want.Total, want.TotalCapped)
+			}
 		}
 	})
 }

@@ -158,7 +158,7 @@ func TestS3RestartDuringJob(t *testing.T) {
 	voices := fakeVoices(t, fake, &ttstest.Fake{}, tts.BackendConfig{})
 	h := apitest.New(t, apitest.Options{Store: store, Voices: voices,
 		Pipeline: synth.PipelineConfig{Concurrency: 1},
-		Service:  synth.ServiceConfig{Lease: 3 * time.Second, PollInterval: 200 * time.Millisecond}})
+		Service:  synth.ServiceConfig{Lease: 30 * time.Second, PollInterval: 200 * time.Millisecond}})
 	steps := make([]ttstest.Step, 40)
 	for i := range steps {
 		steps[i] = ttstest.Step{Delay: 60 * time.Millisecond}
@@ -233,5 +233,26 @@ func TestFailedPreflightKeepsThePreviousVersion(t *testing.T) {
 		if !strings.HasPrefix(info.Key, "audio/keep/"+good.Version+".") {
 			t.Errorf("%s is left behind by the refused version", info.Key)
 		}
+	}
+}
+
+// TestLastAttemptTimedOutFails: a job that outlives its lease on its last
+// attempt is discarded by River; the article must say it failed, not wait
+// in "queued" for a job that will never run.
+func TestLastAttemptTimedOutFails(t *testing.T) {
+	fake := &ttstest.Fake{}
+	voices := fakeVoices(t, fake, &ttstest.Fake{}, tts.BackendConfig{})
+	h := apitest.New(t, apitest.Options{Voices: voices,
+		Pipeline: synth.PipelineConfig{Concurrency: 1},
+		Service:  synth.ServiceConfig{Lease: 500 * time.Millisecond, MaxAttempts: 1, PollInterval: 50 * time.Millisecond}})
+	steps := make([]ttstest.Step, 10)
+	for i := range steps {
+		steps[i] = ttstest.Step{Delay: 300 * time.Millisecond}
+	}
+	fake.Push(steps...)
+	h.Do("POST", "/api/v1/articles", map[string]string{"id": "slow", "text": articleText(10, -1)}, nil)
+	st := h.WaitStatus("slow", article.StatusFailed, time.Minute)
+	if !strings.Contains(st.Error, "last of 1 attempts") {
+		t.Fatalf("error %q does not say the job ran out of attempts", st.Error)
 	}
 }

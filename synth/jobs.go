@@ -52,6 +52,14 @@ func (collectArgs) InsertOpts() river.InsertOpts {
 
 const queueMaintenance = "maintenance"
 
+// fetchCooldown is the shortest time between two fetches of jobs. River
+// fetches again when a job ends, but not sooner than this after the last
+// fetch, and takes at most as many jobs as there are free workers: with
+// River's default (100 ms) and one worker, a node ran at most 10 jobs a
+// second however short they were. A fetch happens only when a worker is
+// free, so a short cooldown costs at most one query per job.
+const fetchCooldown = 5 * time.Millisecond
+
 type synthWorker struct {
 	river.WorkerDefaults[synthesizeArgs]
 	s *Worker
@@ -99,7 +107,7 @@ func newRiver(s *Worker) (*river.Client[*sql.Tx], error) {
 		MaxAttempts:          s.cfg.MaxAttempts,
 		RetryPolicy:          retryPolicy{},
 		FetchPollInterval:    s.cfg.PollInterval,
-		FetchCooldown:        min(s.cfg.PollInterval, 100*time.Millisecond),
+		FetchCooldown:        min(s.cfg.PollInterval, fetchCooldown),
 		JobTimeout:           s.cfg.Lease,
 		RescueStuckJobsAfter: s.cfg.Lease,
 		Queues: map[string]river.QueueConfig{

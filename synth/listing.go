@@ -52,9 +52,13 @@ func (s *Catalog) List(ctx context.Context, f article.ListFilter) (article.ListR
 	if f.Offset < 0 {
 		return article.ListResult{}, article.Invalid("offset must not be negative")
 	}
+	countCap := article.MaxListTotal
+	if strings.TrimSpace(f.Query) != "" {
+		countCap = article.MaxSearchTotal
+	}
 	q := sqldb.ArticleFilter{
 		Status: string(f.Status), Feed: f.Feed, Voice: f.Voice, Since: f.Since, Until: f.Until,
-		Search: f.Query, Offset: f.Offset, Limit: f.Limit + 1, CountUpTo: article.MaxListTotal + 1,
+		Search: f.Query, Offset: f.Offset, Limit: f.Limit + 1, CountUpTo: countCap + 1,
 	}
 	if f.Cursor != "" {
 		t, id, err := decodeCursor(f.Cursor)
@@ -68,7 +72,7 @@ func (s *Catalog) List(ctx context.Context, f article.ListFilter) (article.ListR
 	if err != nil {
 		return article.ListResult{}, err
 	}
-	res := article.ListResult{Total: min(total, article.MaxListTotal), TotalCapped: total > article.MaxListTotal, Offset: f.Offset, Limit: f.Limit, Articles: make([]article.Summary, 0, len(rows))}
+	res := article.ListResult{Total: min(total, countCap), TotalCapped: total > countCap, Offset: f.Offset, Limit: f.Limit, Articles: make([]article.Summary, 0, len(rows))}
 	for i, r := range rows {
 		if i == f.Limit {
 			res.NextCursor = encodeCursor(res.Articles[len(res.Articles)-1])

@@ -440,27 +440,45 @@ func (p *Pipeline) assemble(ctx context.Context, req RenderRequest, sentences []
 			return article.Version{}, article.Timings{}, fmt.Errorf("record version: %w", err)
 		}
 	}
-	if info, err := p.store.Stat(ctx, v.AudioKey); err != nil || info.Size != layout.Bytes {
-		if err := p.writeAudio(ctx, v.AudioKey, parts, opts, layout.Bytes); err != nil {
-			return article.Version{}, article.Timings{}, err
-		}
-	}
+	// The objects are independent and immutable, and nobody reads them
+	// before publish: written at once, their fsyncs overlap.
 	immutable := "public, max-age=31536000, immutable"
-	if _, err := storage.PutJSON(ctx, p.store, v.TimingsKey, timings, storage.PutOptions{ContentType: "application/json", CacheControl: immutable}); err != nil {
-		return article.Version{}, article.Timings{}, fmt.Errorf("store timings: %w", err)
-	}
 	var vtt strings.Builder
 	if err := timings.WriteVTT(&vtt); err != nil {
 		return article.Version{}, article.Timings{}, err
 	}
-	if _, err := storage.PutBytes(ctx, p.store, v.VTTKey, []byte(vtt.String()), storage.PutOptions{ContentType: "text/vtt; charset=utf-8", CacheControl: immutable}); err != nil {
-		return article.Version{}, article.Timings{}, fmt.Errorf("store transcript: %w", err)
-	}
 	if len(tags.Chapters) > 0 {
 		v.ChaptersKey = prefix + ".chapters.json"
-		if _, err := storage.PutJSON(ctx, p.store, v.ChaptersKey, podcastChapters(tags.Chapters), storage.PutOptions{ContentType: "application/json+chapters", CacheControl: immutable}); err != nil {
-			return article.Version{}, article.Timings{}, fmt.Errorf("store chapters: %w", err)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if info, err := p.store.Stat(gctx, v.AudioKey); err == nil && info.Size == layout.Bytes {
+			return nil
 		}
+		return p.writeAudio(gctx, v.AudioKey, parts, opts, layout.Bytes)
+	})
+	g.Go(func() error {
+		if _, err := storage.PutJSON(gctx, p.store, v.TimingsKey, timings, storage.PutOptions{ContentType: "application/json", CacheControl: immutable}); err != nil {
+			return fmt.Errorf("store timings: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		if _, err := storage.PutBytes(gctx, p.store, v.VTTKey, []byte(vtt.String()), storage.PutOptions{ContentType: "text/vtt; charset=utf-8", CacheControl: immutable}); err != nil {
+			return fmt.Errorf("store transcript: %w", err)
+		}
+		return nil
+	})
+	if v.ChaptersKey != "" {
+		g.Go(func() error {
+			if _, err := storage.PutJSON(gctx, p.store, v.ChaptersKey, podcastChapters(tags.Chapters), storage.PutOptions{ContentType: "application/json+chapters", CacheControl: immutable}); err != nil {
+				return fmt.Errorf("store chapters: %w", err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return article.Version{}, article.Timings{}, err
 	}
 	return v, timings, nil
 }

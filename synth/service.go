@@ -420,7 +420,20 @@ func (s *Editor) create(ctx context.Context, id string, p prepared) (article.Sta
 		out     article.Manifest
 		created bool
 	)
-	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
+	// A new id's source is stored before the transaction, create-only, so
+	// that the transaction does not wait for the store: on SQLite it holds
+	// the one write connection, and every writer would wait with it. The
+	// put fails when the id has a source (an existing article, or one
+	// being created or deleted); then the source is written in the
+	// transaction, as it is when a deletion removed this one meanwhile.
+	srcInfo, err := storage.PutJSON(ctx, s.store, sourceKey(id), p.src, storage.PutOptions{ContentType: "application/json", IfNoneMatch: true})
+	switch {
+	case errors.Is(err, storage.ErrConflict):
+		srcInfo = storage.Info{}
+	case err != nil:
+		return article.State{}, false, fmt.Errorf("store source of %s: %w", id, err)
+	}
+	err = s.db.InTx(ctx, func(tx sqldb.Conn) error {
 		row := articleRow(m, 0, p.src.contentHash(), p.src.SourceID)
 		inserted, err := tx.InsertArticle(ctx, row)
 		if err != nil {
@@ -446,12 +459,12 @@ func (s *Editor) create(ctx context.Context, id string, p prepared) (article.Sta
 			return nil
 		}
 		// The row is locked until commit, so no other change of this id
-		// interleaves with these writes.
-		srcInfo, err := storage.PutJSON(ctx, s.store, sourceKey(id), p.src, storage.PutOptions{ContentType: "application/json"})
-		if err != nil {
-			return fmt.Errorf("store source of %s: %w", id, err)
+		// interleaves with these checks and writes.
+		if !s.sourceIs(ctx, id, srcInfo.ETag) {
+			if srcInfo, err = storage.PutJSON(ctx, s.store, sourceKey(id), p.src, storage.PutOptions{ContentType: "application/json"}); err != nil {
+				return fmt.Errorf("store source of %s: %w", id, err)
+			}
 		}
-		s.savePage(ctx, id, p.doc, srcInfo.ETag)
 		jobID, err := s.enqueueTx(ctx, tx, m)
 		if err != nil {
 			return err
@@ -467,9 +480,23 @@ func (s *Editor) create(ctx context.Context, id string, p prepared) (article.Sta
 		return article.State{}, false, err
 	}
 	if created {
+		// The page is a cache of the source version it names, so it is
+		// written after the commit: on SQLite the transaction holds the
+		// one write connection, and every store write in it makes all
+		// other writers wait.
+		s.savePage(ctx, id, p.doc, srcInfo.ETag)
 		s.afterChange(ctx, out)
 	}
 	return out.State(), created, nil
+}
+
+// sourceIs reports whether id's stored source is the version etag.
+func (s *Editor) sourceIs(ctx context.Context, id, etag string) bool {
+	if etag == "" {
+		return false
+	}
+	info, err := s.store.Stat(ctx, sourceKey(id))
+	return err == nil && info.ETag == etag
 }
 
 // Update replaces an article's content (or creates it) and queues a new
@@ -491,6 +518,7 @@ func (s *Editor) Update(ctx context.Context, id string, sub article.Submission) 
 
 func (s *Editor) update(ctx context.Context, id string, sub article.Submission, p prepared) (article.State, bool, error) {
 	for attempt := 0; ; attempt++ {
+		var srcETag string
 		m, err := s.requeue(ctx, id, func(a *record) error {
 			var cur Source
 			if _, err := storage.GetJSON(ctx, s.store, sourceKey(id), &cur); err != nil {
@@ -509,7 +537,7 @@ func (s *Editor) update(ctx context.Context, id string, sub article.Submission, 
 			if err != nil {
 				return fmt.Errorf("store source of %s: %w", id, err)
 			}
-			s.savePage(ctx, id, p.doc, srcInfo.ETag)
+			srcETag = srcInfo.ETag
 			a.Title, a.Lead, a.Voice, a.Feed, a.Link, a.PublishedAt = p.doc.Title, p.doc.Lead, next.Voice, next.Feed, next.Link, next.PublishedAt
 			a.row.ContentHash, a.row.SourceID, a.URL = next.contentHash(), next.SourceID, p.canonical
 			return nil
@@ -524,6 +552,7 @@ func (s *Editor) update(ctx context.Context, id string, sub article.Submission, 
 		if err != nil {
 			return article.State{}, false, err
 		}
+		s.savePage(ctx, id, p.doc, srcETag) // after the commit, as in create
 		return m.State(), false, nil
 	}
 }

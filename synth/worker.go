@@ -112,6 +112,14 @@ func (s *Worker) work(ctx context.Context, job *river.Job[synthesizeArgs]) error
 	case errors.Is(err, errStale) || errors.Is(err, article.ErrNotFound) || errors.Is(cause, errSuperseded) || errors.Is(cause, errDeleted) || s.stale(bg, args):
 		s.metrics.jobs.WithLabelValues("superseded").Inc()
 		return river.JobCancel(fmt.Errorf("revision %d of %s is no longer wanted", args.Revision, args.ArticleID))
+	case ctx.Err() != nil && job.Attempt >= job.MaxAttempts:
+		// River discards a job interrupted on its last attempt: without
+		// this the article would wait in "queued" for a job that is gone.
+		s.metrics.jobs.WithLabelValues("failed").Inc()
+		err = fmt.Errorf("interrupted on the last of %d attempts (%w); resynthesize to try again", job.MaxAttempts, context.Cause(ctx))
+		log.ErrorContext(bg, "synthesis failed", "err", err)
+		s.fail(bg, args, err)
+		return river.JobCancel(err)
 	case ctx.Err() != nil:
 		// Shutdown, timeout or River's cancel: the job goes back to River,
 		// which retries it.

@@ -168,7 +168,7 @@ func declareServe(fs *flagSet) func(context.Context, env, []string) error {
 	fs.Int64(&o.maxBody, "max-body", "LOA_MAX_BODY", 2<<20, "largest accepted request body in bytes")
 	fs.String(&o.corsOrigins, "cors-origins", "LOA_CORS_ORIGINS", "", "comma-separated origins whose pages may use the player and audio (default: any)")
 	fs.String(&o.proxies, "trusted-proxies", "LOA_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/-Proto/-Host headers are believed (default: none)")
-	fs.String(&o.fetchAllow, "fetch-allow", "LOA_FETCH_ALLOW", "", "comma-separated CIDRs that URL submissions and webhooks may reach despite being private or loopback")
+	fs.String(&o.fetchAllow, "fetch-allow", "LOA_FETCH_ALLOW", "", "comma-separated CIDRs that URL submissions, sources, on-demand pages and webhooks may reach despite being private or loopback")
 	fs.Duration(&o.fetchTimeout, "fetch-timeout", "LOA_FETCH_TIMEOUT", 15*time.Second, "timeout for fetching a submitted URL")
 	fs.Int64(&o.fetchMax, "fetch-max-bytes", "LOA_FETCH_MAX_BYTES", 5<<20, "largest page fetched for a URL submission")
 	fs.String(&o.onDemand, "ondemand-origins", "LOA_ONDEMAND_ORIGINS", "", "comma-separated origins (https://bao.example.vn) whose unknown article pages get audio on their first view")

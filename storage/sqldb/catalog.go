@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
@@ -409,9 +410,6 @@ func (c Conn) Articles(ctx context.Context, f ArticleFilter) ([]ArticleWithVersi
 	if !f.Until.IsZero() {
 		add(`a.published_at < ?`, micros(f.Until))
 	}
-	for _, w := range strings.Fields(Fold(f.Search)) {
-		add(`a.search LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
-	}
 	if f.Published || f.Listed {
 		// A version becomes current only after passing preflight.
 		add(`a.current_version <> ''`)
@@ -419,40 +417,93 @@ func (c Conn) Articles(ctx context.Context, f ArticleFilter) ([]ArticleWithVersi
 	if f.Listed {
 		add(listedCond)
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
+	// Then the search (the trigram index narrowing, LIKE deciding) and
+	// the cursor, which the count leaves out.
+	filters, filterArgs := slices.Clone(where), slices.Clone(args)
+	words := strings.Fields(Fold(f.Search))
+	match := c.trigramMatch(words)
+	from := ` FROM articles a`
+	if match != "" {
+		// Joined, not IN (subquery): the index's rows stream, so a count
+		// stops at its bound instead of first collecting every match.
+		from = ` FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid`
+		add(`articles_fts MATCH ?`, match)
 	}
+	var search []string
+	var searchArgs []any
+	for _, w := range words {
+		if trigrams(w) {
+			search = append(search, `a.search LIKE ? ESCAPE '\'`)
+			searchArgs = append(searchArgs, "%"+escapeLike(w)+"%")
+			continue
+		}
+		// A word shorter than a trigram as LIKE would make PostgreSQL read
+		// the whole pg_trgm index (a pattern with no trigram matches every
+		// entry): checked on the rows instead, a plain substring test as
+		// the text and the word are both folded.
+		search = append(search, c.containsCond())
+		searchArgs = append(searchArgs, w)
+	}
+	where = append(where, search...)
+	args = append(args, searchArgs...)
 	total := -1
 	if f.CountUpTo > 0 {
-		q := `SELECT COUNT(*) FROM (SELECT 1 FROM articles a` + cond + ` LIMIT ?) m`
+		q := `SELECT COUNT(*) FROM (SELECT 1` + from + whereClause(where) + ` LIMIT ?) m`
 		if err := c.QueryRow(ctx, q, append(slices.Clip(args), f.CountUpTo)...).Scan(&total); err != nil {
 			return nil, 0, fmt.Errorf("count articles: %w", err)
 		}
 	}
 	if f.HasCursor {
+		// The first term lets the index start at the cursor; the OR alone
+		// is checked row by row from the newest.
 		t := micros(f.AfterTime)
-		if cond == "" {
-			cond = " WHERE "
-		} else {
-			cond += " AND "
-		}
-		cond += `(a.published_at < ? OR (a.published_at = ? AND a.id > ?))`
-		args = append(args, t, t, f.AfterID)
+		cursor := `a.published_at <= ? AND (a.published_at < ? OR (a.published_at = ? AND a.id > ?))`
+		filters = append(filters, cursor)
+		filterArgs = append(filterArgs, t, t, t, f.AfterID)
+		add(cursor, t, t, t, f.AfterID)
 	}
-	q := `SELECT ` + prefixed("a.", articleCols) + `, COALESCE(v.audio_key, ''), COALESCE(v.vtt_key, ''), COALESCE(v.chapters_key, ''), COALESCE(v.preflight, '')
-FROM articles a LEFT JOIN versions v ON v.article_id = a.id AND v.id = a.current_version` + cond +
-		` ORDER BY a.published_at DESC, a.id LIMIT ? OFFSET ?`
-	rows, err := c.Query(ctx, q, append(args, f.Limit, f.Offset)...)
+	cols := `SELECT ` + prefixed("a.", articleCols) + `, COALESCE(v.audio_key, ''), COALESCE(v.vtt_key, ''), COALESCE(v.chapters_key, ''), COALESCE(v.preflight, '')`
+	const join = ` LEFT JOIN versions v ON v.article_id = a.id AND v.id = a.current_version`
+	const order = ` ORDER BY a.published_at DESC, a.id`
+	if match != "" {
+		// SQLite's planner drives a search from the trigram index and sorts
+		// every match, which costs as much as there are matches. When the
+		// newest rows hold a page of matches, reading them in order is
+		// cheaper: try that on a bounded window first; a full page from it
+		// is exactly the page, else the index answers.
+		q := cols + ` FROM (SELECT * FROM articles a` + whereClause(filters) + order + ` LIMIT ?) a` + join +
+			whereClause(search) + order + ` LIMIT ? OFFSET ?`
+		out, err := c.articlePage(ctx, q, slices.Concat(filterArgs, []any{searchProbeRows}, searchArgs, []any{f.Limit, f.Offset}))
+		if err != nil || len(out) == f.Limit {
+			return out, total, err
+		}
+	}
+	out, err := c.articlePage(ctx, cols+from+join+whereClause(where)+order+` LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset))
+	return out, total, err
+}
+
+// searchProbeRows is how many of the newest rows a search reads in order
+// before it asks the trigram index: a few milliseconds' worth.
+const searchProbeRows = 2000
+
+func whereClause(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+func (c Conn) articlePage(ctx context.Context, q string, args []any) ([]ArticleWithVersion, error) {
+	rows, err := c.Query(ctx, q, args...)
 	out, err := collect(rows, err, func(sc scanner) (ArticleWithVersion, error) {
 		var r ArticleWithVersion
 		err := scanArticleInto(sc, &r.ArticleRow, &r.AudioKey, &r.VTTKey, &r.ChaptersKey, &r.VersionPreflight)
 		return r, err
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("list articles: %w", err)
+		return nil, fmt.Errorf("list articles: %w", err)
 	}
-	return out, total, nil
+	return out, nil
 }
 
 func prefixed(p, cols string) string {
@@ -461,6 +512,36 @@ func prefixed(p, cols string) string {
 		parts[i] = p + strings.TrimSpace(c)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// trigramMatch is the FTS5 query finding, on SQLite, the rows that hold
+// every word of three characters or more (a trigram index knows nothing
+// shorter); "" when there is none, or on PostgreSQL, where pg_trgm's index
+// serves the LIKE conditions themselves.
+func (c Conn) trigramMatch(words []string) string {
+	if c.engine != SQLite {
+		return ""
+	}
+	var phrases []string
+	for _, w := range words {
+		if trigrams(w) {
+			phrases = append(phrases, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+		}
+	}
+	return strings.Join(phrases, " AND ")
+}
+
+// trigrams reports whether a trigram index can find w: it has three
+// characters or more.
+func trigrams(w string) bool { return utf8.RuneCountInString(w) >= 3 }
+
+// containsCond checks that a.search holds the argument as a substring
+// without the help of an index.
+func (c Conn) containsCond() string {
+	if c.engine == Postgres {
+		return `strpos(a.search, ?) > 0`
+	}
+	return `instr(a.search, ?) > 0`
 }
 
 func escapeLike(s string) string {
@@ -476,22 +557,29 @@ type FeedStats struct {
 }
 
 // FeedStats counts the listed articles of feed ("" = every feed) and finds
-// the newest update and publication among them, without reading them.
+// the newest update and publication among them, without reading them: the
+// counts are kept per feed by triggers as articles change (migration
+// 00005), the times come from partial indexes over listed articles.
 func (c Conn) FeedStats(ctx context.Context, feed string) (FeedStats, error) {
-	q := `SELECT COUNT(*), COALESCE(MAX(a.updated_at), 0), COALESCE(MAX(a.published_at), 0) FROM articles a
-WHERE a.current_version <> '' AND ` + listedCond
+	countWhere, listedWhere := "", ""
 	var args []any
 	if feed != "" {
-		q += ` AND a.feed = ?`
-		args = append(args, feed)
+		countWhere, listedWhere = ` WHERE feed = ?`, ` AND a.feed = ?`
+		args = []any{feed, feed, feed}
 	}
+	newest := func(col string) string {
+		return `COALESCE((SELECT a.` + col + ` FROM articles a WHERE a.current_version <> '' AND ` + listedCond + listedWhere +
+			` ORDER BY a.` + col + ` DESC LIMIT 1), 0)`
+	}
+	q := `SELECT (SELECT CAST(COALESCE(SUM(items), 0) AS BIGINT) FROM feed_counts` + countWhere + `), ` +
+		newest("updated_at") + `, ` + newest("published_at")
 	var st FeedStats
-	var updated, newest int64
-	if err := c.QueryRow(ctx, q, args...).Scan(&st.Items, &updated, &newest); err != nil {
+	var updated, published int64
+	if err := c.QueryRow(ctx, q, args...).Scan(&st.Items, &updated, &published); err != nil {
 		return FeedStats{}, fmt.Errorf("feed stats: %w", err)
 	}
 	if st.Items > 0 {
-		st.Updated, st.Newest = fromMicros(updated), fromMicros(newest)
+		st.Updated, st.Newest = fromMicros(updated), fromMicros(published)
 	}
 	return st, nil
 }

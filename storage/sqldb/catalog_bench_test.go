@@ -26,13 +26,23 @@ func BenchmarkCatalog(b *testing.B) {
 			began := time.Now()
 			fillCatalog(b, db, n)
 			b.Logf("%s: %d articles inserted in %v", e, n, time.Since(began).Round(time.Millisecond))
+			if e == sqldb.Postgres {
+				// Autovacuum vacuums and analyzes tables this size within a
+				// minute of the load: the planner is not timed on missing
+				// statistics, nor reads on dead row versions of the load.
+				if _, err := db.Conn().Exec(ctx, `VACUUM (ANALYZE) articles, versions, feed_counts`); err != nil {
+					b.Fatal(err)
+				}
+			}
+			// The counts stop where synth.List stops them: MaxListTotal+1,
+			// MaxSearchTotal+1 for a search.
 			cases := []struct {
 				name string
 				f    sqldb.ArticleFilter
 			}{
 				{"listing", sqldb.ArticleFilter{Limit: 51, CountUpTo: 10_001}},
 				{"deep_page", sqldb.ArticleFilter{Limit: 51, HasCursor: true, AfterTime: time.Unix(1_700_000_000, 0).Add(time.Duration(n/2) * time.Minute), AfterID: "a"}},
-				{"search", sqldb.ArticleFilter{Limit: 51, Search: "ha noi 7", CountUpTo: 10_001}},
+				{"search", sqldb.ArticleFilter{Limit: 51, Search: "ha noi 7", CountUpTo: 1_001}},
 				{"feed_newest_100", sqldb.ArticleFilter{Limit: 100, Listed: true}},
 			}
 			for _, c := range cases {

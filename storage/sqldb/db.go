@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -29,7 +30,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// Sentinels; callers map them to their own (synth.ErrNotFound, …).
+// Sentinels; callers map them to their own (article.ErrNotFound, …).
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict")
@@ -46,10 +47,14 @@ const (
 
 // DB is an open, migrated-on-request database.
 type DB struct {
-	sql    *sql.DB
+	sql    *sql.DB // transactions, River, and statements that change rows
+	read   *sql.DB // SQLite only: reads outside transactions (nil on PostgreSQL)
 	engine Engine
 	pool   *pgxpool.Pool // PostgreSQL only
 	name   string        // the setting without its password, for logs
+
+	schemaMu sync.Mutex
+	schema   string // PostgreSQL: current_schema(), once read (notify.go)
 }
 
 // DefaultURL is the embedded default: a SQLite file in the data folder.
@@ -81,23 +86,44 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("create database folder: %w", err)
 	}
 	// WAL lets readers run beside the one writer; busy_timeout makes a
-	// second writer wait instead of failing; _txlock=immediate takes the
-	// write lock at BEGIN, so two read-then-write transactions queue up
-	// rather than deadlock on the upgrade from read to write.
-	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
-		q.Add("_pragma", p)
+	// writer of another process (loa migrate) wait instead of failing;
+	// _txlock=immediate takes the write lock at BEGIN, so two
+	// read-then-write transactions queue up rather than deadlock on the
+	// upgrade from read to write.
+	params := func(pragmas ...string) string {
+		q := url.Values{}
+		for _, p := range append([]string{"busy_timeout(10000)", "foreign_keys(1)"}, pragmas...) {
+			q.Add("_pragma", p)
+		}
+		return q.Encode()
 	}
-	q.Set("_txlock", "immediate")
 	// SQLite reads the name as a URI: escaping keeps '?', '#', '%' and
 	// spaces in folder names part of the path.
-	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: filepath.ToSlash(path)}).EscapedPath()+"?"+q.Encode())
+	name := "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath() + "?"
+	// Everything that writes (transactions, River, single statements)
+	// shares one connection and queues for it in Go. Writers racing for
+	// SQLite's lock instead wait in its busy handler, which sleeps up to
+	// 100 ms between tries and lets newcomers overtake: seconds for an
+	// unlucky request under load. River's SQLite driver asks for one
+	// connection too.
+	write, err := sql.Open("sqlite", name+params("journal_mode(WAL)", "synchronous(NORMAL)")+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite:%s: %w", path, err)
 	}
-	d := &DB{sql: db, engine: SQLite, name: "sqlite:" + path}
+	write.SetMaxOpenConns(1)
+	d := &DB{sql: write, engine: SQLite, name: "sqlite:" + path}
+	// The writer connects first: it creates the file and turns WAL on.
 	if err := d.Ping(ctx); err != nil {
-		db.Close()
+		write.Close()
+		return nil, err
+	}
+	// Readers never wait for the writer (WAL) and cannot write by mistake.
+	if d.read, err = sql.Open("sqlite", name+params("query_only(1)")); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite:%s: %w", path, err)
+	}
+	if err := d.Ping(ctx); err != nil {
+		d.Close()
 		return nil, err
 	}
 	return d, nil
@@ -145,8 +171,13 @@ func (d *DB) Pool() *pgxpool.Pool { return d.pool }
 
 // Ping checks the connection.
 func (d *DB) Ping(ctx context.Context) error {
-	if err := d.sql.PingContext(ctx); err != nil {
-		return fmt.Errorf("database %s: %w", d.name, err)
+	for _, db := range []*sql.DB{d.sql, d.read} {
+		if db == nil {
+			continue
+		}
+		if err := db.PingContext(ctx); err != nil {
+			return fmt.Errorf("database %s: %w", d.name, err)
+		}
 	}
 	return nil
 }
@@ -154,6 +185,9 @@ func (d *DB) Ping(ctx context.Context) error {
 // Close releases the connections.
 func (d *DB) Close() error {
 	err := d.sql.Close()
+	if d.read != nil {
+		err = errors.Join(err, d.read.Close())
+	}
 	if d.pool != nil {
 		d.pool.Close()
 	}
@@ -170,6 +204,7 @@ type querier interface {
 // Conn runs queries written with '?' placeholders on either engine.
 type Conn struct {
 	q      querier
+	read   querier // outside a transaction on SQLite: where SELECTs go
 	engine Engine
 }
 
@@ -178,11 +213,20 @@ func (c Conn) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 }
 
 func (c Conn) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return c.q.QueryContext(ctx, c.bind(query), args...)
+	return c.pick(query).QueryContext(ctx, c.bind(query), args...)
 }
 
 func (c Conn) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.q.QueryRowContext(ctx, c.bind(query), args...)
+	return c.pick(query).QueryRowContext(ctx, c.bind(query), args...)
+}
+
+// pick sends a SELECT to the readers, so that it neither waits for the
+// writer nor holds it; anything else (INSERT … RETURNING) is a write.
+func (c Conn) pick(query string) querier {
+	if t := strings.TrimLeft(query, " \t\n"); c.read != nil && len(t) >= 6 && strings.EqualFold(t[:6], "SELECT") {
+		return c.read
+	}
+	return c.q
 }
 
 // bind turns '?' into PostgreSQL's $1, $2, …; queries in this package
@@ -205,7 +249,13 @@ func (c Conn) bind(query string) string {
 }
 
 // Conn runs single statements outside a transaction.
-func (d *DB) Conn() Conn { return Conn{q: d.sql, engine: d.engine} }
+func (d *DB) Conn() Conn {
+	c := Conn{q: d.sql, engine: d.engine}
+	if d.read != nil {
+		c.read = d.read
+	}
+	return c
+}
 
 // InTx runs fn in a transaction, committed when fn returns nil. A
 // transaction the database aborted for a conflict with another one

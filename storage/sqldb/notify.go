@@ -13,11 +13,16 @@ import (
 // database's schema, so that schemas sharing a cluster (tests) do not hear
 // each other.
 func (d *DB) channel(ctx context.Context, name string) (string, error) {
-	var schema string
-	if err := d.sql.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
-		return "", fmt.Errorf("read schema: %w", err)
+	d.schemaMu.Lock()
+	defer d.schemaMu.Unlock()
+	// The schema comes from the setting's search_path, fixed for the
+	// pool's life: read once, not on every notification of a change.
+	if d.schema == "" {
+		if err := d.sql.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&d.schema); err != nil {
+			return "", fmt.Errorf("read schema: %w", err)
+		}
 	}
-	return name + "_" + schema, nil
+	return name + "_" + d.schema, nil
 }
 
 // Notify sends payload to the listeners of channel name on every node

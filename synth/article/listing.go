@@ -49,12 +49,18 @@ type ListFilter struct {
 // there, so the first page costs the same at 100,000 articles as at 10,000.
 const MaxListTotal = 10_000
 
+// MaxSearchTotal bounds the count behind a search's total. A broad query
+// ("ha noi") matches a quarter of the archive, and counting 10,000 matches
+// costs more than finding the page; an editor refines a search long before
+// reading a thousand results, so "1,000+" says all that is needed.
+const MaxSearchTotal = 1_000
+
 // ListResult is one page of articles, newest first.
 type ListResult struct {
 	Articles []Summary `json:"articles"`
 	Total    int       `json:"total"`
-	// TotalCapped: more than MaxListTotal articles match; Total is then
-	// MaxListTotal, not the exact count.
+	// TotalCapped: more articles match than are counted (MaxListTotal, or
+	// MaxSearchTotal for a search); Total is then that bound.
 	TotalCapped bool   `json:"total_capped,omitempty"`
 	Offset      int    `json:"offset"`
 	Limit       int    `json:"limit"`

@@ -154,7 +154,7 @@ func (d *Dispatcher) endpoints(ctx context.Context, c sqldb.Conn) ([]Endpoint, e
 }
 
 // endpoint returns the endpoint a delivery goes to; a deleted one is
-// synth.ErrNotFound.
+// article.ErrNotFound.
 func (d *Dispatcher) endpoint(ctx context.Context, id string) (Endpoint, error) {
 	if id == globalID {
 		if d.cfg.Global.URL == "" {

@@ -13,7 +13,7 @@ import (
 // It writes one page of a feed from all its articles, newest first;
 // any whose audio is not listed (no audio, failed preflight, zero size or
 // duration) is left out. A page past the last is an error wrapping
-// synth.ErrNotFound.
+// article.ErrNotFound.
 func (f *Feeds) Render(w io.Writer, p Page, articles []article.Summary) (Info, error) {
 	var all article.FeedPage
 	items := make([]article.Summary, 0, len(articles))
