@@ -1,8 +1,9 @@
 package synth
 
 import (
-	"github.com/loa-audio/loa/synth/article"
 	"sync"
+
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // broker fans manifest changes out to local subscribers (Server-Sent

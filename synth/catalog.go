@@ -6,9 +6,89 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth/article"
+	"github.com/loa-audio/loa/synth/text"
+	"github.com/loa-audio/loa/synth/tts"
 )
+
+// Catalog answers what is stored: an article's state and manifest, its
+// page, listings and feed pages, and streams of its changes.
+type Catalog struct {
+	*core
+	byURL    urlIDs
+	onDemand *onDemandPages
+}
+
+// Get returns an article's state.
+func (s *Catalog) Get(ctx context.Context, id string) (article.State, error) {
+	if err := article.ValidateID(id); err != nil {
+		return article.State{}, err
+	}
+	m, err := s.manifest(ctx, id)
+	if err != nil {
+		return article.State{}, err
+	}
+	st := m.State()
+	if st.Source, err = s.db.Conn().ArticleSource(ctx, id); err != nil {
+		return article.State{}, err
+	}
+	return st, nil
+}
+
+// Manifest returns the manifest for serving listeners (audio, player). It
+// may be up to manifestTTL old when another node changed it; this node's own
+// changes are seen at once. Editors' reads (Get) always go to the store.
+func (s *Catalog) Manifest(ctx context.Context, id string) (article.Manifest, error) {
+	if err := article.ValidateID(id); err != nil {
+		return article.Manifest{}, err
+	}
+	s.cacheMu.Lock()
+	e, ok := s.cache[id]
+	s.cacheMu.Unlock()
+	if ok && s.now().Sub(e.at) < manifestTTL {
+		return e.m, nil
+	}
+	m, err := s.manifest(ctx, id)
+	if err != nil {
+		return article.Manifest{}, err
+	}
+	s.remember(m)
+	return m, nil
+}
+
+// Source returns what the editor sent.
+func (s *Catalog) Source(ctx context.Context, id string) (Source, error) {
+	if err := article.ValidateID(id); err != nil {
+		return Source{}, err
+	}
+	var src Source
+	if _, err := storage.GetJSON(ctx, s.store, sourceKey(id), &src); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return Source{}, fmt.Errorf("%w: article %q", article.ErrNotFound, id)
+		}
+		return Source{}, fmt.Errorf("read source of %s: %w", id, err)
+	}
+	return src, nil
+}
+
+// Document returns the extracted article as it will be spoken.
+func (s *Catalog) Document(ctx context.Context, id string) (text.Document, error) {
+	src, err := s.Source(ctx, id)
+	if err != nil {
+		return text.Document{}, err
+	}
+	return extract(src)
+}
+
+// Subscribe streams manifest changes of one article until cancel is called.
+func (s *Catalog) Subscribe(id string) (<-chan article.Manifest, func()) {
+	return s.broker.subscribe(id)
+}
+
+// Voices lists the configured voices and their status.
+func (s *Catalog) Voices(ctx context.Context) []tts.VoiceStatus { return s.voices.Voices(ctx) }
 
 // articleRow turns the article part of a manifest into its catalog row.
 func articleRow(m article.Manifest, jobID int64, contentHash, sourceID string) sqldb.ArticleRow {

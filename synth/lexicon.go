@@ -15,6 +15,13 @@ import (
 	"github.com/loa-audio/loa/synth/text"
 )
 
+// LexiconEditor keeps the editors' pronunciation rules.
+type LexiconEditor struct {
+	*core
+	rules   LexiconStore
+	catalog *Catalog
+}
+
 // Lexicon is the editors' pronunciation dictionary. Every change bumps the
 // version and is kept as one history row, so a change can be traced and
 // undone. Segment cache keys include the rules that fired in a sentence, so

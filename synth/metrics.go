@@ -4,8 +4,9 @@ import (
 	"context"
 	"time"
 
-	"github.com/loa-audio/loa/synth/article"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/loa-audio/loa/synth/article"
 )
 
 type serviceMetrics struct {

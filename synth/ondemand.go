@@ -18,6 +18,13 @@ import (
 	"github.com/loa-audio/loa/synth/pageurl"
 )
 
+// onDemandPages makes articles of unknown pages on listed origins when a
+// player first asks for them.
+type onDemandPages struct {
+	*Editor
+	catalog *Catalog
+}
+
 // OnDemandConfig lets the first view of an unknown page on a listed origin
 // make its audio. Anyone can view a page, so everything it starts is
 // bounded per origin. Zero values mean the defaults in the comments.

@@ -5,13 +5,14 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/loa-audio/loa/synth/article"
 	"net"
 	"net/netip"
 	"net/url"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // allowed says whether the guard lets a connection reach ip: public

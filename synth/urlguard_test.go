@@ -3,10 +3,11 @@ package synth
 import (
 	"context"
 	"errors"
-	"github.com/loa-audio/loa/synth/article"
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // TestGuardRefusesEmbeddedIPv4: IPv6 forms that carry an inside IPv4

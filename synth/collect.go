@@ -1,0 +1,152 @@
+package synth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/loa-audio/loa/storage"
+	"github.com/loa-audio/loa/storage/sqldb"
+)
+
+// collector runs the collection jobs: retired versions, strays and unused
+// segments.
+type collector struct {
+	*core
+}
+
+// collectJob deletes retired versions: those of one article at once (its
+// takedown), or of every article once the grace period has passed. Then it
+// deletes the segments no version uses any more, and, on the periodic run,
+// stored segments no version has used for the grace period.
+func (s *collector) collectJob(ctx context.Context, articleID string) error {
+	now := s.now().UTC()
+	cutoff := now.Add(-s.cfg.GCGrace)
+	if articleID != "" {
+		cutoff = now.Add(time.Hour) // a takedown does not wait
+	}
+	for {
+		vs, err := s.db.Conn().Collectable(ctx, articleID, cutoff, now.Add(-time.Hour), 100)
+		if err != nil {
+			return err
+		}
+		if len(vs) == 0 {
+			break
+		}
+		for _, v := range vs {
+			if err := s.collectVersion(ctx, v, now); err != nil {
+				return err
+			}
+		}
+	}
+	if articleID != "" {
+		return nil
+	}
+	// Objects a job may still be writing are left alone: a job runs at
+	// most Lease.
+	stray := now.Add(-max(s.cfg.GCGrace, s.cfg.Lease))
+	if err := s.collectStrays(ctx, stray); err != nil {
+		return err
+	}
+	return s.collectSegments(ctx, stray)
+}
+
+// collectStrays deletes audio objects older than cutoff that no version
+// row names: left by a job that stopped between writing them and
+// recording or publishing their version.
+func (s *collector) collectStrays(ctx context.Context, cutoff time.Time) error {
+	infos, err := storage.ListAll(ctx, s.store, "audio/")
+	if err != nil {
+		return fmt.Errorf("list audio: %w", err)
+	}
+	known := map[string]bool{}
+	for _, info := range infos {
+		if !info.ModTime.Before(cutoff) {
+			continue
+		}
+		rest := strings.TrimPrefix(info.Key, "audio/")
+		id, file, ok := strings.Cut(rest, "/")
+		if !ok {
+			continue
+		}
+		version, _, _ := strings.Cut(file, ".")
+		k := id + "/" + version
+		exists, seen := known[k]
+		if !seen {
+			if exists, err = s.db.Conn().VersionExists(ctx, id, version); err != nil {
+				return err
+			}
+			known[k] = exists
+		}
+		if !exists {
+			if err := s.store.Delete(ctx, info.Key); err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return fmt.Errorf("delete stray %s: %w", info.Key, err)
+			}
+		}
+	}
+	return nil
+}
+
+// collectVersion deletes one retired version's objects and the segments
+// only it used. It is marked first, so that a publish of the same content
+// meanwhile waits instead of naming objects about to disappear.
+func (s *collector) collectVersion(ctx context.Context, row sqldb.VersionRow, now time.Time) error {
+	ok, err := s.db.Conn().StartCollecting(ctx, row.ArticleID, row.ID, now)
+	if err != nil || !ok {
+		return err
+	}
+	for _, key := range versionFromRow(row).Keys() {
+		if err := s.store.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("delete retired %s: %w", key, err)
+		}
+	}
+	hashes, err := s.db.Conn().VersionSegments(ctx, row.ArticleID, row.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.db.InTx(ctx, func(tx sqldb.Conn) error { return tx.FinishCollecting(ctx, row.ArticleID, row.ID) }); err != nil {
+		return err
+	}
+	unused, err := s.db.Conn().UnusedSegments(ctx, hashes)
+	if err != nil {
+		return err
+	}
+	return s.deleteSegments(ctx, unused)
+}
+
+func (s *collector) deleteSegments(ctx context.Context, hashes []string) error {
+	for _, h := range hashes {
+		// The commit marker goes first: a half-deleted segment reads as
+		// absent and is synthesized again.
+		for _, key := range []string{segmentMetaKey(h), segmentKey(h)} {
+			if err := s.store.Delete(ctx, key); err != nil {
+				return fmt.Errorf("delete segment %s: %w", key, err)
+			}
+		}
+	}
+	return nil
+}
+
+// collectSegments deletes stored segments older than cutoff that no
+// version uses.
+func (s *collector) collectSegments(ctx context.Context, cutoff time.Time) error {
+	infos, err := storage.ListAll(ctx, s.store, "segments/")
+	if err != nil {
+		return fmt.Errorf("list segments: %w", err)
+	}
+	var old []string
+	for _, info := range infos {
+		name, ok := strings.CutSuffix(info.Key, ".mp3")
+		if !ok || !info.ModTime.Before(cutoff) {
+			continue
+		}
+		old = append(old, name[strings.LastIndex(name, "/")+1:])
+	}
+	unused, err := s.db.Conn().UnusedSegments(ctx, old)
+	if err != nil {
+		return err
+	}
+	return s.deleteSegments(ctx, unused)
+}
