@@ -172,14 +172,18 @@ func TestProgressivePlayback(t *testing.T) {
 		t.Fatal(err)
 	}
 	firstAudio := time.Since(start)
+	callsAtFirstAudio := fake.Calls()
 	rest, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	whole := append(first, rest...)
 	st := h.WaitStatus("prog", article.StatusReady, time.Minute)
-	if firstAudio > time.Second {
-		t.Fatalf("first audio after %v; the whole article takes about 2 s", firstAudio)
+	// Progressive means the listener hears the start while the rest is
+	// still being made: judged by the backend's progress, not a clock, so
+	// a loaded machine does not decide it.
+	if callsAtFirstAudio >= len(steps) {
+		t.Fatalf("first audio only after %d of %d sentences had started (%v)", callsAtFirstAudio, len(steps), firstAudio)
 	}
 	dec, err := mp3.NewDecoder(bytes.NewReader(whole))
 	if err != nil {

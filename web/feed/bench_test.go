@@ -28,30 +28,19 @@ func BenchmarkRender5000(b *testing.B) {
 	b.ReportMetric(float64(buf.Len())/1e6, "MB/feed")
 }
 
-// TestRender5000Budget keeps the benchmark's promise in the ordinary test
-// run, with head room for a loaded machine.
-func TestRender5000Budget(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing test")
-	}
+// TestRender5000 renders the benchmark's page once and checks it is whole;
+// its speed is measured by make bench (the "feed render, 5,000 items" row),
+// not here, where a loaded machine would decide.
+func TestRender5000(t *testing.T) {
 	items := summaries(5000)
 	f := newFeeds(t, feed.Settings{PageSize: 5000})
 	var buf bytes.Buffer
-	best := time.Hour
-	for range 3 {
-		buf.Reset()
-		start := time.Now()
-		if _, err := f.Render(&buf, feed.Page{BaseURL: base}, items); err != nil {
-			t.Fatal(err)
-		}
-		best = min(best, time.Since(start))
-	}
-	if best > 200*time.Millisecond && !raceEnabled {
-		t.Errorf("5,000 items render in %v; the budget is 200 ms", best)
+	if _, err := f.Render(&buf, feed.Page{BaseURL: base}, items); err != nil {
+		t.Fatal(err)
 	}
 	p := parse(t, buf.Bytes())
 	if len(p.feed.Items) != 5000 {
 		t.Errorf("%d items parsed, want 5000", len(p.feed.Items))
 	}
-	t.Logf("5,000 items: %v, %.1f MB", best, float64(buf.Len())/1e6)
+	t.Logf("5,000 items: %.1f MB", float64(buf.Len())/1e6)
 }
