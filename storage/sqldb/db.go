@@ -106,10 +106,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// 100 ms between tries and lets newcomers overtake: seconds for an
 	// unlucky request under load. River's SQLite driver asks for one
 	// connection too.
-	write, err := sql.Open("sqlite", name+params("journal_mode(WAL)", "synchronous(NORMAL)")+"&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite:%s: %w", path, err)
-	}
+	write := sql.OpenDB(&sqliteConnector{dsn: name + params("journal_mode(WAL)", "synchronous(NORMAL)") + "&_txlock=immediate"})
 	write.SetMaxOpenConns(1)
 	d := &DB{sql: write, engine: SQLite, name: "sqlite:" + path}
 	// The writer connects first: it creates the file and turns WAL on.
@@ -118,10 +115,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	// Readers never wait for the writer (WAL) and cannot write by mistake.
-	if d.read, err = sql.Open("sqlite", name+params("query_only(1)")); err != nil {
-		write.Close()
-		return nil, fmt.Errorf("open sqlite:%s: %w", path, err)
-	}
+	d.read = sql.OpenDB(&sqliteConnector{dsn: name + params("query_only(1)")})
 	if err := d.Ping(ctx); err != nil {
 		d.Close()
 		return nil, err
