@@ -53,6 +53,8 @@ type DB struct {
 	pool   *pgxpool.Pool // PostgreSQL only
 	name   string        // the setting without its password, for logs
 
+	stopCheckpoints func() error // SQLite only
+
 	schemaMu sync.Mutex
 	schema   string // PostgreSQL: current_schema(), once read (notify.go)
 }
@@ -106,7 +108,13 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// 100 ms between tries and lets newcomers overtake: seconds for an
 	// unlucky request under load. River's SQLite driver asks for one
 	// connection too.
-	write := sql.OpenDB(&sqliteConnector{dsn: name + params("journal_mode(WAL)", "synchronous(NORMAL)") + "&_txlock=immediate"})
+	// The writer leaves checkpoints to checkpointLoop (its own
+	// connection): run by the writer they held it, and every queued
+	// writer, through a copy and an fsync of the database file. Its own
+	// automatic checkpoint stays as a backstop, far above SQLite's
+	// default of 1,000 pages, for a loop that falls behind.
+	write := sql.OpenDB(&sqliteConnector{dsn: name + params("journal_mode(WAL)", "synchronous(NORMAL)",
+		fmt.Sprintf("wal_autocheckpoint(%d)", backstopCheckpointPages)) + "&_txlock=immediate"})
 	write.SetMaxOpenConns(1)
 	d := &DB{sql: write, engine: SQLite, name: "sqlite:" + path}
 	// The writer connects first: it creates the file and turns WAL on.
@@ -120,6 +128,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		d.Close()
 		return nil, err
 	}
+	ckpt := sql.OpenDB(&sqliteConnector{dsn: name + params()})
+	ckpt.SetMaxOpenConns(1)
+	d.stopCheckpoints = checkpointLoop(ckpt, checkpointEvery)
 	return d, nil
 }
 
@@ -178,7 +189,11 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // Close releases the connections.
 func (d *DB) Close() error {
-	err := d.sql.Close()
+	var err error
+	if d.stopCheckpoints != nil {
+		err = d.stopCheckpoints()
+	}
+	err = errors.Join(err, d.sql.Close())
 	if d.read != nil {
 		err = errors.Join(err, d.read.Close())
 	}
