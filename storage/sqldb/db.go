@@ -54,6 +54,7 @@ type DB struct {
 	name   string        // the setting without its password, for logs
 
 	stopCheckpoints func() error // SQLite only
+	queue           writerQueue  // SQLite only
 
 	schemaMu sync.Mutex
 	schema   string // PostgreSQL: current_schema(), once read (notify.go)
@@ -116,7 +117,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	write := sql.OpenDB(&sqliteConnector{dsn: name + params("journal_mode(WAL)", "synchronous(NORMAL)",
 		fmt.Sprintf("wal_autocheckpoint(%d)", backstopCheckpointPages)) + "&_txlock=immediate"})
 	write.SetMaxOpenConns(1)
-	d := &DB{sql: write, engine: SQLite, name: "sqlite:" + path}
+	d := &DB{sql: write, engine: SQLite, name: "sqlite:" + path, queue: make(writerQueue, 1)}
 	// The writer connects first: it creates the file and turns WAL on.
 	if err := d.Ping(ctx); err != nil {
 		write.Close()
@@ -223,19 +224,61 @@ type querier interface {
 type Conn struct {
 	q      querier
 	read   querier // outside a transaction on SQLite: where SELECTs go
+	queue  writerQueue
 	engine Engine
 }
 
 func (c Conn) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	leave, err := c.queue.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	return c.q.ExecContext(ctx, c.bind(query), args...)
 }
 
 func (c Conn) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return c.pick(query).QueryContext(ctx, c.bind(query), args...)
+	q := c.pick(query)
+	if q == c.q {
+		leave, err := c.queue.enter(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer leave()
+	}
+	return q.QueryContext(ctx, c.bind(query), args...)
 }
 
 func (c Conn) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.pick(query).QueryRowContext(ctx, c.bind(query), args...)
+	q := c.pick(query)
+	if q == c.q {
+		// On a cancelled ctx the row below reports it.
+		if leave, err := c.queue.enter(ctx); err == nil {
+			defer leave()
+		}
+	}
+	return q.QueryRowContext(ctx, c.bind(query), args...)
+}
+
+// writerQueue lets Loa's writers at SQLite's one write connection in the
+// order they came (nil on PostgreSQL: no queue). database/sql hands a
+// freed connection to a random waiter, so with a dozen waiting an unlucky
+// request waited many turns; behind the queue at most one of Loa's
+// waits there, beside River's own. A writer leaves the queue once it has
+// the connection (a transaction) or is done (a single statement).
+type writerQueue chan struct{}
+
+func (q writerQueue) enter(ctx context.Context) (leave func(), err error) {
+	if q == nil {
+		return func() {}, nil
+	}
+	// Blocked senders on a channel are served first come, first served.
+	select {
+	case q <- struct{}{}:
+		return func() { <-q }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // pick sends a SELECT to the readers, so that it neither waits for the
@@ -268,7 +311,7 @@ func (c Conn) bind(query string) string {
 
 // Conn runs single statements outside a transaction.
 func (d *DB) Conn() Conn {
-	c := Conn{q: d.sql, engine: d.engine}
+	c := Conn{q: d.sql, engine: d.engine, queue: d.queue}
 	if d.read != nil {
 		c.read = d.read
 	}
@@ -295,7 +338,12 @@ func (d *DB) InTx(ctx context.Context, fn func(tx Conn) error) error {
 }
 
 func (d *DB) inTx(ctx context.Context, fn func(tx Conn) error) (err error) {
+	leave, err := d.queue.enter(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
 	tx, err := d.sql.BeginTx(ctx, nil)
+	leave()
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
