@@ -135,19 +135,10 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	return d, nil
 }
 
-// defaultPoolConns is the PostgreSQL connections a node opens at most
-// unless the URL sets pool_max_conns. pgx's default, the number of CPUs
-// but at least 4, left 3 on a small machine once River's listener held
-// one, and editors' requests queued behind River's own queries.
-const defaultPoolConns = 16
-
 func openPostgres(ctx context.Context, setting string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(setting)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, redact(setting), err)
-	}
-	if !strings.Contains(setting, "pool_max_conns") {
-		cfg.MaxConns = defaultPoolConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
