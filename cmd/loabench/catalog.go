@@ -296,6 +296,7 @@ func (b *bench) postQueued(ctx context.Context, engine, pgURL string, articles i
 		last = max(last, d)
 	}
 	slices.Sort(took)
+	b.log.Info("posted", "engine", engine, "articles", articles, "p50_ms", took[len(took)/2], "p90_ms", took[len(took)*9/10], "p99_ms", took[len(took)*99/100], "max_ms", took[len(took)-1], "ready_per_s", float64(posts)/last.Seconds())
 	return []float64{took[len(took)*99/100]}, []float64{float64(posts) / last.Seconds()}, nil
 }
 

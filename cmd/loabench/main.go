@@ -81,6 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	clients := fs.Int("clients", 0, "concurrent Range clients (default 200)")
 	loadDuration := fs.Duration("load-duration", 0, "length of one Range load round per server (default 10s; 2s with -quick)")
 	loadRounds := fs.Int("load-rounds", 0, "Range load rounds per server (default 3; 1 with -quick)")
+	posts := fs.Int("posts", 0, "catalog: timed POSTs and read queries per database (default 200; 20 with -quick)")
 	noDeps := fs.Bool("no-install", false, "do not run scripts/deps.sh test when espeak-ng, lame or nginx is missing")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -107,6 +108,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *loadRounds > 0 {
 		cfg.LoadRounds = *loadRounds
+	}
+	if *posts > 0 {
+		cfg.CatalogBenchtime = fmt.Sprintf("%dx", *posts)
 	}
 	cfg.InstallDeps = !*noDeps
 	for _, g := range strings.Split(*only, ",") {

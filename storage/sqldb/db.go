@@ -53,6 +53,9 @@ type DB struct {
 	pool   *pgxpool.Pool // PostgreSQL only
 	name   string        // the setting without its password, for logs
 
+	stopCheckpoints func() error // SQLite only
+	queue           writerQueue  // SQLite only
+
 	schemaMu sync.Mutex
 	schema   string // PostgreSQL: current_schema(), once read (notify.go)
 }
@@ -106,26 +109,29 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	// 100 ms between tries and lets newcomers overtake: seconds for an
 	// unlucky request under load. River's SQLite driver asks for one
 	// connection too.
-	write, err := sql.Open("sqlite", name+params("journal_mode(WAL)", "synchronous(NORMAL)")+"&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite:%s: %w", path, err)
-	}
+	// The writer leaves checkpoints to checkpointLoop (its own
+	// connection): run by the writer they held it, and every queued
+	// writer, through a copy and an fsync of the database file. Its own
+	// automatic checkpoint stays as a backstop, far above SQLite's
+	// default of 1,000 pages, for a loop that falls behind.
+	write := sql.OpenDB(&sqliteConnector{dsn: name + params("journal_mode(WAL)", "synchronous(NORMAL)",
+		fmt.Sprintf("wal_autocheckpoint(%d)", backstopCheckpointPages)) + "&_txlock=immediate"})
 	write.SetMaxOpenConns(1)
-	d := &DB{sql: write, engine: SQLite, name: "sqlite:" + path}
+	d := &DB{sql: write, engine: SQLite, name: "sqlite:" + path, queue: make(writerQueue, 1)}
 	// The writer connects first: it creates the file and turns WAL on.
 	if err := d.Ping(ctx); err != nil {
 		write.Close()
 		return nil, err
 	}
 	// Readers never wait for the writer (WAL) and cannot write by mistake.
-	if d.read, err = sql.Open("sqlite", name+params("query_only(1)")); err != nil {
-		write.Close()
-		return nil, fmt.Errorf("open sqlite:%s: %w", path, err)
-	}
+	d.read = sql.OpenDB(&sqliteConnector{dsn: name + params("query_only(1)")})
 	if err := d.Ping(ctx); err != nil {
 		d.Close()
 		return nil, err
 	}
+	ckpt := sql.OpenDB(&sqliteConnector{dsn: name + params()})
+	ckpt.SetMaxOpenConns(1)
+	d.stopCheckpoints = checkpointLoop(ckpt, checkpointEvery)
 	return d, nil
 }
 
@@ -184,7 +190,11 @@ func (d *DB) Ping(ctx context.Context) error {
 
 // Close releases the connections.
 func (d *DB) Close() error {
-	err := d.sql.Close()
+	var err error
+	if d.stopCheckpoints != nil {
+		err = d.stopCheckpoints()
+	}
+	err = errors.Join(err, d.sql.Close())
 	if d.read != nil {
 		err = errors.Join(err, d.read.Close())
 	}
@@ -205,19 +215,61 @@ type querier interface {
 type Conn struct {
 	q      querier
 	read   querier // outside a transaction on SQLite: where SELECTs go
+	queue  writerQueue
 	engine Engine
 }
 
 func (c Conn) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	leave, err := c.queue.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	return c.q.ExecContext(ctx, c.bind(query), args...)
 }
 
 func (c Conn) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return c.pick(query).QueryContext(ctx, c.bind(query), args...)
+	q := c.pick(query)
+	if q == c.q {
+		leave, err := c.queue.enter(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer leave()
+	}
+	return q.QueryContext(ctx, c.bind(query), args...)
 }
 
 func (c Conn) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return c.pick(query).QueryRowContext(ctx, c.bind(query), args...)
+	q := c.pick(query)
+	if q == c.q {
+		// On a cancelled ctx the row below reports it.
+		if leave, err := c.queue.enter(ctx); err == nil {
+			defer leave()
+		}
+	}
+	return q.QueryRowContext(ctx, c.bind(query), args...)
+}
+
+// writerQueue lets Loa's writers at SQLite's one write connection in the
+// order they came (nil on PostgreSQL: no queue). database/sql hands a
+// freed connection to a random waiter, so with a dozen waiting an unlucky
+// request waited many turns; behind the queue at most one of Loa's
+// waits there, beside River's own. A writer leaves the queue once it has
+// the connection (a transaction) or is done (a single statement).
+type writerQueue chan struct{}
+
+func (q writerQueue) enter(ctx context.Context) (leave func(), err error) {
+	if q == nil {
+		return func() {}, nil
+	}
+	// Blocked senders on a channel are served first come, first served.
+	select {
+	case q <- struct{}{}:
+		return func() { <-q }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // pick sends a SELECT to the readers, so that it neither waits for the
@@ -250,7 +302,7 @@ func (c Conn) bind(query string) string {
 
 // Conn runs single statements outside a transaction.
 func (d *DB) Conn() Conn {
-	c := Conn{q: d.sql, engine: d.engine}
+	c := Conn{q: d.sql, engine: d.engine, queue: d.queue}
 	if d.read != nil {
 		c.read = d.read
 	}
@@ -277,7 +329,12 @@ func (d *DB) InTx(ctx context.Context, fn func(tx Conn) error) error {
 }
 
 func (d *DB) inTx(ctx context.Context, fn func(tx Conn) error) (err error) {
+	leave, err := d.queue.enter(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
 	tx, err := d.sql.BeginTx(ctx, nil)
+	leave()
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
