@@ -218,6 +218,22 @@ func catalog(t *testing.T, h *apitest.Server) map[string]articleRow {
 	return out
 }
 
+// changedRows names the articles whose rows differ between two readings.
+func changedRows(before, after map[string]articleRow) []string {
+	var out []string
+	for id, a := range after {
+		if b, ok := before[id]; !ok || b != a {
+			out = append(out, fmt.Sprintf("%s %+v → %+v", id, before[id], a))
+		}
+	}
+	for id := range before {
+		if _, ok := after[id]; !ok {
+			out = append(out, id+" gone")
+		}
+	}
+	return out
+}
+
 func waitSource(t *testing.T, h *apitest.Server, id string, timeout time.Duration, done func(sources.Source) bool) sources.Source {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -295,6 +311,9 @@ func ingestPublisher(t *testing.T, db *sqldb.DB) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// Read again now that all are ready: an article that became ready
+	// between the read above and its status check shows its version only now.
+	cat = catalog(t, h)
 	byURL := map[string]string{}
 	for id, a := range cat {
 		if other, dup := byURL[a.canonical]; dup {
@@ -342,7 +361,7 @@ func ingestPublisher(t *testing.T, db *sqldb.DB) {
 		t.Errorf("the RSS feed changed, but no page was asked for conditionally")
 	}
 	if c := catalog(t, h); fmt.Sprint(c) != fmt.Sprint(cat) {
-		t.Errorf("a second round changed articles")
+		t.Errorf("a second round changed articles: %v", changedRows(cat, c))
 	}
 
 	// An edited page: only its changed sentence is synthesized again.
@@ -359,7 +378,7 @@ func ingestPublisher(t *testing.T, db *sqldb.DB) {
 	time.Sleep(1500 * time.Millisecond) // every source has seen the edit
 	cat[id] = catalog(t, h)[id]
 	if c := catalog(t, h); fmt.Sprint(c) != fmt.Sprint(cat) {
-		t.Errorf("the edit changed other articles, or one twice")
+		t.Errorf("the edit changed other articles, or one twice: %v", changedRows(cat, c))
 	}
 
 	// A feed that breaks: the source fails in words, no article changes.
@@ -383,6 +402,6 @@ func ingestPublisher(t *testing.T, db *sqldb.DB) {
 		}
 	}
 	if c := catalog(t, h); fmt.Sprint(c) != fmt.Sprint(cat) {
-		t.Errorf("broken feeds changed articles")
+		t.Errorf("broken feeds changed articles: %v", changedRows(cat, c))
 	}
 }
