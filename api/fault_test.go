@@ -13,6 +13,8 @@ import (
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/s3test"
+	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
 	"github.com/loa-audio/loa/synth"
 	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/testenv"
@@ -255,4 +257,32 @@ func TestLastAttemptTimedOutFails(t *testing.T) {
 	if !strings.Contains(st.Error, "last of 1 attempts") {
 		t.Fatalf("error %q does not say the job ran out of attempts", st.Error)
 	}
+}
+
+// TestLostJobFailsItsArticle: a node that dies during a job's last attempt
+// cannot record the failure, and River's rescuer discards the job. The
+// periodic collection (run here by a second node starting on the same
+// database) finds the article still waiting and fails it with the reason.
+func TestLostJobFailsItsArticle(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		a := apitest.New(t, apitest.Options{DB: db, NoWorkers: true})
+		a.Do("POST", "/api/v1/articles", map[string]string{"id": "lost", "text": "Một câu."}, nil)
+		a.Do("POST", "/api/v1/articles", map[string]string{"id": "kept", "text": "Hai câu."}, nil)
+		ctx := context.Background()
+		res, err := db.Conn().Exec(ctx, `UPDATE river_job SET state = 'discarded', attempt = 5, finalized_at = CURRENT_TIMESTAMP
+WHERE id = (SELECT job_id FROM articles WHERE id = 'lost')`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			t.Fatalf("%d jobs discarded, want 1", n)
+		}
+		b := apitest.New(t, apitest.Options{DB: db, Store: a.Store, Service: synth.ServiceConfig{GCGrace: time.Second}})
+		st := b.WaitStatus("lost", article.StatusFailed, time.Minute)
+		if !strings.Contains(st.Error, "discarded after 5 attempts") {
+			t.Fatalf("error %q does not say the job was lost", st.Error)
+		}
+		// The other article's job was not lost: node b makes it.
+		b.WaitStatus("kept", article.StatusReady, time.Minute)
+	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/sqldb"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // collector runs the collection jobs: retired versions, strays and unused
@@ -43,6 +44,9 @@ func (s *collector) collectJob(ctx context.Context, articleID string) error {
 	}
 	if articleID != "" {
 		return nil
+	}
+	if err := s.failLostJobs(ctx); err != nil {
+		return err
 	}
 	// Objects a job may still be writing are left alone: a job runs at
 	// most Lease.
@@ -149,4 +153,35 @@ func (s *collector) collectSegments(ctx context.Context, cutoff time.Time) error
 		return err
 	}
 	return s.deleteSegments(ctx, unused)
+}
+
+// failLostJobs marks failed the articles whose synthesis job River ended
+// without them. The worker fails an article itself when an attempt ends,
+// but a node that dies during the last attempt cannot: River's rescuer then
+// discards the job, and the article would say "queued" for ever.
+func (s *collector) failLostJobs(ctx context.Context) error {
+	lost, err := s.db.Conn().LostJobs(ctx, 100)
+	if err != nil {
+		return err
+	}
+	for _, l := range lost {
+		cause := fmt.Sprintf("its synthesis job was %s after %d attempts (a node stopped during it); resynthesize to try again", l.JobState, l.Attempts)
+		m, err := s.updateManifestTx(ctx, l.ArticleID, func(tx sqldb.Conn, m *article.Manifest) error {
+			if m.Revision != l.Revision || m.GUID != l.GUID || (m.Status != article.StatusQueued && m.Status != article.StatusSynthesizing) {
+				return errStale
+			}
+			m.Status = article.StatusFailed
+			m.Error = cause
+			return s.notifyTx(ctx, tx, article.Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Error: m.Error})
+		})
+		if errors.Is(err, errStale) || errors.Is(err, article.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		s.log.WarnContext(ctx, "article failed: its job was lost", "article", l.ArticleID, "revision", l.Revision, "job_state", l.JobState)
+		s.afterChange(ctx, m)
+	}
+	return nil
 }

@@ -618,6 +618,39 @@ func (c Conn) QueueDepth(ctx context.Context, kind string) (int, error) {
 	return n, nil
 }
 
+// LostJob is an article still waiting for a synthesis job that River has
+// finished with: discarded after its last attempt (a node died during it,
+// and River's rescuer gave up), cancelled or completed without it.
+type LostJob struct {
+	ArticleID string
+	Revision  int
+	GUID      string
+	JobState  string
+	Attempts  int
+}
+
+// LostJobs lists up to limit articles queued or synthesizing whose River
+// job has ended.
+func (c Conn) LostJobs(ctx context.Context, limit int) ([]LostJob, error) {
+	rows, err := c.Query(ctx, `SELECT a.id, a.revision, a.guid, j.state, j.attempt FROM articles a
+JOIN river_job j ON j.id = a.job_id
+WHERE a.status IN ('queued', 'synthesizing') AND j.state IN ('discarded', 'cancelled', 'completed')
+ORDER BY a.id LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find lost jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []LostJob
+	for rows.Next() {
+		var l LostJob
+		if err := rows.Scan(&l.ArticleID, &l.Revision, &l.GUID, &l.JobState, &l.Attempts); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
 // Tx is the database/sql transaction behind a Conn inside InTx (nil
 // outside one): River inserts jobs through it, in the same transaction as
 // the catalog change.
