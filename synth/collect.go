@@ -9,7 +9,6 @@ import (
 
 	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/sqldb"
-	"github.com/loa-audio/loa/synth/article"
 )
 
 // collector runs the collection jobs: retired versions, strays and unused
@@ -165,23 +164,9 @@ func (s *collector) failLostJobs(ctx context.Context) error {
 		return err
 	}
 	for _, l := range lost {
-		cause := fmt.Sprintf("its synthesis job was %s after %d attempts (a node stopped during it); resynthesize to try again", l.JobState, l.Attempts)
-		m, err := s.updateManifestTx(ctx, l.ArticleID, func(tx sqldb.Conn, m *article.Manifest) error {
-			if m.Revision != l.Revision || m.GUID != l.GUID || (m.Status != article.StatusQueued && m.Status != article.StatusSynthesizing) {
-				return errStale
-			}
-			m.Status = article.StatusFailed
-			m.Error = cause
-			return s.notifyTx(ctx, tx, article.Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Error: m.Error})
-		})
-		if errors.Is(err, errStale) || errors.Is(err, article.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		s.log.WarnContext(ctx, "article failed: its job was lost", "article", l.ArticleID, "revision", l.Revision, "job_state", l.JobState)
-		s.afterChange(ctx, m)
+		s.log.WarnContext(ctx, "article fails: its job was lost", "article", l.ArticleID, "revision", l.Revision, "job_state", l.JobState)
+		s.fail(ctx, synthesizeArgs{ArticleID: l.ArticleID, GUID: l.GUID, Revision: l.Revision},
+			fmt.Errorf("its synthesis job was %s after %d attempts (a node stopped during it); resynthesize to try again", l.JobState, l.Attempts))
 	}
 	return nil
 }

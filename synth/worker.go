@@ -177,7 +177,7 @@ func (s *Worker) setQueued(ctx context.Context, args synthesizeArgs, lastErr str
 	}
 }
 
-func (s *Worker) fail(ctx context.Context, args synthesizeArgs, cause error) {
+func (s *core) fail(ctx context.Context, args synthesizeArgs, cause error) {
 	m, err := s.updateManifestTx(ctx, args.ArticleID, func(tx sqldb.Conn, m *article.Manifest) error {
 		if !args.wants(*m) {
 			return errStale
