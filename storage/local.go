@@ -29,7 +29,9 @@ import (
 //	ROOT/.loa/locks/NN        flock(2) stripes serialising writers per key
 //
 // A put writes and fsyncs a temp file, then renames it over the old one
-// while holding the key's lock, so readers see the old or the new object.
+// while holding the key's lock, so readers see the old or the new object;
+// puts into one folder at the same moment share the folder's fsync, and a
+// disposable put (a cache, work in progress) skips the fsyncs.
 // ETags are the hex MD5 of the content, the same value S3 gives a
 // single-part upload. The sidecar records the inode it describes: a reader
 // that catches a writer between its two renames, or finds damage from a
@@ -44,6 +46,9 @@ type LocalStore struct {
 	tmpDir  string
 	metaDir string
 	lockDir string
+	dirs    *dirSyncer
+	// fsync makes a written file durable; tests count its calls.
+	fsync func(*os.File) error
 }
 
 var _ Store = (*LocalStore)(nil)
@@ -74,6 +79,8 @@ func OpenLocal(dir string) (*LocalStore, error) {
 		tmpDir:  filepath.Join(internal, "tmp"),
 		metaDir: filepath.Join(internal, "meta"),
 		lockDir: filepath.Join(internal, "locks"),
+		dirs:    newDirSyncer(),
+		fsync:   (*os.File).Sync,
 	}
 	for _, d := range []string{s.tmpDir, s.metaDir, s.lockDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -121,13 +128,16 @@ func (s *LocalStore) Put(ctx context.Context, key string, r io.Reader, size int6
 	// one commit, which halves the latency of small puts.
 	synced := make(chan error, 1)
 	go func() {
-		err := f.Sync()
+		var err error
+		if !opts.Disposable {
+			err = s.fsync(f)
+		}
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 		synced <- err
 	}()
-	metaTmp, metaErr := s.writeMetaTemp(meta)
+	metaTmp, metaErr := s.writeMetaTemp(meta, !opts.Disposable)
 	if err := errors.Join(<-synced, metaErr); err != nil {
 		os.Remove(tmp)
 		if metaErr == nil {
@@ -153,11 +163,13 @@ func (s *LocalStore) Put(ctx context.Context, key string, r io.Reader, size int6
 		return Info{}, fmt.Errorf("put %s: %w", key, err)
 	}
 	committed = true
-	// Make the renames durable; the object is already visible.
-	var wg sync.WaitGroup
-	wg.Go(func() { syncDir(filepath.Dir(s.dataPath(key))) })
-	syncDir(filepath.Dir(s.metaPath(key)))
-	wg.Wait()
+	if !opts.Disposable {
+		// Make the renames durable; the object is already visible.
+		var wg sync.WaitGroup
+		wg.Go(func() { s.dirs.sync(filepath.Dir(s.dataPath(key))) })
+		s.dirs.sync(filepath.Dir(s.metaPath(key)))
+		wg.Wait()
+	}
 	fi, err := os.Stat(s.dataPath(key))
 	modTime := time.Now()
 	if err == nil {
@@ -205,7 +217,7 @@ func (s *LocalStore) writeTemp(ctx context.Context, r io.Reader, size int64) (*o
 	return f, localMeta{ETag: hex.EncodeToString(h.Sum(nil)), Size: n, Inode: inode(fi)}, nil
 }
 
-func (s *LocalStore) writeMetaTemp(m localMeta) (string, error) {
+func (s *LocalStore) writeMetaTemp(m localMeta, durable bool) (string, error) {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return "", err
@@ -215,8 +227,8 @@ func (s *LocalStore) writeMetaTemp(m localMeta) (string, error) {
 		return "", err
 	}
 	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
+	if err == nil && durable {
+		err = s.fsync(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -438,7 +450,7 @@ func (s *LocalStore) infoLocked(key string) (Info, error) {
 	} else {
 		m.ContentType = contentTypeOrDefault("")
 	}
-	tmp, err := s.writeMetaTemp(m)
+	tmp, err := s.writeMetaTemp(m, true)
 	if err != nil {
 		return Info{}, fmt.Errorf("rebuild sidecar: %w", err)
 	}
@@ -643,13 +655,6 @@ func removeFile(name string) error {
 		return err
 	}
 	return nil
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }
 
 func inode(fi os.FileInfo) uint64 {

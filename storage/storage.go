@@ -46,6 +46,11 @@ type PutOptions struct {
 	// IfMatch, when set, replaces the object only if its current ETag equals
 	// this value; otherwise (or when the object is missing) ErrConflict.
 	IfMatch string
+	// Disposable marks an object Loa can do without after a crash: a cache
+	// it rebuilds from other objects, or a file of work in progress that
+	// the job rewrites when it runs again. The local store then does not
+	// wait for it to reach the disk; S3 stores every object alike.
+	Disposable bool
 }
 
 // Range selects bytes [Offset, Offset+Length) of an object; Length < 0 means

@@ -57,10 +57,11 @@ func truncateUTF8(s string, n int) string {
 	return s[:n]
 }
 
-// savePage stores the page of a source version just written; a failure
-// only costs one extraction later.
+// savePage stores the page of a source version just written. It is a
+// cache: a failed write, or a page a crash took, costs one extraction
+// later, so the request does not wait for it to reach the disk.
 func (s *core) savePage(ctx context.Context, id string, doc text.Document, sourceETag string) {
-	if _, err := storage.PutJSON(ctx, s.store, pageKey(id), newPage(doc, sourceETag), storage.PutOptions{ContentType: "application/json"}); err != nil {
+	if _, err := storage.PutJSON(ctx, s.store, pageKey(id), newPage(doc, sourceETag), storage.PutOptions{ContentType: "application/json", Disposable: true}); err != nil {
 		s.log.WarnContext(ctx, "article page not stored", "article", id, "err", err)
 	}
 }

@@ -241,7 +241,8 @@ func (s *Worker) process(ctx context.Context, args synthesizeArgs) error {
 			URL:     asciiURL(src.Link),
 		},
 		OnPlan: func(ctx context.Context, p article.Plan) error {
-			if _, err := storage.PutJSON(ctx, s.store, planKey(id), p, storage.PutOptions{ContentType: "application/json"}); err != nil {
+			// A job that runs again writes its plan again.
+			if _, err := storage.PutJSON(ctx, s.store, planKey(id), p, storage.PutOptions{ContentType: "application/json", Disposable: true}); err != nil {
 				return err
 			}
 			total := 0
