@@ -56,40 +56,76 @@ func (s *collector) collectJob(ctx context.Context, articleID string) error {
 	return s.collectSegments(ctx, stray)
 }
 
+// sweep hands check the objects under prefix a page at a time, from
+// where the previous run stopped, until it has listed GCSweep of them or
+// reached the end; the run after the end starts again at the beginning.
+// Its position is kept in the database, so no run lists, holds or checks
+// the whole archive. What the sweeps find are rare leftovers (a version is
+// recorded before any of its objects is written, so stray audio takes a
+// job stopped at a bad moment; segments no version uses come from jobs
+// superseded or killed before publishing): they may wait for the sweep to
+// come round. Retired versions and takedowns are found through the
+// catalog (collectVersion) and do not wait for it.
+func (s *collector) sweep(ctx context.Context, prefix string, check func(ctx context.Context, page []storage.Info) error) error {
+	after, err := s.db.Conn().SweepPosition(ctx, prefix)
+	if err != nil {
+		return err
+	}
+	for left := s.cfg.GCSweep; left > 0; {
+		limit := min(left, storage.MaxListLimit)
+		page, err := s.store.List(ctx, prefix, storage.ListOptions{StartAfter: after, Limit: limit})
+		if err != nil {
+			return fmt.Errorf("list %s: %w", prefix, err)
+		}
+		if err := check(ctx, page.Items); err != nil {
+			return err
+		}
+		left -= limit
+		if after = page.Next; after == "" {
+			break
+		}
+	}
+	return s.db.Conn().SetSweepPosition(ctx, prefix, after)
+}
+
 // collectStrays deletes audio objects older than cutoff that no version
 // row names: left by a job that stopped between writing them and
 // recording or publishing their version.
 func (s *collector) collectStrays(ctx context.Context, cutoff time.Time) error {
-	infos, err := storage.ListAll(ctx, s.store, "audio/")
-	if err != nil {
-		return fmt.Errorf("list audio: %w", err)
-	}
-	known := map[string]bool{}
-	for _, info := range infos {
-		if !info.ModTime.Before(cutoff) {
-			continue
-		}
-		rest := strings.TrimPrefix(info.Key, "audio/")
-		id, file, ok := strings.Cut(rest, "/")
-		if !ok {
-			continue
-		}
-		version, _, _ := strings.Cut(file, ".")
-		k := id + "/" + version
-		exists, seen := known[k]
-		if !seen {
-			if exists, err = s.db.Conn().VersionExists(ctx, id, version); err != nil {
-				return err
+	return s.sweep(ctx, "audio/", func(ctx context.Context, page []storage.Info) error {
+		owner := map[string]sqldb.VersionKey{}
+		var versions []sqldb.VersionKey
+		for _, info := range page {
+			if !info.ModTime.Before(cutoff) {
+				continue
 			}
-			known[k] = exists
+			rest := strings.TrimPrefix(info.Key, "audio/")
+			id, file, ok := strings.Cut(rest, "/")
+			if !ok {
+				continue
+			}
+			version, _, _ := strings.Cut(file, ".")
+			k := sqldb.VersionKey{ArticleID: id, ID: version}
+			owner[info.Key] = k
+			versions = append(versions, k)
 		}
-		if !exists {
+		if len(versions) == 0 {
+			return nil
+		}
+		exists, err := s.db.Conn().ExistingVersions(ctx, versions)
+		if err != nil {
+			return err
+		}
+		for _, info := range page {
+			if k, old := owner[info.Key]; !old || exists[k] {
+				continue
+			}
 			if err := s.store.Delete(ctx, info.Key); err != nil && !errors.Is(err, storage.ErrNotFound) {
 				return fmt.Errorf("delete stray %s: %w", info.Key, err)
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // collectVersion deletes one retired version's objects and the segments
@@ -135,23 +171,24 @@ func (s *collector) deleteSegments(ctx context.Context, hashes []string) error {
 // collectSegments deletes stored segments older than cutoff that no
 // version uses.
 func (s *collector) collectSegments(ctx context.Context, cutoff time.Time) error {
-	infos, err := storage.ListAll(ctx, s.store, "segments/")
-	if err != nil {
-		return fmt.Errorf("list segments: %w", err)
-	}
-	var old []string
-	for _, info := range infos {
-		name, ok := strings.CutSuffix(info.Key, ".mp3")
-		if !ok || !info.ModTime.Before(cutoff) {
-			continue
+	return s.sweep(ctx, "segments/", func(ctx context.Context, page []storage.Info) error {
+		var old []string
+		for _, info := range page {
+			name, ok := strings.CutSuffix(info.Key, ".mp3")
+			if !ok || !info.ModTime.Before(cutoff) {
+				continue
+			}
+			old = append(old, name[strings.LastIndex(name, "/")+1:])
 		}
-		old = append(old, name[strings.LastIndex(name, "/")+1:])
-	}
-	unused, err := s.db.Conn().UnusedSegments(ctx, old)
-	if err != nil {
-		return err
-	}
-	return s.deleteSegments(ctx, unused)
+		if len(old) == 0 {
+			return nil
+		}
+		unused, err := s.db.Conn().UnusedSegments(ctx, old)
+		if err != nil {
+			return err
+		}
+		return s.deleteSegments(ctx, unused)
+	})
 }
 
 // failLostJobs marks failed the articles whose synthesis job River ended

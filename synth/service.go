@@ -51,6 +51,7 @@ type ServiceConfig struct {
 	PollInterval time.Duration // how often idle nodes look for jobs without a notification; default 1s
 	MaxAttempts  int           // retries of transient failures; default 5
 	GCGrace      time.Duration // how long replaced audio stays playable; default 24h
+	GCSweep      int           // objects of audio/ and of segments/ one periodic collection checks, from where the last stopped; default 10,000
 	MaxArticle   int           // bytes of source text/HTML accepted; default 2 MB
 	Publisher    string        // ID3 artist
 	BaseURL      string        // for links in events; may be empty
@@ -103,6 +104,9 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	}
 	if cfg.GCGrace <= 0 {
 		cfg.GCGrace = 24 * time.Hour
+	}
+	if cfg.GCSweep <= 0 {
+		cfg.GCSweep = 10_000
 	}
 	if cfg.MaxArticle <= 0 {
 		cfg.MaxArticle = 2 << 20

@@ -280,17 +280,46 @@ func (c Conn) RecordRetired(ctx context.Context, v VersionRow, now time.Time) er
 	return c.InsertVersion(ctx, v)
 }
 
-// VersionExists reports whether the catalog has a row for the version.
-func (c Conn) VersionExists(ctx context.Context, articleID, id string) (bool, error) {
-	var one int
-	err := c.QueryRow(ctx, `SELECT 1 FROM versions WHERE article_id = ? AND id = ?`, articleID, id).Scan(&one)
-	if isNoRows(err) {
-		return false, nil
+// VersionKey names one version of an article.
+type VersionKey struct{ ArticleID, ID string }
+
+// maxValues bounds the rows of one valuesTable: far below both engines'
+// limits on bound parameters.
+const maxValues = 500
+
+// valuesTable is "(VALUES (?, …), …) AS t" of rows rows of width values:
+// the caller's values as a table, columns column1, column2, … on both
+// engines. Joined with EXISTS, each row is one index probe that stops at
+// the first match, however many rows match.
+func valuesTable(rows, width int) string {
+	row := "(?" + strings.Repeat(", ?", width-1) + ")"
+	return "(VALUES " + row + strings.Repeat(", "+row, rows-1) + ") AS t"
+}
+
+// ExistingVersions reports which of keys the catalog has a row for, a few
+// queries for any number of keys.
+func (c Conn) ExistingVersions(ctx context.Context, keys []VersionKey) (map[VersionKey]bool, error) {
+	out := map[VersionKey]bool{}
+	for batch := range slices.Chunk(keys, maxValues) {
+		args := make([]any, 0, 2*len(batch))
+		for _, k := range batch {
+			args = append(args, k.ArticleID, k.ID)
+		}
+		rows, err := c.Query(ctx, `SELECT t.column1, t.column2 FROM `+valuesTable(len(batch), 2)+`
+WHERE EXISTS (SELECT 1 FROM versions v WHERE v.article_id = t.column1 AND v.id = t.column2)`, args...)
+		found, err := collect(rows, err, func(r scanner) (VersionKey, error) {
+			var k VersionKey
+			err := r.Scan(&k.ArticleID, &k.ID)
+			return k, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("check versions: %w", err)
+		}
+		for _, k := range found {
+			out[k] = true
+		}
 	}
-	if err != nil {
-		return false, fmt.Errorf("check version %s of %s: %w", id, articleID, err)
-	}
-	return true, nil
+	return out, nil
 }
 
 // Collectable lists retired versions retired before cutoff (of one article,
@@ -333,19 +362,21 @@ func (c Conn) VersionSegments(ctx context.Context, articleID, id string) ([]stri
 	return c.strings(ctx, `SELECT hash FROM version_segments WHERE article_id = ? AND version_id = ? ORDER BY hash`, articleID, id)
 }
 
-// UnusedSegments returns those of hashes no version uses.
+// UnusedSegments returns those of hashes no version uses, a few queries
+// for any number of hashes.
 func (c Conn) UnusedSegments(ctx context.Context, hashes []string) ([]string, error) {
 	var out []string
-	for _, h := range hashes {
-		var one int
-		err := c.QueryRow(ctx, `SELECT 1 FROM version_segments WHERE hash = ? LIMIT 1`, h).Scan(&one)
-		if isNoRows(err) {
-			out = append(out, h)
-			continue
+	for batch := range slices.Chunk(hashes, maxValues) {
+		args := make([]any, len(batch))
+		for i, h := range batch {
+			args[i] = h
 		}
+		unused, err := c.strings(ctx, `SELECT t.column1 FROM `+valuesTable(len(batch), 1)+`
+WHERE NOT EXISTS (SELECT 1 FROM version_segments v WHERE v.hash = t.column1)`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("check segment %s: %w", h, err)
+			return nil, fmt.Errorf("check segments: %w", err)
 		}
+		out = append(out, unused...)
 	}
 	return out, nil
 }

@@ -454,3 +454,85 @@ func TestFeedPagesAreReadFromTheCatalog(t *testing.T) {
 		}
 	})
 }
+
+func TestSweepPositionsRoundTrip(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		c := db.Conn()
+		if pos, err := c.SweepPosition(ctx, "audio/"); err != nil || pos != "" {
+			t.Fatalf("a prefix never swept: %q, %v; want the beginning", pos, err)
+		}
+		for _, set := range []struct{ prefix, key string }{
+			{"audio/", "audio/a1/v1.mp3"}, {"segments/", "segments/0f/0f1e.json"}, {"audio/", "audio/zz/ờ.vtt"},
+		} {
+			if err := c.SetSweepPosition(ctx, set.prefix, set.key); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if pos, err := c.SweepPosition(ctx, "audio/"); err != nil || pos != "audio/zz/ờ.vtt" {
+			t.Fatalf("audio/ after two saves: %q, %v", pos, err)
+		}
+		if pos, err := c.SweepPosition(ctx, "segments/"); err != nil || pos != "segments/0f/0f1e.json" {
+			t.Fatalf("segments/: %q, %v", pos, err)
+		}
+		if err := c.SetSweepPosition(ctx, "audio/", ""); err != nil {
+			t.Fatal(err)
+		}
+		if pos, err := c.SweepPosition(ctx, "audio/"); err != nil || pos != "" {
+			t.Fatalf("audio/ after its end: %q, %v; want the beginning", pos, err)
+		}
+	})
+}
+
+// TestCollectionChecksInBatches: the checks of a collection page answer
+// for more keys than one query takes, exactly, on both engines.
+func TestCollectionChecksInBatches(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		c := db.Conn()
+		at := time.Unix(1_700_000_000, 0)
+		var keys []sqldb.VersionKey
+		var hashes []string
+		for i := range 1200 {
+			k := sqldb.VersionKey{ArticleID: fmt.Sprintf("a%d", i/2), ID: fmt.Sprintf("v%d", i)}
+			keys = append(keys, k)
+			hashes = append(hashes, fmt.Sprintf("h%04d", i))
+			if i%3 != 0 {
+				continue
+			}
+			// Every third version is recorded and uses its segment, and
+			// h0000 is used by many versions.
+			v := sqldb.VersionRow{ArticleID: k.ArticleID, ID: k.ID, Revision: 1, AudioKey: "audio/" + k.ArticleID + "/" + k.ID + ".mp3", PublishedAt: at}
+			if err := c.PublishVersion(ctx, v, []string{hashes[i], "h0000"}, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		exist, err := c.ExistingVersions(ctx, append(keys, sqldb.VersionKey{ArticleID: "a0", ID: "v1"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(exist) != 400 {
+			t.Errorf("%d versions exist, want 400", len(exist))
+		}
+		for i, k := range keys {
+			if exist[k] != (i%3 == 0) {
+				t.Errorf("version %v exists: %v", k, exist[k])
+			}
+		}
+		unused, err := c.UnusedSegments(ctx, hashes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sort.Strings(unused)
+		var want []string
+		for i, h := range hashes {
+			if i%3 != 0 {
+				want = append(want, h)
+			}
+		}
+		if fmt.Sprint(unused) != fmt.Sprint(want) {
+			t.Errorf("unused segments: %d of them, want %d (%v…)", len(unused), len(want), unused[:min(len(unused), 5)])
+		}
+		if none, err := c.UnusedSegments(ctx, nil); err != nil || len(none) != 0 {
+			t.Errorf("no hashes: %v, %v", none, err)
+		}
+	})
+}
