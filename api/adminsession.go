@@ -1,25 +1,31 @@
 package api
 
 import (
+	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // An admin's browser signs in once with the admin token and gets a session
 // cookie for the jobs view, because a browser cannot send the Bearer
-// header River UI's page and its fetches would need. The cookie holds an
-// expiry and its HMAC under a key derived from the admin token, never the
-// token: every node with the same admin token verifies it, and changing the
-// token ends every session. Sign-out clears the browser's cookie; a copied
-// value stays valid until it expires, hence the short default.
+// header River UI's page and its fetches would need. The cookie holds a
+// random secret; the database keeps, with the session's expiry, only the
+// secret's HMAC under a key derived from the admin token. So every node
+// sharing the database honours the session, sign-out deletes it for every
+// copy of the cookie, and changing the admin token matches no stored
+// session any more. A node that read a session within Tokens.window may
+// honour it that long after another node signed it out, as it does a
+// revoked editor token; the node that signs out forgets it at once.
 //
 // The cookie opens the read-only /admin/jobs only (never /api/v1), it is
 // SameSite=Strict, and the two POSTs that set and clear it refuse
@@ -29,6 +35,9 @@ const (
 	adminCookie = "loa_admin"
 	// DefaultAdminSession is how long an admin's browser stays signed in.
 	DefaultAdminSession = 8 * time.Hour
+	// maxAdminSessions bounds the stored sessions, since anyone with the
+	// admin token may sign in at will: a sign-in beyond it ends the oldest.
+	maxAdminSessions = 100
 )
 
 // sessionKey is the HMAC key of admin sessions (nil without an admin token).
@@ -37,33 +46,90 @@ func (t *Tokens) sessionKey() []byte {
 		return nil
 	}
 	m := hmac.New(sha256.New, t.admin)
-	m.Write([]byte("loa admin session v1"))
+	m.Write([]byte("loa admin session v2"))
 	return m.Sum(nil)
 }
 
-// newSession is a cookie value valid until exp: "<unix ms>.<hex HMAC>".
-func (t *Tokens) newSession(exp time.Time) string {
-	ms := strconv.FormatInt(exp.UnixMilli(), 10)
-	m := hmac.New(sha256.New, t.sessionKey())
-	m.Write([]byte(ms))
-	return ms + "." + hex.EncodeToString(m.Sum(nil))
-}
-
-// validSession says whether v is an unexpired session of this admin token.
-func (t *Tokens) validSession(v string) bool {
+// sessionDigest is what the database keeps of the cookie value v; false
+// when v cannot be a session of this admin token.
+func (t *Tokens) sessionDigest(v string) (string, bool) {
 	key := t.sessionKey()
-	ms, mac, ok := strings.Cut(v, ".")
-	if key == nil || !ok {
-		return false
-	}
-	exp, err := strconv.ParseInt(ms, 10, 64)
-	got, herr := hex.DecodeString(mac)
-	if err != nil || herr != nil {
-		return false
+	if key == nil || len(v) != 64 || strings.Trim(v, "0123456789abcdef") != "" {
+		return "", false
 	}
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte(ms))
-	return hmac.Equal(got, m.Sum(nil)) && t.now().Before(time.UnixMilli(exp))
+	m.Write([]byte(v))
+	return hex.EncodeToString(m.Sum(nil)), true
+}
+
+// startSession stores a session valid for ttl and returns the cookie value.
+func (t *Tokens) startSession(ctx context.Context, ttl time.Duration) (string, error) {
+	if t.store == nil {
+		return "", fmt.Errorf("%w: this server keeps no admin sessions", article.ErrUnavailable)
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	v := hex.EncodeToString(b[:])
+	d, _ := t.sessionDigest(v)
+	now := t.now()
+	if err := t.store.StartSession(ctx, d, now, now.Add(ttl), maxAdminSessions); err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
+// validSession says whether v is a live session of this admin token.
+func (t *Tokens) validSession(ctx context.Context, v string) (bool, error) {
+	d, ok := t.sessionDigest(v)
+	if !ok || t.store == nil {
+		return false, nil
+	}
+	now := t.now()
+	t.mu.Lock()
+	c, hit := t.sessions[d]
+	signOuts := t.signOuts
+	t.mu.Unlock()
+	if hit && now.Before(c.until) {
+		return c.valid, nil
+	}
+	exp, err := t.store.Session(ctx, d)
+	if err != nil {
+		return false, err
+	}
+	valid := now.Before(exp)
+	until := now.Add(t.window)
+	if valid && exp.Before(until) {
+		until = exp
+	}
+	t.mu.Lock()
+	// A sign-out here since the read may have deleted the row after it:
+	// caching the read would let the signed-out cookie in again.
+	if t.signOuts == signOuts {
+		if len(t.sessions) > 10000 {
+			t.sessions = map[string]cachedToken{}
+		}
+		t.sessions[d] = cachedToken{valid: valid, until: until}
+	}
+	t.mu.Unlock()
+	return valid, nil
+}
+
+// endSession deletes the session of cookie value v, for every node.
+func (t *Tokens) endSession(ctx context.Context, v string) error {
+	d, ok := t.sessionDigest(v)
+	if !ok || t.store == nil {
+		return nil
+	}
+	if err := t.store.EndSession(ctx, d); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	t.signOuts++
+	delete(t.sessions, d)
+	t.mu.Unlock()
+	return nil
 }
 
 // secureRequest says whether the browser reached Loa over TLS, directly or
@@ -118,12 +184,26 @@ func (s *server) adminSignIn(c *gin.Context) {
 		return
 	}
 	ttl := s.AdminSession
-	s.setAdminCookie(c, s.Tokens.newSession(s.Tokens.now().Add(ttl)), int(ttl.Seconds()))
+	v, err := s.Tokens.startSession(c.Request.Context(), ttl)
+	if err != nil {
+		respondErr(c, err)
+		return
+	}
+	s.setAdminCookie(c, v, int(ttl.Seconds()))
 	c.Header("Cache-Control", "no-store")
 	c.Redirect(http.StatusSeeOther, "/admin/jobs")
 }
 
+// adminSignOut ends the browser's session for every copy of its cookie,
+// then clears it; when the session could not be ended the browser keeps
+// the cookie, to sign out again.
 func (s *server) adminSignOut(c *gin.Context) {
+	if v, err := c.Cookie(adminCookie); err == nil {
+		if err := s.Tokens.endSession(c.Request.Context(), v); err != nil {
+			respondErr(c, err)
+			return
+		}
+	}
 	s.setAdminCookie(c, "", -1)
 	c.Header("Cache-Control", "no-store")
 	c.Redirect(http.StatusSeeOther, "/admin/signin")
@@ -134,11 +214,16 @@ func (s *server) adminSignOut(c *gin.Context) {
 func (s *server) requireAdminSession(c *gin.Context) {
 	if bearer(c) == "" {
 		if v, err := c.Cookie(adminCookie); err == nil {
-			if s.Tokens.validSession(v) {
+			ok, err := s.Tokens.validSession(c.Request.Context(), v)
+			if err != nil {
+				respondErr(c, err)
+				return
+			}
+			if ok {
 				c.Next()
 				return
 			}
-			s.setAdminCookie(c, "", -1) // expired or forged: forget it
+			s.setAdminCookie(c, "", -1) // ended, expired or forged: forget it
 		}
 		if s.Tokens.admin != nil && wantsHTML(c) && c.Request.Method == http.MethodGet {
 			c.Header("Cache-Control", "no-store")

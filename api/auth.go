@@ -25,17 +25,27 @@ type Tokens struct {
 	store  TokenStore
 	editor []byte // SHA-256 of the configured editor token (nil = none)
 	admin  []byte
-	mu     sync.Mutex
-	cache  map[string]cachedToken
-	now    func() time.Time
+	// window is how long a node trusts what it read of a stored token or
+	// session: a revocation or sign-out on another node reaches it within.
+	window   time.Duration
+	mu       sync.Mutex
+	cache    map[string]cachedToken
+	sessions map[string]cachedToken // admin sessions, by digest
+	signOuts uint64                 // sign-outs on this node so far
+	now      func() time.Time
 }
 
-// TokenStore keeps created editor tokens by digest (sqldb.Tokens).
+// TokenStore keeps created editor tokens and admins' browser sessions by
+// digest (sqldb.Tokens).
 type TokenStore interface {
 	Create(ctx context.Context, digest string, rec sqldb.TokenRow) error
 	Valid(ctx context.Context, digest string) (bool, error)
 	List(ctx context.Context) ([]sqldb.TokenRow, error)
 	Revoke(ctx context.Context, id string) (digest string, err error)
+	StartSession(ctx context.Context, digest string, now, expires time.Time, keep int) error
+	// Session is the session's expiry; zero when there is none.
+	Session(ctx context.Context, digest string) (time.Time, error)
+	EndSession(ctx context.Context, digest string) error
 }
 
 type cachedToken struct {
@@ -53,7 +63,7 @@ type TokenRecord struct {
 // NewTokens configures authentication; empty tokens are disabled, and a
 // nil store accepts only the configured tokens.
 func NewTokens(store TokenStore, editorToken, adminToken string) *Tokens {
-	t := &Tokens{store: store, cache: map[string]cachedToken{}, now: time.Now}
+	t := &Tokens{store: store, window: tokenCacheWindow, cache: map[string]cachedToken{}, sessions: map[string]cachedToken{}, now: time.Now}
 	if editorToken != "" {
 		t.editor = digest(editorToken)
 	}
@@ -62,6 +72,9 @@ func NewTokens(store TokenStore, editorToken, adminToken string) *Tokens {
 	}
 	return t
 }
+
+// tokenCacheWindow is Tokens.window outside tests.
+const tokenCacheWindow = 10 * time.Second
 
 func digest(s string) []byte {
 	sum := sha256.Sum256([]byte(s))
@@ -95,8 +108,7 @@ func (t *Tokens) isEditor(ctx context.Context, token string) (bool, error) {
 	if len(t.cache) > 10000 {
 		t.cache = map[string]cachedToken{}
 	}
-	// Revocations reach other nodes within this time.
-	t.cache[key] = cachedToken{valid: valid, until: t.now().Add(10 * time.Second)}
+	t.cache[key] = cachedToken{valid: valid, until: t.now().Add(t.window)}
 	t.mu.Unlock()
 	return valid, nil
 }

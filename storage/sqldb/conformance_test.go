@@ -269,6 +269,52 @@ func TestTokens(t *testing.T) {
 	})
 }
 
+// TestAdminSessions: a session is known until it ends; each new one
+// deletes expired sessions and all but the newest few.
+func TestAdminSessions(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		tok := db.Tokens()
+		at := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
+		if exp, err := tok.Session(ctx, "none"); err != nil || !exp.IsZero() {
+			t.Fatalf("unknown session: %v, %v", exp, err)
+		}
+		// s0 expires before s1 starts; s1..s4 live, of which the newest 3 stay.
+		for i := range 5 {
+			start := at.Add(time.Duration(i) * time.Minute)
+			exp := start.Add(time.Hour)
+			if i == 0 {
+				exp = start.Add(30 * time.Second)
+			}
+			if err := tok.StartSession(ctx, fmt.Sprintf("s%d", i), start, exp, 3); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, want := range []bool{false, false, true, true, true} {
+			exp, err := tok.Session(ctx, fmt.Sprintf("s%d", i))
+			if err != nil || exp.IsZero() == want {
+				t.Fatalf("s%d: expires %v (%v), want kept %v", i, exp, err, want)
+			}
+		}
+		if exp, _ := tok.Session(ctx, "s4"); !exp.Equal(at.Add(4*time.Minute + time.Hour)) {
+			t.Fatalf("s4 expires %v", exp)
+		}
+		if err := tok.StartSession(ctx, "s4", at.Add(5*time.Minute), at.Add(2*time.Hour), 3); !errors.Is(err, sqldb.ErrConflict) {
+			t.Fatalf("duplicate session: %v", err)
+		}
+		for range 2 {
+			if err := tok.EndSession(ctx, "s3"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if exp, _ := tok.Session(ctx, "s3"); !exp.IsZero() {
+			t.Fatal("an ended session is still known")
+		}
+		if exp, _ := tok.Session(ctx, "s2"); exp.IsZero() {
+			t.Fatal("ending one session ended another")
+		}
+	})
+}
+
 func TestTokensConcurrent(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		tok := db.Tokens()
