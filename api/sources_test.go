@@ -280,7 +280,8 @@ func loopbackFetcher() *synth.Fetcher {
 
 // TestSourceEditedPollsAtOnce: a source polled hourly, its job waiting for
 // the next hour, is polled at once when an editor changes its interval or
-// URL, on another node than the one that polled it.
+// URL, on another node than the one that polled it, and when the change
+// meets a poll's end (its job saved the poll but is still running).
 func TestSourceEditedPollsAtOnce(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		feed, polls := countingFeed(t)
@@ -309,13 +310,29 @@ func TestSourceEditedPollsAtOnce(t *testing.T) {
 				t.Errorf("change %d: %d polls, want 1", i, polls.Load()-before)
 			}
 		}
-		time.Sleep(time.Second)
-		var jobs int
-		if err := db.Conn().QueryRow(context.Background(), `SELECT COUNT(*) FROM river_job WHERE kind = 'source_poll'`).Scan(&jobs); err != nil {
+		ctx := context.Background()
+		last, before := *src.LastPoll, polls.Load()
+		if _, err := db.Conn().Exec(ctx, `UPDATE river_job SET state = 'running' WHERE kind = 'source_poll'`); err != nil {
 			t.Fatal(err)
 		}
-		if jobs != 1 || polls.Load() != 3 {
-			t.Errorf("%d poll jobs and %d polls after two changes, want 1 job and 3 polls", jobs, polls.Load())
+		if code := b.Do("PUT", "/api/v1/sources/"+src.ID, map[string]any{"interval": "3h"}, &src); code != 200 {
+			t.Fatalf("PUT during a poll's end: %d", code)
+		}
+		time.Sleep(300 * time.Millisecond)
+		if _, err := db.Conn().Exec(ctx, `UPDATE river_job SET state = 'scheduled' WHERE kind = 'source_poll'`); err != nil {
+			t.Fatal(err)
+		}
+		waitSource(t, a, src.ID, 10*time.Second, func(s sources.Source) bool { return s.LastPoll.After(last) })
+		if polls.Load() != before+1 {
+			t.Errorf("change during a poll's end: %d polls, want 1", polls.Load()-before)
+		}
+		time.Sleep(time.Second)
+		var jobs int
+		if err := db.Conn().QueryRow(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = 'source_poll'`).Scan(&jobs); err != nil {
+			t.Fatal(err)
+		}
+		if jobs != 1 || polls.Load() != 4 {
+			t.Errorf("%d poll jobs and %d polls after three changes, want 1 job and 4 polls", jobs, polls.Load())
 		}
 	})
 }

@@ -49,14 +49,20 @@ func (pollArgs) InsertOpts() river.InsertOpts {
 }
 
 // dueArgs asks to queue a poll of every followed source that has none:
-// after an upgrade, a poll job River gave up on (its node died mid-poll)
-// or an editor's change that met a poll's end.
-type dueArgs struct{}
+// after an upgrade, or a poll job River gave up on (its node died
+// mid-poll).
+type dueArgs struct {
+	// SourceID narrows the look to one source an editor changed while its
+	// poll job ran: that poll may have ended before the change and its job
+	// be about to wait for the old time, so the look waits for the job to
+	// stop running and then moves it to now.
+	SourceID string `json:"source_id,omitempty"`
+}
 
 func (dueArgs) Kind() string { return "sources_due" }
 
 func (dueArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: queueIngest, MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByState: inFlight}}
+	return river.InsertOpts{Queue: queueIngest, MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: inFlight}}
 }
 
 type pollWorker struct {
@@ -77,8 +83,15 @@ type dueWorker struct {
 	m *Manager
 }
 
-func (w *dueWorker) Work(ctx context.Context, _ *river.Job[dueArgs]) error {
-	return w.m.queueFollowed(ctx)
+func (w *dueWorker) Work(ctx context.Context, job *river.Job[dueArgs]) error {
+	if job.Args.SourceID == "" {
+		return w.m.queueFollowed(ctx)
+	}
+	running, err := w.m.queueSource(ctx, job.Args.SourceID)
+	if err != nil || !running {
+		return err
+	}
+	return river.JobSnooze(time.Second / 2)
 }
 
 // ConfigureJobs adds the poll jobs and the sweep (run by the leader node
@@ -110,12 +123,29 @@ func (m *Manager) queueFollowed(ctx context.Context) error {
 			return err
 		}
 		for _, s := range due {
-			if err := m.queueTx(ctx, tx, s.ID, s.NextPoll); err != nil {
+			if _, err := m.queueTx(ctx, tx, s.ID, s.NextPoll); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// queueSource makes sure one followed source has its poll job by its next
+// poll; it reports a poll job still running, which it cannot move.
+func (m *Manager) queueSource(ctx context.Context, id string) (running bool, err error) {
+	err = m.cfg.DB.InTx(ctx, func(tx sqldb.Conn) error {
+		row, err := tx.Source(ctx, id)
+		if errors.Is(err, sqldb.ErrNotFound) || (err == nil && row.Paused) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		running, err = m.queueTx(ctx, tx, id, row.NextPoll)
+		return err
+	})
+	return running, err
 }
 
 // Poll reads a source once: a failure is recorded on the source, in words,

@@ -174,7 +174,8 @@ func (m *Manager) Create(ctx context.Context, spec ingest.Spec) (Source, error) 
 		if row.Paused {
 			return nil
 		}
-		return m.queueTx(ctx, tx, row.ID, now)
+		_, err := m.queueTx(ctx, tx, row.ID, now)
+		return err
 	})
 	if err != nil {
 		return Source{}, err
@@ -184,9 +185,10 @@ func (m *Manager) Create(ctx context.Context, spec ingest.Spec) (Source, error) 
 
 // queueTx makes sure the source's poll job runs by at: a new job, or its
 // waiting one moved to now when the source is due (never earlier than at:
-// at may be a backoff or the publisher's Retry-After). A running one reads
-// next_poll when it ends and waits until then.
-func (m *Manager) queueTx(ctx context.Context, tx sqldb.Conn, id string, at time.Time) error {
+// at may be a backoff or the publisher's Retry-After). It reports a job
+// still running, which reads next_poll when its poll ends and waits until
+// then, unless that end has passed already.
+func (m *Manager) queueTx(ctx context.Context, tx sqldb.Conn, id string, at time.Time) (running bool, err error) {
 	now := m.cfg.Now().UTC()
 	var opts *river.InsertOpts
 	if at.After(now) {
@@ -194,16 +196,22 @@ func (m *Manager) queueTx(ctx context.Context, tx sqldb.Conn, id string, at time
 	}
 	res, err := m.river.InsertTx(ctx, tx.Tx(), pollArgs{SourceID: id}, opts)
 	if err != nil {
-		return fmt.Errorf("queue poll of source %s: %w", id, err)
+		return false, fmt.Errorf("queue poll of source %s: %w", id, err)
 	}
 	job := res.Job
-	if !res.UniqueSkippedAsDuplicate || job.State == rivertype.JobStateRunning || at.After(now) || !job.ScheduledAt.After(at) {
-		return nil
+	if !res.UniqueSkippedAsDuplicate {
+		return false, nil
+	}
+	if job.State == rivertype.JobStateRunning {
+		return true, nil
+	}
+	if at.After(now) || !job.ScheduledAt.After(at) {
+		return false, nil
 	}
 	if _, err := m.river.JobRetryTx(ctx, tx.Tx(), job.ID); err != nil {
-		return fmt.Errorf("poll source %s now: %w", id, err)
+		return false, fmt.Errorf("poll source %s now: %w", id, err)
 	}
-	return nil
+	return false, nil
 }
 
 // Get returns one source.
@@ -261,8 +269,17 @@ func (m *Manager) Update(ctx context.Context, id string, p Patch) (Source, error
 		if err := tx.SaveSource(ctx, row); err != nil {
 			return err
 		}
-		if pollNow {
-			return m.queueTx(ctx, tx, id, now)
+		if !pollNow {
+			return nil
+		}
+		running, err := m.queueTx(ctx, tx, id, now)
+		if err != nil || !running {
+			return err
+		}
+		// Its poll may have ended before this change, the job about to
+		// wait for the old time.
+		if _, err := m.river.InsertTx(ctx, tx.Tx(), dueArgs{SourceID: id}, nil); err != nil {
+			return fmt.Errorf("queue a look at source %s: %w", id, err)
 		}
 		return nil
 	})
