@@ -87,32 +87,20 @@ func (t *Tokens) validSession(ctx context.Context, v string) (bool, error) {
 		return false, nil
 	}
 	now := t.now()
-	t.mu.Lock()
-	c, hit := t.sessions[d]
-	signOuts := t.signOuts
-	t.mu.Unlock()
-	if hit && now.Before(c.until) {
-		return c.valid, nil
+	valid, hit, ticket := t.sessions.get(d, now)
+	if hit {
+		return valid, nil
 	}
 	exp, err := t.store.Session(ctx, d)
 	if err != nil {
 		return false, err
 	}
-	valid := now.Before(exp)
+	valid = now.Before(exp)
 	until := now.Add(t.window)
 	if valid && exp.Before(until) {
 		until = exp
 	}
-	t.mu.Lock()
-	// A sign-out here since the read may have deleted the row after it:
-	// caching the read would let the signed-out cookie in again.
-	if t.signOuts == signOuts {
-		if len(t.sessions) > 10000 {
-			t.sessions = map[string]cachedToken{}
-		}
-		t.sessions[d] = cachedToken{valid: valid, until: until}
-	}
-	t.mu.Unlock()
+	t.sessions.put(d, ticket, cachedRead{valid: valid, until: until})
 	return valid, nil
 }
 
@@ -125,10 +113,7 @@ func (t *Tokens) endSession(ctx context.Context, v string) error {
 	if err := t.store.EndSession(ctx, d); err != nil {
 		return err
 	}
-	t.mu.Lock()
-	t.signOuts++
-	delete(t.sessions, d)
-	t.mu.Unlock()
+	t.sessions.forget(d)
 	return nil
 }
 

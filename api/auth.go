@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -28,10 +27,8 @@ type Tokens struct {
 	// window is how long a node trusts what it read of a stored token or
 	// session: a revocation or sign-out on another node reaches it within.
 	window   time.Duration
-	mu       sync.Mutex
-	cache    map[string]cachedToken
-	sessions map[string]cachedToken // admin sessions, by digest
-	signOuts uint64                 // sign-outs on this node so far
+	tokens   readCache // created editor tokens, by digest
+	sessions readCache // admin sessions, by digest
 	now      func() time.Time
 }
 
@@ -48,11 +45,6 @@ type TokenStore interface {
 	EndSession(ctx context.Context, digest string) error
 }
 
-type cachedToken struct {
-	valid bool
-	until time.Time
-}
-
 // TokenRecord is a stored editor token (without the secret).
 type TokenRecord struct {
 	ID        string    `json:"id"`
@@ -63,7 +55,7 @@ type TokenRecord struct {
 // NewTokens configures authentication; empty tokens are disabled, and a
 // nil store accepts only the configured tokens.
 func NewTokens(store TokenStore, editorToken, adminToken string) *Tokens {
-	t := &Tokens{store: store, window: tokenCacheWindow, cache: map[string]cachedToken{}, sessions: map[string]cachedToken{}, now: time.Now}
+	t := &Tokens{store: store, window: tokenCacheWindow, now: time.Now}
 	if editorToken != "" {
 		t.editor = digest(editorToken)
 	}
@@ -94,22 +86,16 @@ func (t *Tokens) isEditor(ctx context.Context, token string) (bool, error) {
 		return false, nil
 	}
 	key := hex.EncodeToString(d)
-	t.mu.Lock()
-	c, ok := t.cache[key]
-	t.mu.Unlock()
-	if ok && t.now().Before(c.until) {
-		return c.valid, nil
+	now := t.now()
+	valid, hit, ticket := t.tokens.get(key, now)
+	if hit {
+		return valid, nil
 	}
 	valid, err := t.store.Valid(ctx, key)
 	if err != nil {
 		return false, err
 	}
-	t.mu.Lock()
-	if len(t.cache) > 10000 {
-		t.cache = map[string]cachedToken{}
-	}
-	t.cache[key] = cachedToken{valid: valid, until: t.now().Add(t.window)}
-	t.mu.Unlock()
+	t.tokens.put(key, ticket, cachedRead{valid: valid, until: now.Add(t.window)})
 	return valid, nil
 }
 
@@ -159,9 +145,7 @@ func (t *Tokens) Revoke(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	t.mu.Lock()
-	delete(t.cache, d)
-	t.mu.Unlock()
+	t.tokens.forget(d)
 	return nil
 }
 
