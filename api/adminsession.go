@@ -87,21 +87,14 @@ func (t *Tokens) validSession(ctx context.Context, v string) (bool, error) {
 		return false, nil
 	}
 	now := t.now()
-	valid, hit, ticket := t.sessions.get(d, now)
-	if hit {
-		return valid, nil
-	}
-	exp, err := t.store.Session(ctx, d)
-	if err != nil {
-		return false, err
-	}
-	valid = now.Before(exp)
-	until := now.Add(t.window)
-	if valid && exp.Before(until) {
-		until = exp
-	}
-	t.sessions.put(d, ticket, cachedRead{valid: valid, until: until})
-	return valid, nil
+	return t.sessions.lookup(d, now, func() (cachedRead, error) {
+		exp, err := t.store.Session(ctx, d)
+		r := cachedRead{valid: now.Before(exp), until: now.Add(t.window)}
+		if r.valid && exp.Before(r.until) {
+			r.until = exp
+		}
+		return r, err
+	})
 }
 
 // endSession deletes the session of cookie value v, for every node.

@@ -87,16 +87,10 @@ func (t *Tokens) isEditor(ctx context.Context, token string) (bool, error) {
 	}
 	key := hex.EncodeToString(d)
 	now := t.now()
-	valid, hit, ticket := t.tokens.get(key, now)
-	if hit {
-		return valid, nil
-	}
-	valid, err := t.store.Valid(ctx, key)
-	if err != nil {
-		return false, err
-	}
-	t.tokens.put(key, ticket, cachedRead{valid: valid, until: now.Add(t.window)})
-	return valid, nil
+	return t.tokens.lookup(key, now, func() (cachedRead, error) {
+		valid, err := t.store.Valid(ctx, key)
+		return cachedRead{valid: valid, until: now.Add(t.window)}, err
+	})
 }
 
 // Create makes a new editor token and returns its secret once.

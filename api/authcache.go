@@ -25,29 +25,29 @@ type cachedRead struct {
 // only costs fresh reads.
 const maxCachedReads = 10000
 
-// get returns the cached answer for key, if still fresh at now, and the
-// ticket a read from the store passes to put.
-func (c *readCache) get(key string, now time.Time) (valid, hit bool, ticket uint64) {
+// lookup answers from the cache while the answer is fresh at now, else
+// from read, whose answer it keeps unless a forget came meanwhile.
+func (c *readCache) lookup(key string, now time.Time, read func() (cachedRead, error)) (bool, error) {
+	c.mu.Lock()
+	e, hit := c.entries[key]
+	ticket := c.forgets
+	c.mu.Unlock()
+	if hit && now.Before(e.until) {
+		return e.valid, nil
+	}
+	r, err := read()
+	if err != nil {
+		return false, err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.entries[key]
-	if ok && now.Before(e.until) {
-		return e.valid, true, c.forgets
+	if c.forgets == ticket {
+		if c.entries == nil || len(c.entries) > maxCachedReads {
+			c.entries = map[string]cachedRead{}
+		}
+		c.entries[key] = r
 	}
-	return false, false, c.forgets
-}
-
-// put keeps a read taken with ticket, unless a forget came after it.
-func (c *readCache) put(key string, ticket uint64, r cachedRead) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.forgets != ticket {
-		return
-	}
-	if c.entries == nil || len(c.entries) > maxCachedReads {
-		c.entries = map[string]cachedRead{}
-	}
-	c.entries[key] = r
+	return r.valid, nil
 }
 
 func (c *readCache) forget(key string) {
