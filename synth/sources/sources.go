@@ -17,7 +17,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth/article"
@@ -36,9 +35,10 @@ type Config struct {
 	Poller *ingest.Poller
 	// CheckVoice reports an unknown voice id; nil accepts any.
 	CheckVoice func(id string) error
-	// Lease is how often the leader queues a poll of every followed
-	// source that has none, e.g. after River gave up on a poll whose node
-	// died (it rescues a job after the service's lease); default 10m.
+	// Tick is how often the leader looks for due sources; default 1s.
+	Tick time.Duration
+	// Lease is how long a claimed poll may take before the source is due
+	// again (a node that died mid-poll); default 10m.
 	Lease  time.Duration
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -54,6 +54,9 @@ type Manager struct {
 // New builds a Manager; Attach gives it the article service and the job
 // queue once they exist (they are built with its jobs registered).
 func New(cfg Config) *Manager {
+	if cfg.Tick <= 0 {
+		cfg.Tick = time.Second
+	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = 10 * time.Minute
 	}
@@ -174,8 +177,7 @@ func (m *Manager) Create(ctx context.Context, spec ingest.Spec) (Source, error) 
 		if row.Paused {
 			return nil
 		}
-		_, err := m.queueTx(ctx, tx, row.ID, now)
-		return err
+		return m.claimTx(ctx, tx, row.ID, now)
 	})
 	if err != nil {
 		return Source{}, err
@@ -183,35 +185,28 @@ func (m *Manager) Create(ctx context.Context, spec ingest.Spec) (Source, error) 
 	return m.Get(ctx, row.ID)
 }
 
-// queueTx makes sure the source's poll job runs by at: a new job, or its
-// waiting one moved to now when the source is due (never earlier than at:
-// at may be a backoff or the publisher's Retry-After). It reports a job
-// still running, which reads next_poll when its poll ends and waits until
-// then, unless that end has passed already.
-func (m *Manager) queueTx(ctx context.Context, tx sqldb.Conn, id string, at time.Time) (running bool, err error) {
-	now := m.cfg.Now().UTC()
-	var opts *river.InsertOpts
-	if at.After(now) {
-		opts = &river.InsertOpts{ScheduledAt: at}
+// claimTx queues a poll of a source now and moves its next poll past the
+// lease, so the periodic enqueuer does not queue it again meanwhile.
+func (m *Manager) claimTx(ctx context.Context, tx sqldb.Conn, id string, now time.Time) error {
+	ids, err := tx.ClaimDueSources(ctx, now, m.cfg.Lease, 1, id)
+	if err != nil || len(ids) == 0 {
+		return err
 	}
-	res, err := m.river.InsertTx(ctx, tx.Tx(), pollArgs{SourceID: id}, opts)
+	return m.enqueueTx(ctx, tx, id)
+}
+
+func (m *Manager) enqueueTx(ctx context.Context, tx sqldb.Conn, id string) error {
+	res, err := m.river.InsertTx(ctx, tx.Tx(), pollArgs{SourceID: id}, nil)
 	if err != nil {
-		return false, fmt.Errorf("queue poll of source %s: %w", id, err)
+		return fmt.Errorf("queue poll of source %s: %w", id, err)
 	}
-	job := res.Job
-	if !res.UniqueSkippedAsDuplicate {
-		return false, nil
+	if res.UniqueSkippedAsDuplicate {
+		// The previous poll has not finished (its end may have made the
+		// source due already): due again at the next look, not after the
+		// lease.
+		return tx.SetSourceNextPoll(ctx, id, m.cfg.Now().UTC())
 	}
-	if job.State == rivertype.JobStateRunning {
-		return true, nil
-	}
-	if at.After(now) || !job.ScheduledAt.After(at) {
-		return false, nil
-	}
-	if _, err := m.river.JobRetryTx(ctx, tx.Tx(), job.ID); err != nil {
-		return false, fmt.Errorf("poll source %s now: %w", id, err)
-	}
-	return false, nil
+	return nil
 }
 
 // Get returns one source.
@@ -269,17 +264,8 @@ func (m *Manager) Update(ctx context.Context, id string, p Patch) (Source, error
 		if err := tx.SaveSource(ctx, row); err != nil {
 			return err
 		}
-		if !pollNow {
-			return nil
-		}
-		running, err := m.queueTx(ctx, tx, id, now)
-		if err != nil || !running {
-			return err
-		}
-		// Its poll may have ended before this change, the job about to
-		// wait for the old time.
-		if _, err := m.river.InsertTx(ctx, tx.Tx(), dueArgs{SourceID: id}, nil); err != nil {
-			return fmt.Errorf("queue a look at source %s: %w", id, err)
+		if pollNow {
+			return m.claimTx(ctx, tx, id, now)
 		}
 		return nil
 	})
