@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/loa-audio/loa/api/apitest"
 	"github.com/loa-audio/loa/storage"
@@ -14,11 +15,12 @@ import (
 )
 
 // TestParallelCreatesOfOneIDKeepSourceAndRowTogether: a new article's
-// source is stored before its catalog transaction. 30 parallel POSTs of
-// one new id with two different texts, interleaved with DELETEs: every
-// answer is 202, 200 (the same content again), 409 (other content) or, for
-// DELETE, 204/404; at the end the stored source is the one of the article
-// in the catalog (same GUID, same text as a POST that created it).
+// source is staged in its catalog transaction and stored by its job. 30
+// parallel POSTs of one new id with two different texts, interleaved with
+// DELETEs: every answer is 202, 200 (the same content again), 409 (other
+// content) or, for DELETE, 204/404; at the end the source is the one of the
+// article in the catalog (same GUID, same text as a POST that created it),
+// and once its job has run the store holds that same source.
 func TestParallelCreatesOfOneIDKeepSourceAndRowTogether(t *testing.T) {
 	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		h := apitest.New(t, apitest.Options{DB: db, Service: synth.ServiceConfig{Workers: 2}})
@@ -53,12 +55,20 @@ func TestParallelCreatesOfOneIDKeepSourceAndRowTogether(t *testing.T) {
 			if err != nil {
 				continue // deleted last
 			}
-			var src synth.Source
-			if _, err := storage.GetJSON(context.Background(), h.Store, "articles/"+id+"/source.json", &src); err != nil {
+			src, err := h.Service.Catalog.Source(context.Background(), id)
+			if err != nil {
 				t.Fatalf("%s: article without its source: %v", id, err)
 			}
 			if src.GUID != row.GUID || !created[src.Text] {
 				t.Errorf("%s: source (GUID %s, text %q) is not the catalog's article (GUID %s; created with %v)", id, src.GUID, src.Text, row.GUID, created)
+			}
+			h.WaitRevision(id, row.Revision, 30*time.Second)
+			var stored synth.Source
+			if _, err := storage.GetJSON(context.Background(), h.Store, "articles/"+id+"/source.json", &stored); err != nil {
+				t.Fatalf("%s: job did not store the source: %v", id, err)
+			}
+			if stored.GUID != src.GUID || stored.Text != src.Text {
+				t.Errorf("%s: stored source (GUID %s, text %q) is not the catalog's (GUID %s, text %q)", id, stored.GUID, stored.Text, src.GUID, src.Text)
 			}
 		}
 	})

@@ -3,8 +3,10 @@ package synth
 import "time"
 
 // Source is what an editor sent, kept as the system of record under
-// articles/<id>/source.json. A URL submission stores the fetched page in
-// HTML so that re-synthesis never depends on the site still answering.
+// articles/<id>/source.json (staged in the catalog until the article's job
+// has written it there: staged.go). A URL submission stores the fetched
+// page in HTML so that re-synthesis never depends on the site still
+// answering.
 type Source struct {
 	ID          string    `json:"id"`
 	SourceID    string    `json:"source_id,omitempty"`

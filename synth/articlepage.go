@@ -72,20 +72,21 @@ func (s *Catalog) ArticlePage(ctx context.Context, id string) (text.Page, error)
 	if err := article.ValidateID(id); err != nil {
 		return text.Page{}, err
 	}
-	info, err := s.store.Stat(ctx, sourceKey(id))
+	tag, err := s.sourceTag(ctx, id)
 	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return text.Page{}, fmt.Errorf("%w: article %q", article.ErrNotFound, id)
 		}
-		return text.Page{}, fmt.Errorf("read source of %s: %w", id, err)
+		return text.Page{}, err
 	}
 	var p storedPage
-	if _, err := storage.GetJSON(ctx, s.store, pageKey(id), &p); err == nil && p.Source == info.ETag {
+	if _, err := storage.GetJSON(ctx, s.store, pageKey(id), &p); err == nil && p.Source == tag {
 		return p.Page, nil
 	}
-	// Articles stored before pages existed, or a page lost to a race:
-	// extract once, however many visitors ask at the same moment.
-	v, err, _ := s.pages.Do(id+"\x00"+info.ETag, func() (any, error) {
+	// A source not yet stored by its job, an article stored before pages
+	// existed, or a page lost to a race: extract once, however many
+	// visitors ask at the same moment.
+	v, err, _ := s.pages.Do(id+"\x00"+tag, func() (any, error) {
 		src, err := s.Source(ctx, id)
 		if err != nil {
 			return text.Page{}, err
@@ -94,8 +95,8 @@ func (s *Catalog) ArticlePage(ctx context.Context, id string) (text.Page, error)
 		if err != nil {
 			return text.Page{}, err
 		}
-		s.savePage(ctx, id, doc, info.ETag)
-		return newPage(doc, info.ETag).Page, nil
+		s.savePage(ctx, id, doc, tag)
+		return newPage(doc, tag).Page, nil
 	})
 	if err != nil {
 		return text.Page{}, err

@@ -63,14 +63,11 @@ func (s *Catalog) Source(ctx context.Context, id string) (Source, error) {
 	if err := article.ValidateID(id); err != nil {
 		return Source{}, err
 	}
-	var src Source
-	if _, err := storage.GetJSON(ctx, s.store, sourceKey(id), &src); err != nil {
-		if errors.Is(err, storage.ErrNotFound) {
-			return Source{}, fmt.Errorf("%w: article %q", article.ErrNotFound, id)
-		}
-		return Source{}, fmt.Errorf("read source of %s: %w", id, err)
+	src, err := s.readSource(ctx, s.db.Conn(), id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return Source{}, fmt.Errorf("%w: article %q", article.ErrNotFound, id)
 	}
-	return src, nil
+	return src, err
 }
 
 // Document returns the extracted article as it will be spoken.

@@ -20,12 +20,19 @@ type collector struct {
 // collectJob deletes retired versions: those of one article at once (its
 // takedown), or of every article once the grace period has passed. Then it
 // deletes the segments no version uses any more, and, on the periodic run,
-// stored segments no version has used for the grace period.
-func (s *collector) collectJob(ctx context.Context, articleID string) error {
+// settles staged sources and deletes stored segments no version has used
+// for the grace period.
+func (s *collector) collectJob(ctx context.Context, articleID string, retiredBy time.Time) error {
 	now := s.now().UTC()
 	cutoff := now.Add(-s.cfg.GCGrace)
 	if articleID != "" {
-		cutoff = now.Add(time.Hour) // a takedown does not wait
+		// A takedown does not wait, and leaves alone the versions of an
+		// article created again under the id (recorded retired while
+		// they are rendered).
+		cutoff = now
+		if !retiredBy.IsZero() {
+			cutoff = retiredBy.Add(time.Microsecond)
+		}
 	}
 	for {
 		vs, err := s.db.Conn().Collectable(ctx, articleID, cutoff, now.Add(-time.Hour), 100)
@@ -45,6 +52,9 @@ func (s *collector) collectJob(ctx context.Context, articleID string) error {
 		return nil
 	}
 	if err := s.failLostJobs(ctx); err != nil {
+		return err
+	}
+	if err := s.settleStagedSources(ctx, now.Add(-s.cfg.Lease), s.cfg.GCSweep); err != nil {
 		return err
 	}
 	// Objects a job may still be writing are left alone: a job runs at

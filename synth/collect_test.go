@@ -126,7 +126,7 @@ func TestCollectionSweepsABoundedPartPerRun(t *testing.T) {
 		run := func() {
 			t.Helper()
 			store.reset()
-			if err := c.collectJob(ctx, ""); err != nil {
+			if err := c.collectJob(ctx, "", time.Time{}); err != nil {
 				t.Fatal(err)
 			}
 			for _, prefix := range []string{"audio/", "segments/"} {

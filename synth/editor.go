@@ -211,20 +211,7 @@ func (s *Editor) create(ctx context.Context, id string, p prepared) (article.Sta
 		out     article.Manifest
 		created bool
 	)
-	// A new id's source is stored before the transaction, create-only, so
-	// that the transaction does not wait for the store: on SQLite it holds
-	// the one write connection, and every writer would wait with it. The
-	// put fails when the id has a source (an existing article, or one
-	// being created or deleted); then the source is written in the
-	// transaction, as it is when a deletion removed this one meanwhile.
-	srcInfo, err := storage.PutJSON(ctx, s.store, sourceKey(id), p.src, storage.PutOptions{ContentType: "application/json", IfNoneMatch: true})
-	switch {
-	case errors.Is(err, storage.ErrConflict):
-		srcInfo = storage.Info{}
-	case err != nil:
-		return article.State{}, false, fmt.Errorf("store source of %s: %w", id, err)
-	}
-	err = s.db.InTx(ctx, func(tx sqldb.Conn) error {
+	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
 		row := articleRow(m, 0, p.src.contentHash(), p.src.SourceID)
 		inserted, err := tx.InsertArticle(ctx, row)
 		if err != nil {
@@ -237,9 +224,9 @@ func (s *Editor) create(ctx context.Context, id string, p prepared) (article.Sta
 			}
 			hash := cur.row.ContentHash
 			if hash == "" { // imported from an older Loa: ask the source
-				var src Source
-				if _, err := storage.GetJSON(ctx, s.store, sourceKey(id), &src); err != nil {
-					return fmt.Errorf("read source of %s: %w", id, err)
+				src, err := s.readSource(ctx, tx, id)
+				if err != nil {
+					return err
 				}
 				hash = src.contentHash()
 			}
@@ -250,11 +237,9 @@ func (s *Editor) create(ctx context.Context, id string, p prepared) (article.Sta
 			return nil
 		}
 		// The row is locked until commit, so no other change of this id
-		// interleaves with these checks and writes.
-		if !s.sourceIs(ctx, id, srcInfo.ETag) {
-			if srcInfo, err = storage.PutJSON(ctx, s.store, sourceKey(id), p.src, storage.PutOptions{ContentType: "application/json"}); err != nil {
-				return fmt.Errorf("store source of %s: %w", id, err)
-			}
+		// interleaves with these writes.
+		if err := s.stageSource(ctx, tx, p.src); err != nil {
+			return err
 		}
 		jobID, err := s.enqueueTx(ctx, tx, m)
 		if err != nil {
@@ -271,11 +256,6 @@ func (s *Editor) create(ctx context.Context, id string, p prepared) (article.Sta
 		return article.State{}, false, err
 	}
 	if created {
-		// The page is a cache of the source version it names, so it is
-		// written after the commit: on SQLite the transaction holds the
-		// one write connection, and every store write in it makes all
-		// other writers wait.
-		s.savePage(ctx, id, p.doc, srcInfo.ETag)
 		s.afterChange(ctx, out)
 	}
 	return out.State(), created, nil
@@ -300,11 +280,10 @@ func (s *Editor) Update(ctx context.Context, id string, sub article.Submission) 
 
 func (s *Editor) update(ctx context.Context, id string, sub article.Submission, p prepared) (article.State, bool, error) {
 	for attempt := 0; ; attempt++ {
-		var srcETag string
-		m, err := s.requeue(ctx, id, func(a *record) error {
-			var cur Source
-			if _, err := storage.GetJSON(ctx, s.store, sourceKey(id), &cur); err != nil {
-				return fmt.Errorf("read source of %s: %w", id, err)
+		m, err := s.requeue(ctx, id, func(tx sqldb.Conn, a *record) error {
+			cur, err := s.readSource(ctx, tx, id)
+			if err != nil {
+				return err
 			}
 			now := s.now().UTC()
 			next := p.src
@@ -315,11 +294,9 @@ func (s *Editor) update(ctx context.Context, id string, sub article.Submission, 
 			if sub.PublishedAt == nil {
 				next.PublishedAt = cur.PublishedAt
 			}
-			srcInfo, err := storage.PutJSON(ctx, s.store, sourceKey(id), next, storage.PutOptions{ContentType: "application/json"})
-			if err != nil {
-				return fmt.Errorf("store source of %s: %w", id, err)
+			if err := s.stageSource(ctx, tx, next); err != nil {
+				return err
 			}
-			srcETag = srcInfo.ETag
 			a.Title, a.Lead, a.Voice, a.Feed, a.Link, a.PublishedAt = p.doc.Title, p.doc.Lead, next.Voice, next.Feed, next.Link, next.PublishedAt
 			a.row.ContentHash, a.row.SourceID, a.URL = next.contentHash(), next.SourceID, p.canonical
 			return nil
@@ -334,7 +311,6 @@ func (s *Editor) update(ctx context.Context, id string, sub article.Submission, 
 		if err != nil {
 			return article.State{}, false, err
 		}
-		s.savePage(ctx, id, p.doc, srcETag) // after the commit, as in create
 		return m.State(), false, nil
 	}
 }
@@ -354,21 +330,19 @@ func (s *Editor) Resynthesize(ctx context.Context, id, voice string) (article.St
 			return article.State{}, fmt.Errorf("resolve voice: %w", err)
 		}
 	}
-	m, err := s.requeue(ctx, id, func(a *record) error {
+	m, err := s.requeue(ctx, id, func(tx sqldb.Conn, a *record) error {
 		if voice == "" {
 			return nil
 		}
-		_, err := updateJSON(ctx, s.store, sourceKey(id), func(src *Source, exists bool) error {
-			if !exists {
-				return fmt.Errorf("%w: article %q", article.ErrNotFound, id)
-			}
-			src.Voice, src.UpdatedAt = voice, s.now().UTC()
-			a.row.ContentHash = src.contentHash()
-			return nil
-		})
+		src, err := s.readSource(ctx, tx, id)
 		if err != nil {
 			return fmt.Errorf("change voice of %s: %w", id, err)
 		}
+		src.Voice, src.UpdatedAt = voice, s.now().UTC()
+		if err := s.stageSource(ctx, tx, src); err != nil {
+			return err
+		}
+		a.row.ContentHash = src.contentHash()
 		a.Voice = voice
 		return nil
 	})
@@ -382,14 +356,14 @@ func (s *Editor) Resynthesize(ctx context.Context, id, voice string) (article.St
 // changes it (and may write its source while the row is locked), the job
 // of the previous revision is cancelled and one for the new revision
 // queued.
-func (s *Editor) requeue(ctx context.Context, id string, edit func(*record) error) (article.Manifest, error) {
+func (s *Editor) requeue(ctx context.Context, id string, edit func(sqldb.Conn, *record) error) (article.Manifest, error) {
 	var out article.Manifest
 	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
 		a, err := loadArticle(ctx, tx, id, true)
 		if err != nil {
 			return err
 		}
-		if err := edit(&a); err != nil {
+		if err := edit(tx, &a); err != nil {
 			return err
 		}
 		a.Revision++
@@ -435,13 +409,14 @@ func (s *Editor) Delete(ctx context.Context, id string) error {
 			return err
 		}
 		m = a.Manifest
-		if _, err := tx.DeleteArticle(ctx, id, s.now().UTC()); err != nil {
+		deleted := s.now().UTC()
+		if _, err := tx.DeleteArticle(ctx, id, deleted); err != nil {
 			return err
 		}
 		if err := s.cancelTx(ctx, tx, a.row.JobID); err != nil {
 			return err
 		}
-		if err := s.collectTx(ctx, tx, id); err != nil {
+		if err := s.collectTx(ctx, tx, id, deleted); err != nil {
 			return err
 		}
 		if err := s.notifyTx(ctx, tx, article.Event{Type: "audio.deleted", ArticleID: id, Feed: m.Feed, Revision: m.Revision}); err != nil {
@@ -510,13 +485,4 @@ type PreviewResult struct {
 	Title     string                 `json:"title"`
 	Blocks    []text.Block           `json:"blocks"`
 	Sentences []text.PreviewSentence `json:"sentences"`
-}
-
-// sourceIs reports whether id's stored source is the version etag.
-func (s *Editor) sourceIs(ctx context.Context, id, etag string) bool {
-	if etag == "" {
-		return false
-	}
-	info, err := s.store.Stat(ctx, sourceKey(id))
-	return err == nil && info.ETag == etag
 }

@@ -42,6 +42,10 @@ func (synthesizeArgs) InsertOpts() river.InsertOpts {
 // grace period (ArticleID empty, the periodic run).
 type collectArgs struct {
 	ArticleID string `json:"article_id,omitempty"`
+	// RetiredBy is a takedown's deletion time: the versions retired by
+	// then are the deleted article's; those recorded later belong to an
+	// article created again under its id, still being rendered.
+	RetiredBy time.Time `json:"retired_by,omitzero"`
 }
 
 func (collectArgs) Kind() string { return "collect" }
@@ -75,7 +79,7 @@ type collectWorker struct {
 }
 
 func (w *collectWorker) Work(ctx context.Context, job *river.Job[collectArgs]) error {
-	return w.s.collectJob(ctx, job.Args.ArticleID)
+	return w.s.collectJob(ctx, job.Args.ArticleID, job.Args.RetiredBy)
 }
 
 // retryPolicy backs off 2, 4, 8 … 64 s with jitter: a backend hiccup is
@@ -157,9 +161,10 @@ func (s *core) cancelTx(ctx context.Context, tx sqldb.Conn, jobID int64) error {
 	return nil
 }
 
-// collectTx asks for the collection of an article's retired versions.
-func (s *core) collectTx(ctx context.Context, tx sqldb.Conn, id string) error {
-	if _, err := s.river.InsertTx(ctx, tx.Tx(), collectArgs{ArticleID: id}, nil); err != nil {
+// collectTx asks for the collection of the versions of an article
+// retired by its deletion.
+func (s *core) collectTx(ctx context.Context, tx sqldb.Conn, id string, deleted time.Time) error {
+	if _, err := s.river.InsertTx(ctx, tx.Tx(), collectArgs{ArticleID: id, RetiredBy: deleted}, nil); err != nil {
 		return fmt.Errorf("queue takedown of %s: %w", id, err)
 	}
 	return nil

@@ -12,7 +12,6 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/time/rate"
 
-	"github.com/loa-audio/loa/storage"
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth/article"
 	"github.com/loa-audio/loa/synth/pageurl"
@@ -267,10 +266,7 @@ func (s *onDemandPages) recordOnDemandFailure(ctx context.Context, pageURL strin
 		if err != nil || !inserted {
 			return err // made meanwhile by an editor or another node: theirs stands
 		}
-		if _, err := storage.PutJSON(ctx, s.store, sourceKey(id), src, storage.PutOptions{ContentType: "application/json"}); err != nil {
-			return fmt.Errorf("store source of %s: %w", id, err)
-		}
-		return nil
+		return s.stageSource(ctx, tx, src)
 	})
 }
 

@@ -207,18 +207,25 @@ func (s *Worker) process(ctx context.Context, args synthesizeArgs) error {
 		return err
 	}
 	s.afterChange(ctx, m)
-	var src Source
-	if _, err := storage.GetJSON(ctx, s.store, sourceKey(id), &src); err != nil {
+	src, err := s.readSource(ctx, s.db.Conn(), id)
+	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return errStale // deleted
 		}
-		return fmt.Errorf("read source: %w", err)
+		return err
 	}
 
 	doc, err := extract(src)
 	if err != nil {
 		return err
 	}
+	// A staged source goes to the store beside the rendering, and before
+	// the version is published; a failure fails the job, which tries
+	// again.
+	stored := make(chan error, 1)
+	go func() { stored <- s.storeStagedSource(ctx, id, &doc) }()
+	waitStored := sync.OnceValue(func() error { return <-stored })
+	defer waitStored()
 	rules, err := s.lexicon.rulesFor(ctx, src.Feed)
 	if err != nil {
 		return err
@@ -274,6 +281,9 @@ func (s *Worker) process(ctx context.Context, args synthesizeArgs) error {
 		return err
 	}
 	res.Version.Preflight = s.preflight(ctx, res.Version)
+	if err := waitStored(); err != nil {
+		return err
+	}
 	return s.publish(ctx, args, res, segments)
 }
 
