@@ -356,3 +356,29 @@ func TestSearchPagesBeyondTheNewestRows(t *testing.T) {
 		}
 	})
 }
+
+// TestPostgresPlansEachSearch: PostgreSQL plans every run of a statement
+// for its arguments, so a search for a common word is not served by a
+// generic plan made for any pattern (the whole trigram index; 57 ms
+// instead of 9 at 1,000,000 articles); a setting in the URL wins.
+func TestPostgresPlansEachSearch(t *testing.T) {
+	base := sqldbtest.URL(t, sqldb.Postgres)
+	for _, c := range []struct{ setting, want string }{
+		{base, "force_custom_plan"},
+		{base + "&plan_cache_mode=auto", "auto"},
+	} {
+		db, err := sqldb.Open(ctx, c.setting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mode string
+		err = db.Conn().QueryRow(ctx, `SHOW plan_cache_mode`).Scan(&mode)
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode != c.want {
+			t.Errorf("%s: plan_cache_mode %q, want %q", c.setting, mode, c.want)
+		}
+	}
+}
