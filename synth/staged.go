@@ -28,21 +28,28 @@ import (
 // one, else the store's. q is the caller's transaction when it holds the
 // article's row.
 func (c *core) readSource(ctx context.Context, q sqldb.Conn, id string) (Source, error) {
+	src, _, err := c.readSourceVersion(ctx, q, id)
+	return src, err
+}
+
+// readSourceVersion is readSource that also names the staged content it
+// read by its token ("" when it came from the store).
+func (c *core) readSourceVersion(ctx context.Context, q sqldb.Conn, id string) (Source, string, error) {
 	var src Source
 	staged, err := q.StagedSource(ctx, id)
 	switch {
 	case err == nil:
 		if err := json.Unmarshal(staged.Body, &src); err != nil {
-			return Source{}, fmt.Errorf("staged source of %s: %w", id, err)
+			return Source{}, "", fmt.Errorf("staged source of %s: %w", id, err)
 		}
-		return src, nil
+		return src, staged.Token, nil
 	case !errors.Is(err, sqldb.ErrNotFound):
-		return Source{}, err
+		return Source{}, "", err
 	}
 	if _, err := storage.GetJSON(ctx, c.store, sourceKey(id), &src); err != nil {
-		return Source{}, fmt.Errorf("read source of %s: %w", id, err)
+		return Source{}, "", fmt.Errorf("read source of %s: %w", id, err)
 	}
-	return src, nil
+	return src, "", nil
 }
 
 // sourceTag names the version of an article's source a page was extracted
@@ -79,15 +86,19 @@ func (c *core) stageSource(ctx context.Context, tx sqldb.Conn, src Source) error
 }
 
 // storeStagedSource writes the article's staged source to the store, if
-// it has one not stored yet, with the page of doc when the caller has
-// extracted it (nil: the first view extracts it).
-func (c *core) storeStagedSource(ctx context.Context, id string, doc *text.Document) error {
+// it has one not stored yet. doc, when the caller has extracted the
+// staged content named by token, is stored as its page (else the first
+// view extracts it).
+func (c *core) storeStagedSource(ctx context.Context, id, token string, doc *text.Document) error {
 	staged, err := c.db.Conn().StagedSource(ctx, id)
 	if errors.Is(err, sqldb.ErrNotFound) {
 		return nil
 	}
 	if err != nil || staged.ETag != "" {
 		return err
+	}
+	if staged.Token != token {
+		doc = nil // changed since the caller read it
 	}
 	return c.storeStaged(ctx, staged, doc)
 }

@@ -81,7 +81,7 @@ func TestStagedSourcesSettle(t *testing.T) {
 		if got, want := inStore("a"), "(none)"; got != want {
 			t.Fatalf("store holds %q before the job, want %q", got, want)
 		}
-		if err := c.storeStagedSource(ctx, "a", nil); err != nil {
+		if err := c.storeStagedSource(ctx, "a", "", nil); err != nil {
 			t.Fatal(err)
 		}
 		if got := inStore("a"); got != "Bản mới." {
@@ -132,6 +132,47 @@ func TestStagedSourcesSettle(t *testing.T) {
 			t.Fatalf("a deleted article's source was left in the store: %q", got)
 		}
 
+		// The job's page is stored with the content it was extracted from,
+		// never with content staged since.
+		page := func(id string) (storedPage, bool) {
+			t.Helper()
+			var p storedPage
+			_, err := storage.GetJSON(ctx, store, pageKey(id), &p)
+			if err != nil && !errors.Is(err, storage.ErrNotFound) {
+				t.Fatal(err)
+			}
+			return p, err == nil
+		}
+		for _, changed := range []bool{false, true} {
+			id := map[bool]string{false: "e", true: "f"}[changed]
+			stage(id, "Bản một.", true)
+			src, token, err := c.readSourceVersion(ctx, db.Conn(), id)
+			if err != nil || token == "" {
+				t.Fatalf("read staged %s: token %q, %v", id, token, err)
+			}
+			doc, err := extract(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if changed {
+				stage(id, "Bản hai.", false)
+			}
+			if err := c.storeStagedSource(ctx, id, token, &doc); err != nil {
+				t.Fatal(err)
+			}
+			info, err := store.Stat(ctx, sourceKey(id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, ok := page(id)
+			switch {
+			case !changed && (!ok || p.Source != info.ETag):
+				t.Errorf("%s: page stored %v for source %q, want one for the stored ETag %s", id, ok, p.Source, info.ETag)
+			case changed && ok:
+				t.Errorf("%s: a page of the first content was stored for the second (tag %s)", id, p.Source)
+			}
+		}
+
 		// Changed while an older job stored the previous content.
 		stage("d", "Lần một.", true)
 		first, err := db.Conn().StagedSource(ctx, "d")
@@ -145,7 +186,7 @@ func TestStagedSourcesSettle(t *testing.T) {
 		if got := read("d"); got != "Lần hai." {
 			t.Fatalf("after a late write of the first content a reader got %q", got)
 		}
-		if err := c.storeStagedSource(ctx, "d", nil); err != nil {
+		if err := c.storeStagedSource(ctx, "d", "", nil); err != nil {
 			t.Fatal(err)
 		}
 		settle()

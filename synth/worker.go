@@ -207,7 +207,7 @@ func (s *Worker) process(ctx context.Context, args synthesizeArgs) error {
 		return err
 	}
 	s.afterChange(ctx, m)
-	src, err := s.readSource(ctx, s.db.Conn(), id)
+	src, token, err := s.readSourceVersion(ctx, s.db.Conn(), id)
 	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return errStale // deleted
@@ -223,7 +223,7 @@ func (s *Worker) process(ctx context.Context, args synthesizeArgs) error {
 	// the version is published; a failure fails the job, which tries
 	// again.
 	stored := make(chan error, 1)
-	go func() { stored <- s.storeStagedSource(ctx, id, &doc) }()
+	go func() { stored <- s.storeStagedSource(ctx, id, token, &doc) }()
 	waitStored := sync.OnceValue(func() error { return <-stored })
 	defer waitStored()
 	rules, err := s.lexicon.rulesFor(ctx, src.Feed)
