@@ -264,8 +264,7 @@ func TestSourcesIngestPublisher(t *testing.T) {
 func ingestPublisher(t *testing.T, db *sqldb.DB) {
 	pub := newPublisher(t)
 	h := apitest.New(t, apitest.Options{
-		DB:         db,
-		SourceTick: 200 * time.Millisecond,
+		DB: db,
 		Service: synth.ServiceConfig{Workers: 2, Fetcher: synth.NewFetcher(synth.FetchConfig{
 			Timeout: 2 * time.Second, MaxBytes: 1 << 20, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		})},

@@ -71,8 +71,12 @@ type Options struct {
 	// CORSOrigins configures the API's allowed origins (default: any).
 	CORSOrigins    []string // TrustedProxies are the proxies whose X-Forwarded-* headers count.
 	TrustedProxies []netip.Prefix
-	// SourceTick is how often due sources are looked for (default 1s).
-	SourceTick time.Duration
+	// SourceLease is how often followed sources with no poll queued are
+	// given one (default 10m).
+	SourceLease time.Duration
+	// SourceJobEnd is called as a source's poll job or one-source look
+	// ends its work (see sources.Config.AtJobEnd).
+	SourceJobEnd func(ctx context.Context, kind, sourceID string)
 }
 
 // New starts a service and stops it when the test ends.
@@ -130,7 +134,7 @@ func New(t testing.TB, o Options) *Server {
 		scfg.Notifier = o.Notifier
 	}
 	follow := sources.New(sources.Config{
-		DB: db, Poller: ingest.NewPoller(scfg.Fetcher, ingest.PollerConfig{}), Tick: o.SourceTick, Logger: log,
+		DB: db, Poller: ingest.NewPoller(scfg.Fetcher, ingest.PollerConfig{}), Lease: o.SourceLease, Logger: log, AtJobEnd: o.SourceJobEnd,
 		CheckVoice: func(id string) error { _, err := voices.Resolve(id); return err },
 	})
 	scfg.Plugins = append(scfg.Plugins, follow)

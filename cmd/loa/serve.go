@@ -163,7 +163,7 @@ func declareServe(fs *flagSet) func(context.Context, env, []string) error {
 	fs.String(&o.nodeID, "node-id", "LOA_NODE_ID", "", "name of this node in the job records (default: hostname and port)")
 	fs.Int(&o.workers, "workers", "LOA_WORKERS", 1, "articles synthesized at once on this node")
 	fs.Duration(&o.lease, "lease", "LOA_LEASE", 10*time.Minute, "how long one synthesis job may run; a dead node's job is rescued by another after this")
-	fs.Duration(&o.poll, "poll", "LOA_POLL", time.Second, "how often an idle node looks for jobs when no notification wakes it, and the leader for sources due a poll")
+	fs.Duration(&o.poll, "poll", "LOA_POLL", time.Second, "how often an idle node looks for jobs when no notification wakes it")
 	fs.Duration(&o.gcGrace, "gc-grace", "LOA_GC_GRACE", 24*time.Hour, "how long replaced audio versions stay playable before deletion")
 	fs.Int64(&o.maxBody, "max-body", "LOA_MAX_BODY", 2<<20, "largest accepted request body in bytes")
 	fs.String(&o.corsOrigins, "cors-origins", "LOA_CORS_ORIGINS", "", "comma-separated origins whose pages may use the player and audio (default: any)")
@@ -287,7 +287,6 @@ func serve(ctx context.Context, e env, o *serveOptions) error {
 		DB:         db,
 		Poller:     ingest.NewPoller(fetcher, ingest.PollerConfig{}),
 		CheckVoice: func(id string) error { _, err := catalog.Resolve(id); return err },
-		Tick:       o.poll,
 		Lease:      o.lease,
 		Logger:     log,
 	})

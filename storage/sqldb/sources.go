@@ -124,31 +124,19 @@ func (c Conn) DeleteSource(ctx context.Context, id string) error {
 	return nil
 }
 
-// ClaimDueSources moves unpaused sources due at now (only the one named,
-// when given) to their next poll at now + lease and returns their ids:
-// whoever claims a source polls it, so two enqueuers never both take it.
-func (c Conn) ClaimDueSources(ctx context.Context, now time.Time, lease time.Duration, limit int, only ...string) ([]string, error) {
-	query, args := `SELECT id FROM sources WHERE paused = 0 AND next_poll <= ?`, []any{micros(now)}
-	if len(only) > 0 {
-		query, args = query+` AND id = ?`, append(args, only[0])
-	}
-	rows, err := c.Query(ctx, query+` ORDER BY next_poll, id LIMIT ?`, append(args, limit)...)
-	ids, err := collect(rows, err, func(r scanner) (string, error) {
-		var id string
-		return id, r.Scan(&id)
+// FollowedSources lists the unpaused sources with when each is next due
+// (only ID and NextPoll are read), the earliest first.
+func (c Conn) FollowedSources(ctx context.Context) ([]SourceRow, error) {
+	rows, err := c.Query(ctx, `SELECT id, next_poll FROM sources WHERE paused = 0 ORDER BY next_poll, id`)
+	out, err := collect(rows, err, func(r scanner) (SourceRow, error) {
+		var s SourceRow
+		var next int64
+		err := r.Scan(&s.ID, &next)
+		s.NextPoll = fromMicros(next)
+		return s, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("due sources: %w", err)
-	}
-	var out []string
-	for _, id := range ids {
-		res, err := c.Exec(ctx, `UPDATE sources SET next_poll = ? WHERE id = ? AND paused = 0 AND next_poll <= ?`, micros(now.Add(lease)), id, micros(now))
-		if err != nil {
-			return nil, fmt.Errorf("claim source %s: %w", id, err)
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			out = append(out, id)
-		}
+		return nil, fmt.Errorf("followed sources: %w", err)
 	}
 	return out, nil
 }
@@ -200,13 +188,4 @@ func (c Conn) ArticleSource(ctx context.Context, articleID string) (string, erro
 		return "", fmt.Errorf("source of article %s: %w", articleID, err)
 	}
 	return id, nil
-}
-
-// SetSourceNextPoll moves a source's next poll, e.g. back to now when its
-// claimed poll could not be queued because the previous one still runs.
-func (c Conn) SetSourceNextPoll(ctx context.Context, id string, at time.Time) error {
-	if _, err := c.Exec(ctx, `UPDATE sources SET next_poll = ? WHERE id = ?`, micros(at), id); err != nil {
-		return fmt.Errorf("reschedule source %s: %w", id, err)
-	}
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -28,7 +29,12 @@ var inFlight = []rivertype.JobState{
 	rivertype.JobStateRetryable, rivertype.JobStateScheduled,
 }
 
-// pollArgs asks for one poll of one source.
+// pollArgs asks for the polls of one source. The job is the source's one
+// row in river_job while it is followed: after each poll it snoozes until
+// the source's next poll (River's way for a job to run again later, the
+// same row, straight back to available when the wait is shorter than
+// River's scheduler interval), so the table grows with the sources, not
+// with time or polls. The unique states keep it one at a time across nodes.
 type pollArgs struct {
 	SourceID string `json:"source_id"`
 }
@@ -37,17 +43,35 @@ func (pollArgs) Kind() string { return "source_poll" }
 
 func (pollArgs) InsertOpts() river.InsertOpts {
 	// A failed poll is recorded on the source and retried at its next
-	// poll, with the poller's backoff; River need not retry it.
+	// poll, with the poller's backoff; River need not retry it. A job
+	// that fails otherwise (the database) is queued again by the sweep.
 	return river.InsertOpts{Queue: queueIngest, MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: inFlight}}
 }
 
-// dueArgs asks to queue a poll of every due source.
-type dueArgs struct{}
+// dueArgs asks to queue a poll of every followed source that has none:
+// after an upgrade, or a poll job River gave up on (its node died
+// mid-poll).
+type dueArgs struct {
+	// SourceID narrows the look to one source an editor changed while its
+	// poll job ran: that poll may have ended before the change and its job
+	// be about to wait for the old time, so the look waits for the job to
+	// stop running and then moves it to now.
+	SourceID string `json:"source_id,omitempty"`
+}
 
 func (dueArgs) Kind() string { return "sources_due" }
 
-func (dueArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: queueIngest, MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByState: inFlight}}
+func (a dueArgs) InsertOpts() river.InsertOpts {
+	opts := river.InsertOpts{Queue: queueIngest, MaxAttempts: 1}
+	// A look at one source is never unique (one per edit that met a
+	// running poll): an earlier look that has already looked stays
+	// "running" in river_job until River's completer records its end
+	// (~100 ms later, more under load), and would absorb this edit's look
+	// while the poll job it moved ends waiting for the old time.
+	if a.SourceID == "" {
+		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: inFlight}
+	}
+	return opts
 }
 
 type pollWorker struct {
@@ -56,7 +80,12 @@ type pollWorker struct {
 }
 
 func (w *pollWorker) Work(ctx context.Context, job *river.Job[pollArgs]) error {
-	return w.m.Poll(ctx, job.Args.SourceID)
+	next, err := w.m.Poll(ctx, job.Args.SourceID)
+	w.m.jobEnd(ctx, job.Kind, job.Args.SourceID)
+	if err != nil || next.IsZero() {
+		return err
+	}
+	return river.JobSnooze(max(next.Sub(w.m.cfg.Now()), 0))
 }
 
 type dueWorker struct {
@@ -64,12 +93,33 @@ type dueWorker struct {
 	m *Manager
 }
 
-func (w *dueWorker) Work(ctx context.Context, _ *river.Job[dueArgs]) error {
-	return w.m.enqueueDue(ctx)
+func (w *dueWorker) Work(ctx context.Context, job *river.Job[dueArgs]) error {
+	if job.Args.SourceID == "" {
+		return w.m.queueFollowed(ctx)
+	}
+	running, err := w.m.queueSource(ctx, job.Args.SourceID)
+	if err != nil || !running {
+		w.m.jobEnd(ctx, job.Kind, job.Args.SourceID)
+		return err
+	}
+	return river.JobSnooze(time.Second / 2)
 }
 
-// ConfigureJobs adds the poll jobs and the periodic look for due sources
-// (run by the leader node only) to the service's River client.
+func (m *Manager) jobEnd(ctx context.Context, kind, sourceID string) {
+	if m.cfg.AtJobEnd != nil {
+		m.cfg.AtJobEnd(ctx, kind, sourceID)
+	}
+}
+
+// ConfigureJobs adds the poll jobs and the sweep (run by the leader node
+// only) to the service's River client.
+//
+// The sweep is no "due" look: a periodic job every second left a
+// river_job row per second (86,400 a day until River's cleaner caught up)
+// and took SQLite's one write connection each time, for a look that
+// mostly found nothing due; River itself advises periodic jobs of a
+// minute or more. Each source's own job waits for its next poll instead,
+// and the sweep only repairs, every Lease and when a node becomes leader.
 func (m *Manager) ConfigureJobs(cfg *river.Config) {
 	river.AddWorker(cfg.Workers, &pollWorker{m: m})
 	river.AddWorker(cfg.Workers, &dueWorker{m: m})
@@ -77,19 +127,20 @@ func (m *Manager) ConfigureJobs(cfg *river.Config) {
 		cfg.Queues = map[string]river.QueueConfig{}
 	}
 	cfg.Queues[queueIngest] = river.QueueConfig{MaxWorkers: 2}
-	cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(m.cfg.Tick), func() (river.JobArgs, *river.InsertOpts) {
+	cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(m.cfg.Lease), func() (river.JobArgs, *river.InsertOpts) {
 		return dueArgs{}, nil
 	}, &river.PeriodicJobOpts{ID: "sources_due", RunOnStart: true}))
 }
 
-func (m *Manager) enqueueDue(ctx context.Context) error {
+// queueFollowed makes sure every followed source has its poll job.
+func (m *Manager) queueFollowed(ctx context.Context) error {
 	return m.cfg.DB.InTx(ctx, func(tx sqldb.Conn) error {
-		ids, err := tx.ClaimDueSources(ctx, m.cfg.Now().UTC(), m.cfg.Lease, 100)
+		due, err := tx.FollowedSources(ctx)
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			if err := m.enqueueTx(ctx, tx, id); err != nil {
+		for _, s := range due {
+			if _, err := m.queueTx(ctx, tx, s.ID, s.NextPoll); err != nil {
 				return err
 			}
 		}
@@ -97,31 +148,49 @@ func (m *Manager) enqueueDue(ctx context.Context) error {
 	})
 }
 
+// queueSource makes sure one followed source has its poll job by its next
+// poll; it reports a poll job still running, which it cannot move.
+func (m *Manager) queueSource(ctx context.Context, id string) (running bool, err error) {
+	err = m.cfg.DB.InTx(ctx, func(tx sqldb.Conn) error {
+		row, err := tx.Source(ctx, id)
+		if errors.Is(err, sqldb.ErrNotFound) || (err == nil && row.Paused) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		running, err = m.queueTx(ctx, tx, id, row.NextPoll)
+		return err
+	})
+	return running, err
+}
+
 // Poll reads a source once: a failure is recorded on the source, in words,
 // and changes no article; new items become articles and changed ones are
-// updated.
-func (m *Manager) Poll(ctx context.Context, id string) error {
+// updated. It returns when the source is to be polled next, zero when it
+// is no longer followed (deleted or paused).
+func (m *Manager) Poll(ctx context.Context, id string) (time.Time, error) {
 	row, err := m.cfg.DB.Conn().Source(ctx, id)
 	if errors.Is(err, sqldb.ErrNotFound) {
-		return nil // deleted meanwhile
+		return time.Time{}, nil // deleted meanwhile
 	}
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	if row.Paused {
-		return nil
+		return time.Time{}, nil
 	}
 	var spec ingest.Spec
 	if err := json.Unmarshal([]byte(row.Settings), &spec); err != nil {
-		return fmt.Errorf("read settings of source %s: %w", id, err)
+		return time.Time{}, fmt.Errorf("read settings of source %s: %w", id, err)
 	}
 	set, err := spec.Validate()
 	if err != nil {
-		return fmt.Errorf("settings of source %s: %w", id, err)
+		return time.Time{}, fmt.Errorf("settings of source %s: %w", id, err)
 	}
 	rules, err := set.Rules.Compile()
 	if err != nil {
-		return fmt.Errorf("rules of source %s: %w", id, err)
+		return time.Time{}, fmt.Errorf("rules of source %s: %w", id, err)
 	}
 	var mem memory
 	_ = json.Unmarshal([]byte(row.State), &mem)
@@ -142,7 +211,9 @@ func (m *Manager) Poll(ctx context.Context, id string) error {
 		m.cfg.Logger.WarnContext(ctx, "source poll failed", "source", id, "url", set.URL, "err", pollErr, "next_poll", next.NextPoll)
 	}
 	raw, _ := json.Marshal(mem)
-	return m.cfg.DB.InTx(ctx, func(tx sqldb.Conn) error {
+	var at time.Time
+	err = m.cfg.DB.InTx(ctx, func(tx sqldb.Conn) error {
+		at = time.Time{}
 		cur, err := tx.LockSource(ctx, id)
 		if errors.Is(err, sqldb.ErrNotFound) {
 			return nil
@@ -150,16 +221,27 @@ func (m *Manager) Poll(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
+		// An editor who changed the URL or interval meanwhile moved the
+		// next poll to then, and this job, still running, is the one that
+		// polls it: its end waits until then.
+		asked := !cur.NextPoll.Equal(row.NextPoll) && cur.NextPoll.Before(next.NextPoll)
 		if cur.URL != row.URL {
-			return nil // an editor pointed it elsewhere meanwhile; that poll is queued
+			// Another listing than the one read: nothing of it is kept.
+			if !cur.Paused {
+				at = cur.NextPoll
+			}
+			return nil
 		}
 		cur.State, cur.LastPoll, cur.LastError = string(raw), next.LastPoll, lastErr
-		if cur.NextPoll.After(row.NextPoll) || cur.NextPoll.Equal(row.NextPoll) {
-			// Unless an editor asked for an earlier poll meanwhile.
+		if !asked {
 			cur.NextPoll = next.NextPoll
+		}
+		if !cur.Paused {
+			at = cur.NextPoll
 		}
 		return tx.SaveSource(ctx, cur)
 	})
+	return at, err
 }
 
 // items turns a listing's wanted items into articles and returns what went

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/synth/article"
@@ -35,13 +36,16 @@ type Config struct {
 	Poller *ingest.Poller
 	// CheckVoice reports an unknown voice id; nil accepts any.
 	CheckVoice func(id string) error
-	// Tick is how often the leader looks for due sources; default 1s.
-	Tick time.Duration
-	// Lease is how long a claimed poll may take before the source is due
-	// again (a node that died mid-poll); default 10m.
+	// Lease is how often the leader queues a poll of every followed
+	// source that has none, e.g. after River gave up on a poll whose node
+	// died (it rescues a job after the service's lease); default 10m.
 	Lease  time.Duration
 	Logger *slog.Logger
 	Now    func() time.Time
+	// AtJobEnd, when set, is called when a poll job has saved its poll,
+	// or a look at one source has looked, before River records the job's
+	// end: tests hold a job there so an edit meets it.
+	AtJobEnd func(ctx context.Context, kind, sourceID string)
 }
 
 // Manager keeps the sources and runs their polls.
@@ -54,9 +58,6 @@ type Manager struct {
 // New builds a Manager; Attach gives it the article service and the job
 // queue once they exist (they are built with its jobs registered).
 func New(cfg Config) *Manager {
-	if cfg.Tick <= 0 {
-		cfg.Tick = time.Second
-	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = 10 * time.Minute
 	}
@@ -177,7 +178,8 @@ func (m *Manager) Create(ctx context.Context, spec ingest.Spec) (Source, error) 
 		if row.Paused {
 			return nil
 		}
-		return m.claimTx(ctx, tx, row.ID, now)
+		_, err := m.queueTx(ctx, tx, row.ID, now)
+		return err
 	})
 	if err != nil {
 		return Source{}, err
@@ -185,28 +187,35 @@ func (m *Manager) Create(ctx context.Context, spec ingest.Spec) (Source, error) 
 	return m.Get(ctx, row.ID)
 }
 
-// claimTx queues a poll of a source now and moves its next poll past the
-// lease, so the periodic enqueuer does not queue it again meanwhile.
-func (m *Manager) claimTx(ctx context.Context, tx sqldb.Conn, id string, now time.Time) error {
-	ids, err := tx.ClaimDueSources(ctx, now, m.cfg.Lease, 1, id)
-	if err != nil || len(ids) == 0 {
-		return err
+// queueTx makes sure the source's poll job runs by at: a new job, or its
+// waiting one moved to now when the source is due (never earlier than at:
+// at may be a backoff or the publisher's Retry-After). It reports a job
+// still running, which reads next_poll when its poll ends and waits until
+// then, unless that end has passed already.
+func (m *Manager) queueTx(ctx context.Context, tx sqldb.Conn, id string, at time.Time) (running bool, err error) {
+	now := m.cfg.Now().UTC()
+	var opts *river.InsertOpts
+	if at.After(now) {
+		opts = &river.InsertOpts{ScheduledAt: at}
 	}
-	return m.enqueueTx(ctx, tx, id)
-}
-
-func (m *Manager) enqueueTx(ctx context.Context, tx sqldb.Conn, id string) error {
-	res, err := m.river.InsertTx(ctx, tx.Tx(), pollArgs{SourceID: id}, nil)
+	res, err := m.river.InsertTx(ctx, tx.Tx(), pollArgs{SourceID: id}, opts)
 	if err != nil {
-		return fmt.Errorf("queue poll of source %s: %w", id, err)
+		return false, fmt.Errorf("queue poll of source %s: %w", id, err)
 	}
-	if res.UniqueSkippedAsDuplicate {
-		// The previous poll has not finished (its end may have made the
-		// source due already): due again at the next look, not after the
-		// lease.
-		return tx.SetSourceNextPoll(ctx, id, m.cfg.Now().UTC())
+	job := res.Job
+	if !res.UniqueSkippedAsDuplicate {
+		return false, nil
 	}
-	return nil
+	if job.State == rivertype.JobStateRunning {
+		return true, nil
+	}
+	if at.After(now) || !job.ScheduledAt.After(at) {
+		return false, nil
+	}
+	if _, err := m.river.JobRetryTx(ctx, tx.Tx(), job.ID); err != nil {
+		return false, fmt.Errorf("poll source %s now: %w", id, err)
+	}
+	return false, nil
 }
 
 // Get returns one source.
@@ -264,8 +273,17 @@ func (m *Manager) Update(ctx context.Context, id string, p Patch) (Source, error
 		if err := tx.SaveSource(ctx, row); err != nil {
 			return err
 		}
-		if pollNow {
-			return m.claimTx(ctx, tx, id, now)
+		if !pollNow {
+			return nil
+		}
+		running, err := m.queueTx(ctx, tx, id, now)
+		if err != nil || !running {
+			return err
+		}
+		// Its poll may have ended before this change, the job about to
+		// wait for the old time: a look of this edit's own moves it.
+		if _, err := m.river.InsertTx(ctx, tx.Tx(), dueArgs{SourceID: id}, nil); err != nil {
+			return fmt.Errorf("queue a look at source %s: %w", id, err)
 		}
 		return nil
 	})
