@@ -140,16 +140,6 @@ func openPostgres(ctx context.Context, setting string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, redact(setting), err)
 	}
-	// pgx prepares every statement, and after five runs PostgreSQL may
-	// keep a generic plan it estimates cheaper. For a search's LIKE pattern
-	// a generic plan cannot tell a common word from a rare one: it reads
-	// every match through the trigram index, which at 1,000,000 articles
-	// made the editors' search count 57 ms instead of 9 (a scan that stops
-	// at the count's bound). Planning each run costs far less. A setting
-	// in the URL wins.
-	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
-		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
-	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", redact(setting), err)
