@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -170,8 +171,9 @@ func TestParallelChangesLeaveNoGhosts(t *testing.T) {
 	})
 }
 
-// orphanObjects lists audio no current version names and segments no
-// current version uses.
+// orphanObjects lists audio no current version names, segments no
+// current version uses, sources of articles that are gone, and sources
+// still staged in the catalog (settled by GC once stored).
 func orphanObjects(t *testing.T, ctx context.Context, store storage.Store, db *sqldb.DB) []string {
 	t.Helper()
 	named := map[string]bool{}
@@ -213,6 +215,28 @@ JOIN articles a ON a.id = v.article_id AND a.current_version = v.id`)
 		if !named[info.Key] {
 			out = append(out, info.Key)
 		}
+	}
+	sources, err := storage.ListAll(ctx, store, "articles/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, info := range sources {
+		id, file, _ := strings.Cut(strings.TrimPrefix(info.Key, "articles/"), "/")
+		if file != "source.json" {
+			continue
+		}
+		if _, err := db.Conn().Article(ctx, id); errors.Is(err, sqldb.ErrNotFound) {
+			out = append(out, info.Key)
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var staged int
+	if err := db.Conn().QueryRow(ctx, `SELECT COUNT(*) FROM staged_sources`).Scan(&staged); err != nil {
+		t.Fatal(err)
+	}
+	if staged > 0 {
+		out = append(out, fmt.Sprintf("%d staged sources", staged))
 	}
 	segs, err := storage.ListAll(ctx, store, "segments/")
 	if err != nil {
