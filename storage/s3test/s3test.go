@@ -116,7 +116,10 @@ func newServer(t testing.TB, kind string) *Server {
 	s := &Server{Kind: kind, AccessKey: AccessKey, SecretKey: SecretKey, Region: Region, bin: bin}
 	switch kind {
 	case MinIO:
-		s.ready = "/minio/health/ready"
+		// The readiness probe answers 200 while the object layer is still
+		// starting ("Server not initialized yet" to S3 calls); the cluster
+		// probe waits for the object layer, bucket metadata and IAM.
+		s.ready = "/minio/health/cluster"
 		s.args = func(addr, dir string) []string {
 			return []string{"server", "--quiet", "--address", addr, "--console-address", "127.0.0.1:0", dir}
 		}
