@@ -120,7 +120,10 @@ func (s *core) updateManifestTx(ctx context.Context, id string, fn func(sqldb.Co
 		}
 		a.UpdatedAt = s.now().UTC()
 		out = a.Manifest
-		return a.save(ctx, tx)
+		if err := a.save(ctx, tx); err != nil {
+			return err
+		}
+		return s.changedTx(ctx, tx, out)
 	})
 	if err != nil {
 		if errors.Is(err, article.ErrNotFound) || errors.Is(err, errStale) {
@@ -151,8 +154,9 @@ func (s *core) notifyTx(ctx context.Context, tx sqldb.Conn, ev article.Event) er
 	return nil
 }
 
-// afterChange tells listeners of a committed change.
-func (s *core) afterChange(ctx context.Context, m article.Manifest) {
-	s.remember(m)
-	s.changed(ctx, m)
+// changedTx records m as the article's state once tx commits: in this
+// node's cache and on every node's event streams.
+func (s *core) changedTx(ctx context.Context, tx sqldb.Conn, m article.Manifest) error {
+	tx.AfterCommit(func() { s.remember(m) })
+	return s.announce(ctx, tx, m)
 }

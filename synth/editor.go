@@ -250,13 +250,10 @@ func (s *Editor) create(ctx context.Context, id string, p prepared) (article.Sta
 			return err
 		}
 		out, created = m, true
-		return nil
+		return s.changedTx(ctx, tx, m)
 	})
 	if err != nil {
 		return article.State{}, false, err
-	}
-	if created {
-		s.afterChange(ctx, out)
 	}
 	return out.State(), created, nil
 }
@@ -380,13 +377,12 @@ func (s *Editor) requeue(ctx context.Context, id string, edit func(sqldb.Conn, *
 			return err
 		}
 		out = a.Manifest
-		return nil
+		return s.changedTx(ctx, tx, out)
 	})
 	if err != nil {
 		return article.Manifest{}, err
 	}
 	s.cancelRunning(id, out.Revision, errSuperseded)
-	s.afterChange(ctx, out)
 	return out, nil
 }
 
@@ -422,6 +418,9 @@ func (s *Editor) Delete(ctx context.Context, id string) error {
 		if err := s.notifyTx(ctx, tx, article.Event{Type: "audio.deleted", ArticleID: id, Feed: m.Feed, Revision: m.Revision}); err != nil {
 			return err
 		}
+		if err := s.announce(ctx, tx, article.Manifest{ID: id, Status: "deleted"}); err != nil {
+			return err
+		}
 		// While the row is locked nobody re-creates the id, so these are
 		// this article's objects.
 		infos, err := storage.ListAll(ctx, s.store, "articles/"+id+"/")
@@ -443,7 +442,6 @@ func (s *Editor) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	s.forget(id)
-	s.changed(ctx, article.Manifest{ID: id, Status: "deleted"})
 	return nil
 }
 

@@ -11,17 +11,18 @@ import (
 // articleChannel carries the id of every changed article between nodes.
 const articleChannel = "loa_articles"
 
-// changed tells the event streams of every node that an article changed.
-// On PostgreSQL the change goes out as a notification that every node,
-// this one included, answers by reading the committed article; on SQLite
-// (one node), or before the listener is up, it is published in process.
-func (s *core) changed(ctx context.Context, m article.Manifest) {
+// announce tells the event streams of every node that an article changed,
+// once tx, the change's transaction, commits. On PostgreSQL the change goes
+// out as a notification sent by the commit itself (no round trip after it,
+// nothing for a change rolled back), which every node, this one included,
+// answers by reading the committed article; on SQLite (one node), or
+// before the listener is up, it is published in process after the commit.
+func (s *core) announce(ctx context.Context, tx sqldb.Conn, m article.Manifest) error {
 	if s.listening.Load() {
-		if err := s.db.Notify(context.WithoutCancel(ctx), articleChannel, m.ID); err == nil {
-			return
-		}
+		return tx.Notify(ctx, articleChannel, m.ID)
 	}
-	s.broker.publish(m.ID, m)
+	tx.AfterCommit(func() { s.broker.publish(m.ID, m) })
+	return nil
 }
 
 // Listen relays other nodes' (and this node's) changes to local

@@ -165,20 +165,18 @@ func retryable(err error) bool {
 }
 
 func (s *Worker) setQueued(ctx context.Context, args synthesizeArgs, lastErr string) {
-	m, err := s.updateManifest(ctx, args.ArticleID, func(m *article.Manifest) error {
+	// Stale or gone: the newer revision or the deletion stands.
+	_, _ = s.updateManifest(ctx, args.ArticleID, func(m *article.Manifest) error {
 		if !args.wants(*m) {
 			return errStale
 		}
 		m.Status, m.Error = article.StatusQueued, lastErr
 		return nil
 	})
-	if err == nil {
-		s.afterChange(ctx, m)
-	}
 }
 
 func (s *core) fail(ctx context.Context, args synthesizeArgs, cause error) {
-	m, err := s.updateManifestTx(ctx, args.ArticleID, func(tx sqldb.Conn, m *article.Manifest) error {
+	_, _ = s.updateManifestTx(ctx, args.ArticleID, func(tx sqldb.Conn, m *article.Manifest) error {
 		if !args.wants(*m) {
 			return errStale
 		}
@@ -186,16 +184,12 @@ func (s *core) fail(ctx context.Context, args synthesizeArgs, cause error) {
 		m.Error = cause.Error()
 		return s.notifyTx(ctx, tx, article.Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Error: m.Error})
 	})
-	if err != nil {
-		return
-	}
-	s.afterChange(ctx, m)
 }
 
 // process renders the job's revision and publishes it.
 func (s *Worker) process(ctx context.Context, args synthesizeArgs) error {
 	id := args.ArticleID
-	m, err := s.updateManifest(ctx, id, func(m *article.Manifest) error {
+	_, err := s.updateManifest(ctx, id, func(m *article.Manifest) error {
 		if !args.wants(*m) {
 			return errStale
 		}
@@ -206,7 +200,6 @@ func (s *Worker) process(ctx context.Context, args synthesizeArgs) error {
 	if err != nil {
 		return err
 	}
-	s.afterChange(ctx, m)
 	src, token, err := s.readSourceVersion(ctx, s.db.Conn(), id)
 	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
@@ -376,12 +369,14 @@ func (s *Worker) publish(ctx context.Context, args synthesizeArgs, res RenderRes
 			return err
 		}
 		m = a.Manifest
-		return s.notifyTx(ctx, tx, article.Event{Type: "audio.ready", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: v.ID, DurationMS: v.DurationMS, Bytes: v.Bytes})
+		if err := s.notifyTx(ctx, tx, article.Event{Type: "audio.ready", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: v.ID, DurationMS: v.DurationMS, Bytes: v.Bytes}); err != nil {
+			return err
+		}
+		return s.changedTx(ctx, tx, m)
 	})
 	if err != nil {
 		return err
 	}
-	s.afterChange(ctx, m)
 	_ = s.store.Delete(ctx, planKey(args.ArticleID))
 	return nil
 }
@@ -400,7 +395,7 @@ func (s *Worker) rejectVersion(ctx context.Context, args synthesizeArgs, res Ren
 	if err := s.collectVersion(ctx, row, s.now().UTC()); err != nil {
 		s.log.WarnContext(ctx, "refused audio not deleted", "article", args.ArticleID, "version", res.Version.ID, "err", err)
 	}
-	m, err := s.updateManifestTx(ctx, args.ArticleID, func(tx sqldb.Conn, m *article.Manifest) error {
+	_, err := s.updateManifestTx(ctx, args.ArticleID, func(tx sqldb.Conn, m *article.Manifest) error {
 		if !args.wants(*m) {
 			return errStale
 		}
@@ -410,11 +405,7 @@ func (s *Worker) rejectVersion(ctx context.Context, args synthesizeArgs, res Ren
 		m.SentencesSynthesized, m.SentencesCached = res.Synthesized, res.Cached
 		return s.notifyTx(ctx, tx, article.Event{Type: "audio.failed", ArticleID: m.ID, Feed: m.Feed, Revision: m.Revision, Version: res.Version.ID, Error: m.Error})
 	})
-	if err != nil {
-		return err
-	}
-	s.afterChange(ctx, m)
-	return nil
+	return err
 }
 
 // progressReporter writes progress to the manifest at most a few times a
@@ -471,6 +462,6 @@ func (p *progressReporter) write(force bool) {
 		return
 	}
 	if m, err := p.s.manifest(p.ctx, p.id); err == nil {
-		p.s.changed(p.ctx, m)
+		_ = p.s.announce(p.ctx, p.s.db.Conn(), m) // progress only: the next report or the outcome follows
 	}
 }

@@ -217,6 +217,19 @@ type Conn struct {
 	read   querier // outside a transaction on SQLite: where SELECTs go
 	queue  writerQueue
 	engine Engine
+	db     *DB
+	// afterCommit collects, in a transaction, what runs once it commits.
+	afterCommit *[]func()
+}
+
+// AfterCommit runs fn once the transaction commits (never if it rolls
+// back); outside a transaction, at once.
+func (c Conn) AfterCommit(fn func()) {
+	if c.afterCommit == nil {
+		fn()
+		return
+	}
+	*c.afterCommit = append(*c.afterCommit, fn)
 }
 
 func (c Conn) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -302,7 +315,7 @@ func (c Conn) bind(query string) string {
 
 // Conn runs single statements outside a transaction.
 func (d *DB) Conn() Conn {
-	c := Conn{q: d.sql, engine: d.engine, queue: d.queue}
+	c := Conn{q: d.sql, engine: d.engine, queue: d.queue, db: d}
 	if d.read != nil {
 		c.read = d.read
 	}
@@ -343,11 +356,15 @@ func (d *DB) inTx(ctx context.Context, fn func(tx Conn) error) (err error) {
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(Conn{q: tx, engine: d.engine}); err != nil {
+	var after []func()
+	if err = fn(Conn{q: tx, engine: d.engine, db: d, afterCommit: &after}); err != nil {
 		return err
 	}
 	if err = tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range after {
+		f()
 	}
 	return nil
 }

@@ -26,16 +26,18 @@ func (d *DB) channel(ctx context.Context, name string) (string, error) {
 }
 
 // Notify sends payload to the listeners of channel name on every node
-// (PostgreSQL only; SQLite has one node, which publishes in process).
-func (d *DB) Notify(ctx context.Context, name, payload string) error {
-	if d.engine != Postgres {
+// (PostgreSQL only; SQLite has one node, which publishes in process). In a
+// transaction it is sent when the transaction commits, and never if it
+// rolls back.
+func (c Conn) Notify(ctx context.Context, name, payload string) error {
+	if c.engine != Postgres {
 		return fmt.Errorf("%w: notifications need PostgreSQL", ErrInvalid)
 	}
-	ch, err := d.channel(ctx, name)
+	ch, err := c.db.channel(ctx, name)
 	if err != nil {
 		return err
 	}
-	if _, err := d.sql.ExecContext(ctx, `SELECT pg_notify($1, $2)`, ch, payload); err != nil {
+	if _, err := c.q.ExecContext(ctx, `SELECT pg_notify($1, $2)`, ch, payload); err != nil {
 		return fmt.Errorf("notify %s: %w", ch, err)
 	}
 	return nil
