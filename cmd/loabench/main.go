@@ -38,22 +38,23 @@ type Config struct {
 	Benchtime    string        // -test.benchtime for the front-end and feed benchmarks
 	ReassembleX  string        // -test.benchtime for the re-assembly benchmark
 	InstallDeps  bool          // run scripts/deps.sh test when a tool is missing
-	// Catalog archive sizes (measured, baseline) and queries per figure.
-	CatalogArticles, CatalogBase int
-	CatalogBenchtime             string
+	// Catalog archive sizes (measured, baseline), queries per query
+	// figure (its p99 is of these) and POSTs per round of the HTTP figures.
+	CatalogArticles, CatalogBase     int
+	CatalogQueries, CatalogBenchtime string
 }
 
 func defaultConfig() Config {
 	return Config{Runs: 5, Clients: 200, LoadDuration: 10 * time.Second, LoadRounds: 3,
 		Benchtime: "1s", ReassembleX: "3x", InstallDeps: true,
-		CatalogArticles: 100_000, CatalogBase: 10_000, CatalogBenchtime: "200x"}
+		CatalogArticles: 100_000, CatalogBase: 10_000, CatalogQueries: "1000x", CatalogBenchtime: "200x"}
 }
 
 // quickConfig is a smoke run: every row once, with short loads.
 func quickConfig() Config {
 	return Config{Runs: 1, Clients: 200, LoadDuration: 2 * time.Second, LoadRounds: 1,
 		Benchtime: "3x", ReassembleX: "1x", InstallDeps: true,
-		CatalogArticles: 2_000, CatalogBase: 1_000, CatalogBenchtime: "20x"}
+		CatalogArticles: 2_000, CatalogBase: 1_000, CatalogQueries: "20x", CatalogBenchtime: "20x"}
 }
 
 func (c Config) wants(group string) bool {

@@ -26,14 +26,6 @@ func BenchmarkCatalog(b *testing.B) {
 			began := time.Now()
 			fillCatalog(b, db, n)
 			b.Logf("%s: %d articles inserted in %v", e, n, time.Since(began).Round(time.Millisecond))
-			if e == sqldb.Postgres {
-				// Autovacuum vacuums and analyzes tables this size within a
-				// minute of the load: the planner is not timed on missing
-				// statistics, nor reads on dead row versions of the load.
-				if _, err := db.Conn().Exec(ctx, `VACUUM (ANALYZE) articles, versions, feed_counts`); err != nil {
-					b.Fatal(err)
-				}
-			}
 			// The counts stop where synth.List stops them: MaxListTotal+1,
 			// MaxSearchTotal+1 for a search.
 			cases := []struct {
@@ -106,13 +98,13 @@ func BenchmarkCatalogFill(b *testing.B) {
 
 func fillCatalog(b *testing.B, db *sqldb.DB, n int) {
 	b.Helper()
-	titles := []string{"Hà Nội mưa lớn", "Giá xăng tăng mạnh", "Đà Nẵng đón khách", "Kinh tế quý %d"}
+	titles := []string{"Hà Nội mưa lớn", "Giá xăng tăng mạnh", "Đà Nẵng đón khách", "Kinh tế quý"}
 	for start := 0; start < n; start += 1000 {
 		err := db.InTx(ctx, func(tx sqldb.Conn) error {
 			for i := start; i < min(n, start+1000); i++ {
 				at := time.Unix(1_700_000_000, 0).Add(time.Duration(i) * time.Minute)
 				a := sqldb.ArticleRow{
-					ID: fmt.Sprintf("bai-%07d", i), Title: fmt.Sprintf(titles[i%len(titles)], i) + " " + strconv.Itoa(i),
+					ID: fmt.Sprintf("bai-%07d", i), Title: titles[i%len(titles)] + " " + strconv.Itoa(i),
 					Lead: "Tin tức số " + strconv.Itoa(i), Status: "ready", Revision: 1, GUID: strconv.Itoa(i),
 					Feed: []string{"thoi-su", "kinh-te", "the-thao"}[i%3], CurrentVersion: "v" + strconv.Itoa(i),
 					Bytes: 1000, DurationMS: 1000, PublishedAt: at, CreatedAt: at, UpdatedAt: at,
@@ -130,5 +122,23 @@ func fillCatalog(b *testing.B, db *sqldb.DB, n int) {
 		if err != nil {
 			b.Fatal(err)
 		}
+	}
+	settle(b, db)
+}
+
+// settle does what a live archive has long had done to it and a bulk
+// load leaves pending, so that it does not land in the timed part: on
+// PostgreSQL autovacuum vacuums and analyzes tables this size within a
+// minute of the load (the planner is not timed on missing statistics, nor
+// reads on dead row versions); on SQLite the load's write-ahead log, a
+// hundred megabytes, is copied into the database file.
+func settle(b *testing.B, db *sqldb.DB) {
+	b.Helper()
+	q := `VACUUM (ANALYZE) articles, versions, feed_counts`
+	if db.Engine() == sqldb.SQLite {
+		q = `PRAGMA wal_checkpoint(TRUNCATE)`
+	}
+	if _, err := db.Conn().Exec(ctx, q); err != nil {
+		b.Fatalf("%s: %v", q, err)
 	}
 }
