@@ -207,55 +207,70 @@ func (s *Editor) create(ctx context.Context, id string, p prepared) (article.Sta
 		Title: p.doc.Title, Lead: p.doc.Lead, Voice: p.src.Voice, Feed: p.src.Feed, Link: p.src.Link, URL: p.canonical, GUID: p.src.GUID,
 		PublishedAt: p.src.PublishedAt, CreatedAt: now, UpdatedAt: now,
 	}
-	var (
-		out     article.Manifest
-		created bool
-	)
-	err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
-		row := articleRow(m, 0, p.src.contentHash(), p.src.SourceID)
-		inserted, err := tx.InsertArticle(ctx, row)
-		if err != nil {
-			return err
-		}
-		if !inserted {
-			cur, err := loadArticle(ctx, tx, id, false)
+	row := articleRow(m, 0, p.src.contentHash(), p.src.SourceID)
+	for attempt := 0; ; attempt++ {
+		err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
+			// The job is queued first so that the row is written once, with
+			// its job's id; a taken id rolls both back.
+			jobID, err := s.enqueueTx(ctx, tx, m)
 			if err != nil {
 				return err
 			}
-			hash := cur.row.ContentHash
-			if hash == "" { // imported from an older Loa: ask the source
-				src, err := s.readSource(ctx, tx, id)
-				if err != nil {
-					return err
-				}
-				hash = src.contentHash()
+			row.JobID = jobID
+			inserted, err := tx.InsertArticle(ctx, row)
+			if err != nil {
+				return err
 			}
-			if hash != row.ContentHash {
-				return fmt.Errorf("%w: article %q already exists with different content; use PUT /api/v1/articles/%s to update it", article.ErrConflict, id, id)
+			if !inserted {
+				return errIDTaken
 			}
-			out, created = cur.Manifest, false
-			return nil
+			// The row is locked until commit, so no other change of this id
+			// interleaves with these writes.
+			if err := s.stageSource(ctx, tx, p.src); err != nil {
+				return err
+			}
+			return s.changedTx(ctx, tx, m)
+		})
+		if !errors.Is(err, errIDTaken) {
+			if err != nil {
+				return article.State{}, false, err
+			}
+			return m.State(), true, nil
 		}
-		// The row is locked until commit, so no other change of this id
-		// interleaves with these writes.
-		if err := s.stageSource(ctx, tx, p.src); err != nil {
-			return err
+		cur, err := s.existing(ctx, id, row.ContentHash)
+		if errors.Is(err, article.ErrNotFound) && attempt == 0 {
+			continue // deleted meanwhile: the id is free again
 		}
-		jobID, err := s.enqueueTx(ctx, tx, m)
 		if err != nil {
-			return err
+			return article.State{}, false, err
 		}
-		row.JobID = jobID
-		if err := tx.SaveArticle(ctx, row); err != nil {
-			return err
-		}
-		out, created = m, true
-		return s.changedTx(ctx, tx, m)
-	})
-	if err != nil {
-		return article.State{}, false, err
+		return cur.State(), false, nil
 	}
-	return out.State(), created, nil
+}
+
+// errIDTaken rolls back a creation whose id another article holds.
+var errIDTaken = errors.New("article id taken")
+
+// existing is the article stored under id when a submission of the
+// content hashed contentHash repeats it; another article is ErrConflict.
+func (s *Editor) existing(ctx context.Context, id, contentHash string) (article.Manifest, error) {
+	conn := s.db.Conn()
+	cur, err := loadArticle(ctx, conn, id, false)
+	if err != nil {
+		return article.Manifest{}, err
+	}
+	hash := cur.row.ContentHash
+	if hash == "" { // imported from an older Loa: ask the source
+		src, err := s.readSource(ctx, conn, id)
+		if err != nil {
+			return article.Manifest{}, err
+		}
+		hash = src.contentHash()
+	}
+	if hash != contentHash {
+		return article.Manifest{}, fmt.Errorf("%w: article %q already exists with different content; use PUT /api/v1/articles/%s to update it", article.ErrConflict, id, id)
+	}
+	return cur.Manifest, nil
 }
 
 // Update replaces an article's content (or creates it) and queues a new
