@@ -23,7 +23,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
@@ -146,6 +148,11 @@ func openPostgres(ctx context.Context, setting string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(setting)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, redact(setting), err)
+	}
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		m := c.TypeMap()
+		m.TryWrapEncodePlanFuncs = append([]pgtype.TryWrapEncodePlanFunc{unwrapPQArrays}, m.TryWrapEncodePlanFuncs...)
+		return nil
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

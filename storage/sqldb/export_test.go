@@ -12,3 +12,15 @@ func (d *DB) MigrateTo(ctx context.Context, version int64) error {
 	_, err = p.UpTo(ctx, version)
 	return err
 }
+
+// EncodesUnwrapped says whether the pool's connections encode value
+// through unwrapPQArrays.
+func (d *DB) EncodesUnwrapped(ctx context.Context, oid uint32, value any) (bool, error) {
+	c, err := d.pool.Acquire(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer c.Release()
+	_, ok := c.Conn().TypeMap().PlanEncode(oid, 1, value).(*pqArrayPlan)
+	return ok, nil
+}
