@@ -461,12 +461,22 @@ func (c Conn) Articles(ctx context.Context, f ArticleFilter) ([]ArticleWithVersi
 		from = ` FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid`
 		add(`articles_fts MATCH ?`, match)
 	}
-	var search []string
-	var searchArgs []any
+	// search tests every word on a row; rowChecks is what remains of it
+	// once the index has matched.
+	var search, rowChecks []string
+	var searchArgs, rowArgs []any
 	for _, w := range words {
 		if trigrams(w) {
 			search = append(search, `a.search LIKE ? ESCAPE '\'`)
 			searchArgs = append(searchArgs, "%"+escapeLike(w)+"%")
+			if match == "" {
+				// pg_trgm's index narrows; LIKE decides.
+				rowChecks = append(rowChecks, search[len(search)-1])
+				rowArgs = append(rowArgs, searchArgs[len(searchArgs)-1])
+			}
+			// FTS5's trigram MATCH of a quoted word is itself the
+			// substring test: testing it again on each candidate cost a
+			// search's count at 100,000 articles a sixth of its time.
 			continue
 		}
 		// A word shorter than a trigram as LIKE would make PostgreSQL read
@@ -475,9 +485,11 @@ func (c Conn) Articles(ctx context.Context, f ArticleFilter) ([]ArticleWithVersi
 		// the text and the word are both folded.
 		search = append(search, c.containsCond())
 		searchArgs = append(searchArgs, w)
+		rowChecks = append(rowChecks, search[len(search)-1])
+		rowArgs = append(rowArgs, w)
 	}
-	where = append(where, search...)
-	args = append(args, searchArgs...)
+	where = append(where, rowChecks...)
+	args = append(args, rowArgs...)
 	if len(words) > 0 && c.engine == Postgres {
 		// pgx prepares statements, and after five runs PostgreSQL may keep
 		// a generic plan it estimates cheaper. For a LIKE pattern a generic
