@@ -11,14 +11,16 @@ import (
 
 // channel is the PostgreSQL notification channel of name in this
 // database's schema, so that schemas sharing a cluster (tests) do not hear
-// each other.
-func (d *DB) channel(ctx context.Context, name string) (string, error) {
+// each other. q reads the schema the first time: a transaction asks on its
+// own connection rather than wait for another from a pool it may be
+// holding the last of.
+func (d *DB) channel(ctx context.Context, q querier, name string) (string, error) {
 	d.schemaMu.Lock()
 	defer d.schemaMu.Unlock()
 	// The schema comes from the setting's search_path, fixed for the
 	// pool's life: read once, not on every notification of a change.
 	if d.schema == "" {
-		if err := d.sql.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&d.schema); err != nil {
+		if err := q.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&d.schema); err != nil {
 			return "", fmt.Errorf("read schema: %w", err)
 		}
 	}
@@ -33,7 +35,7 @@ func (c Conn) Notify(ctx context.Context, name, payload string) error {
 	if c.engine != Postgres {
 		return fmt.Errorf("%w: notifications need PostgreSQL", ErrInvalid)
 	}
-	ch, err := c.db.channel(ctx, name)
+	ch, err := c.db.channel(ctx, c.q, name)
 	if err != nil {
 		return err
 	}
@@ -65,7 +67,7 @@ func (d *DB) Listen(ctx context.Context, name string, ready func(), fn func(payl
 }
 
 func (d *DB) listenOnce(ctx context.Context, name string, ready func(), fn func(string)) error {
-	ch, err := d.channel(ctx, name)
+	ch, err := d.channel(ctx, d.sql, name)
 	if err != nil {
 		return err
 	}
