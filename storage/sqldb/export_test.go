@@ -1,6 +1,10 @@
 package sqldb
 
-import "context"
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5/pgtype"
+)
 
 // MigrateTo applies the migrations up to version only, so a test can put
 // rows in an older schema and then migrate them.
@@ -21,6 +25,6 @@ func (d *DB) EncodesUnwrapped(ctx context.Context, oid uint32, value any) (bool,
 		return false, err
 	}
 	defer c.Release()
-	_, ok := c.Conn().TypeMap().PlanEncode(oid, 1, value).(*pqArrayPlan)
+	_, ok := c.Conn().TypeMap().PlanEncode(oid, pgtype.BinaryFormatCode, value).(*pqArrayPlan)
 	return ok, nil
 }

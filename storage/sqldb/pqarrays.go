@@ -11,24 +11,26 @@ import (
 // parses back into values before it can send them in binary: a tenth of
 // a busy node's CPU under a stream of submissions.
 func unwrapPQArrays(value any) (pgtype.WrappedEncodePlanNextSetter, any, bool) {
-	switch v := value.(type) {
+	var unwrap func(any) any
+	switch value.(type) {
 	case pq.GenericArray:
-		return &pqArrayPlan{unwrap: func(v any) any { return v.(pq.GenericArray).A }}, v.A, true
+		unwrap = func(v any) any { return v.(pq.GenericArray).A }
 	case *pq.StringArray:
-		return &pqArrayPlan{unwrap: func(v any) any { return []string(*v.(*pq.StringArray)) }}, []string(*v), true
+		unwrap = func(v any) any { return []string(*v.(*pq.StringArray)) }
 	case *pq.Int64Array:
-		return &pqArrayPlan{unwrap: func(v any) any { return []int64(*v.(*pq.Int64Array)) }}, []int64(*v), true
+		unwrap = func(v any) any { return []int64(*v.(*pq.Int64Array)) }
 	case *pq.Int32Array:
-		return &pqArrayPlan{unwrap: func(v any) any { return []int32(*v.(*pq.Int32Array)) }}, []int32(*v), true
+		unwrap = func(v any) any { return []int32(*v.(*pq.Int32Array)) }
 	case *pq.BoolArray:
-		return &pqArrayPlan{unwrap: func(v any) any { return []bool(*v.(*pq.BoolArray)) }}, []bool(*v), true
+		unwrap = func(v any) any { return []bool(*v.(*pq.BoolArray)) }
 	case *pq.Float64Array:
-		return &pqArrayPlan{unwrap: func(v any) any { return []float64(*v.(*pq.Float64Array)) }}, []float64(*v), true
+		unwrap = func(v any) any { return []float64(*v.(*pq.Float64Array)) }
 	case *pq.ByteaArray:
-		unwrap := func(v any) any { return byteaElements(*v.(*pq.ByteaArray)) }
-		return &pqArrayPlan{unwrap: unwrap}, unwrap(v), true
+		unwrap = func(v any) any { return byteaElements(*v.(*pq.ByteaArray)) }
+	default:
+		return nil, nil, false
 	}
-	return nil, nil, false
+	return &pqArrayPlan{unwrap: unwrap}, unwrap(value), true
 }
 
 // byteaElements are a ByteaArray's values as lib/pq sends them: a nil
