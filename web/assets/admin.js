@@ -211,7 +211,8 @@
       $("#articles-empty").hidden = rows.size > 0;
       var more = $("#articles-more");
       more.hidden = !(res.total > rows.size);
-      text(more, "Đang hiện " + rows.size + " trên " + res.total + " bài; hãy lọc để thu hẹp.");
+      // A capped total is a lower bound: "200+".
+      text(more, "Đang hiện " + rows.size + " trên " + res.total + (res.total_capped ? "+" : "") + " bài; hãy lọc để thu hẹp.");
     });
   }
   function submission(form) {
