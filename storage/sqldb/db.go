@@ -136,7 +136,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	ckpt := sql.OpenDB(&sqliteConnector{dsn: name + params()})
 	ckpt.SetMaxOpenConns(1)
-	d.stopCheckpoints = checkpointLoop(ckpt, checkpointEvery)
+	d.stopCheckpoints = checkpointLoop(ckpt)
 	return d, nil
 }
 
