@@ -15,12 +15,7 @@ import (
 // database file soon after.
 func TestCheckpointsLeaveTheWriter(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "ckpt.db")
-	d, err := Open(ctx, "sqlite:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d, path := openBlobs(t)
 	var pages int
 	if err := d.sql.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&pages); err != nil {
 		t.Fatal(err)
@@ -29,9 +24,6 @@ func TestCheckpointsLeaveTheWriter(t *testing.T) {
 		t.Fatalf("writer's wal_autocheckpoint = %d, want %d", pages, backstopCheckpointPages)
 	}
 	c := d.Conn()
-	if _, err := c.Exec(ctx, `CREATE TABLE blobs (id INTEGER PRIMARY KEY, b TEXT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
 	// 1,500 pages in separate commits, written faster than the loop's
 	// interval, so the loop has not run in between (most likely).
 	chunk := strings.Repeat("x", 6000)
@@ -70,16 +62,8 @@ func TestCheckpointsLeaveTheWriter(t *testing.T) {
 // checkpointBusy's worth of writes.
 func TestCheckpointsFollowWrites(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "pace.db")
-	d, err := Open(ctx, "sqlite:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d, path := openBlobs(t)
 	c := d.Conn()
-	if _, err := c.Exec(ctx, `CREATE TABLE blobs (id INTEGER PRIMARY KEY, b TEXT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
 	// The frames written to the WAL and not yet copied into the database
 	// file, as the wal-index in the -shm file tells every connection:
 	// mxFrame at offset 16 of its header, nBackfill at 96 (native byte
@@ -112,4 +96,20 @@ func TestCheckpointsFollowWrites(t *testing.T) {
 		t.Fatalf("up to %d frames waited for a checkpoint; %d commits in %v wrote %d frames per %v", most, commits, time.Since(start).Round(time.Millisecond), perIdle, checkpointIdle)
 	}
 	t.Logf("up to %d frames waited for a checkpoint; %d written per %v", most, perIdle, checkpointIdle)
+}
+
+// openBlobs opens a SQLite database in a temporary folder with an empty
+// table blobs (id, b) and returns it and its file's path.
+func openBlobs(t *testing.T) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "blobs.db")
+	d, err := Open(context.Background(), "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Conn().Exec(context.Background(), `CREATE TABLE blobs (id INTEGER PRIMARY KEY, b TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	return d, path
 }
