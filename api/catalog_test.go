@@ -200,10 +200,10 @@ func TestListingTotalsStopCounting(t *testing.T) {
 			t.Fatal(err)
 		}
 		for q, want := range map[string]listPage{
-			"":                                  {Total: n},
-			"q=ha+noi":                          {Total: article.MaxSearchTotal, TotalCapped: true},
-			"q=dem-0010":                        {Total: 10}, // dem-00100 … dem-00109
-			"q=" + fmt.Sprintf("dem-%05d", n-1): {Total: 1},
+			"":                             {Total: n},
+			"q=ha+noi":                     {Total: article.MaxSearchTotal, TotalCapped: true},
+			"q=dem-0010":                   {Total: 10}, // dem-00100 … dem-00109
+			fmt.Sprintf("q=dem-%05d", n-1): {Total: 1},
 		} {
 			var p listPage
 			if code := h.Do("GET", "/api/v1/articles?"+q, nil, &p); code != 200 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/loa-audio/loa/storage/sqldb"
 	"github.com/loa-audio/loa/storage/sqldb/sqldbtest"
+	"github.com/loa-audio/loa/synth/article"
 )
 
 // BenchmarkCatalog fills a catalog with BENCH_ARTICLES articles (default
@@ -27,15 +28,14 @@ func BenchmarkCatalog(b *testing.B) {
 			began := time.Now()
 			fillCatalog(b, db, n)
 			b.Logf("%s: %d articles inserted in %v", e, n, time.Since(began).Round(time.Millisecond))
-			// The counts stop where synth.List stops them: MaxListTotal+1,
-			// MaxSearchTotal+1 for a search.
+			// The counts stop where synth.List stops them.
 			cases := []struct {
 				name string
 				f    sqldb.ArticleFilter
 			}{
-				{"listing", sqldb.ArticleFilter{Limit: 51, CountUpTo: 10_001}},
+				{"listing", sqldb.ArticleFilter{Limit: 51, CountUpTo: article.MaxListTotal + 1}},
 				{"deep_page", sqldb.ArticleFilter{Limit: 51, HasCursor: true, AfterTime: time.Unix(1_700_000_000, 0).Add(time.Duration(n/2) * time.Minute), AfterID: "a"}},
-				{"search", sqldb.ArticleFilter{Limit: 51, Search: "ha noi 7", CountUpTo: 201}},
+				{"search", sqldb.ArticleFilter{Limit: 51, Search: "ha noi 7", CountUpTo: article.MaxSearchTotal + 1}},
 				{"feed_newest_100", sqldb.ArticleFilter{Limit: 100, Listed: true}},
 			}
 			for _, c := range cases {

@@ -13,8 +13,8 @@ const (
 	// checkpointBusy paces it while writes come in. A checkpoint holds up
 	// the commits that run beside it for about as long as it lasts, so
 	// small ones often beat large ones seldom: one-article commits on a
-	// 100,000-article catalog, a checkpoint each second: 9-10 of 5,000
-	// over 10 ms, the slowest 37-51 ms; every 100 ms: 2-4, 17-24 ms.
+	// 100,000-article catalog, a checkpoint each second: 3-9 of 5,000
+	// over 10 ms, p99.9 8.7-35 ms; every 100 ms: 3-4, 5.2-7.4 ms.
 	checkpointBusy = 100 * time.Millisecond
 	// backstopCheckpointPages is when the writer checkpoints by itself
 	// (40 MB of WAL at 4 KB pages).

@@ -51,8 +51,8 @@ const MaxListTotal = 10_000
 
 // MaxSearchTotal bounds the count behind a search's total. A broad query
 // ("ha noi") matches a quarter of the archive, and each match counted is a
-// row read and tested (the index only narrows short words), so the count
-// costs the page's time again for every few hundred matches. An editor
+// row read and tested (words shorter than three letters have no index), so
+// the count costs the page's time again for every few hundred matches. An editor
 // refines a search long before the fifth page of 50: "200+" says all that
 // is needed, and a search costs the same once an archive holds 200 matches
 // as it does at a million articles.
