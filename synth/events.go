@@ -25,6 +25,23 @@ func (s *core) announce(ctx context.Context, tx sqldb.Conn, m article.Manifest) 
 	return nil
 }
 
+// announceProgress tells the event streams that an article's progress,
+// written outside any transaction, changed. Every node reads the article
+// itself on a notification, so this one reads it only for a subscriber of
+// its own, and only on SQLite.
+func (s *core) announceProgress(ctx context.Context, id string) {
+	if s.listening.Load() {
+		_ = s.db.Conn().Notify(ctx, articleChannel, id) // progress only: the next report or the outcome follows
+		return
+	}
+	if !s.broker.wanted(id) {
+		return
+	}
+	if m, err := s.manifest(ctx, id); err == nil {
+		s.broker.publish(id, m)
+	}
+}
+
 // Listen relays other nodes' (and this node's) changes to local
 // subscribers until ctx ends; PostgreSQL only. Run starts it.
 func (s *Catalog) Listen(ctx context.Context) {

@@ -457,11 +457,9 @@ func (p *progressReporter) write(force bool) {
 	if p.ctx.Err() != nil {
 		return
 	}
-	ok, err := p.s.db.Conn().SetProgress(p.ctx, p.id, p.revision, done, total, p.s.now().UTC())
+	ok, err := p.s.db.Conn().SetProgress(p.ctx, p.id, p.revision, done, total)
 	if err != nil || !ok {
 		return
 	}
-	if m, err := p.s.manifest(p.ctx, p.id); err == nil {
-		_ = p.s.announce(p.ctx, p.s.db.Conn(), m) // progress only: the next report or the outcome follows
-	}
+	p.s.announceProgress(p.ctx, p.id)
 }

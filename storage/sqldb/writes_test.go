@@ -103,3 +103,101 @@ func explain(db *sqldb.DB, q string) (string, error) {
 	}
 	return strings.Join(steps, "; "), rows.Err()
 }
+
+// TestProgressIsNotAChange: progress is recorded for the revision being
+// synthesized only, leaves updated_at alone, and on PostgreSQL is a HOT
+// update (no new entry in any of the table's indexes), as is locking a row
+// (no row version at all).
+func TestProgressIsNotAChange(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		at := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+		row := sqldb.ArticleRow{ID: "p1", Title: "Hà Nội hôm nay", Lead: "Mưa lớn", Status: "synthesizing", Revision: 2,
+			PublishedAt: at, CreatedAt: at, UpdatedAt: at}
+		if _, err := db.Conn().InsertArticle(ctx, row); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := db.Conn().SetProgress(ctx, "p1", 1, 1, 3); ok || err != nil {
+			t.Errorf("progress of an older revision: recorded %v, %v", ok, err)
+		}
+		err := db.InTx(ctx, func(tx sqldb.Conn) error {
+			if _, err := tx.LockArticle(ctx, "p1"); err != nil {
+				return err
+			}
+			if ok, err := tx.SetProgress(ctx, "p1", 2, 1, 3); !ok || err != nil {
+				t.Errorf("progress of the current revision: recorded %v, %v", ok, err)
+			}
+			if db.Engine() != sqldb.Postgres {
+				return nil
+			}
+			var updates, hot int
+			if err := tx.QueryRow(ctx, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relid = 'articles'::regclass`).Scan(&updates, &hot); err != nil {
+				return err
+			}
+			if updates != 1 || hot != 1 {
+				t.Errorf("lock and progress wrote %d row versions, %d of them HOT; want 1, 1", updates, hot)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Conn().Article(ctx, "p1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.SentencesDone != 1 || got.SentencesTotal != 3 || !got.UpdatedAt.Equal(at) {
+			t.Errorf("after progress: %d/%d, updated %v; want 1/3, updated %v", got.SentencesDone, got.SentencesTotal, got.UpdatedAt, at)
+		}
+	})
+}
+
+// TestLockedArticlesQueueUp: a second transaction locking an article waits
+// for the first to end and reads what it committed.
+func TestLockedArticlesQueueUp(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		at := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+		if _, err := db.Conn().InsertArticle(ctx, sqldb.ArticleRow{ID: "l1", Title: "first", Status: "ready", Revision: 1,
+			PublishedAt: at, CreatedAt: at, UpdatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+		locked, release := make(chan struct{}), make(chan struct{})
+		first := make(chan error, 1)
+		go func() {
+			first <- db.InTx(ctx, func(tx sqldb.Conn) error {
+				a, err := tx.LockArticle(ctx, "l1")
+				if err != nil {
+					return err
+				}
+				close(locked)
+				<-release
+				a.Title, a.Revision = "second", a.Revision+1
+				return tx.SaveArticle(ctx, a)
+			})
+		}()
+		<-locked
+		seen := make(chan sqldb.ArticleRow, 1)
+		second := make(chan error, 1)
+		go func() {
+			second <- db.InTx(ctx, func(tx sqldb.Conn) error {
+				a, err := tx.LockArticle(ctx, "l1")
+				seen <- a
+				return err
+			})
+		}()
+		select {
+		case a := <-seen:
+			t.Fatalf("a second lock returned while the first was held: %+v", a)
+		case <-time.After(200 * time.Millisecond):
+		}
+		close(release)
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-second; err != nil {
+			t.Fatal(err)
+		}
+		if a := <-seen; a.Title != "second" || a.Revision != 2 {
+			t.Errorf("the second lock read %q revision %d; want the first's commit, %q revision 2", a.Title, a.Revision, "second")
+		}
+	})
+}
