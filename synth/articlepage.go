@@ -96,6 +96,9 @@ func (s *Catalog) ArticlePage(ctx context.Context, id string) (text.Page, error)
 			return text.Page{}, err
 		}
 		s.savePage(ctx, id, doc, tag)
+		if err := s.dropIfDeleted(ctx, id, pageKey(id)); err != nil {
+			s.log.WarnContext(ctx, "article page of a deleted article not checked", "article", id, "err", err)
+		}
 		return newPage(doc, tag).Page, nil
 	})
 	if err != nil {

@@ -109,23 +109,36 @@ func (c *core) storeStaged(ctx context.Context, staged sqldb.StagedSource, doc *
 	if err != nil {
 		return fmt.Errorf("store source of %s: %w", id, err)
 	}
-	marked, err := c.db.Conn().MarkSourceStored(ctx, id, staged.Token, info.ETag, c.now().UTC())
-	if err != nil {
-		return err
+	// The page goes before the mark: once marked, a deletion that follows
+	// finds both objects; unmarked, both are checked below.
+	if doc != nil {
+		c.savePage(ctx, id, *doc, info.ETag)
 	}
-	if marked {
-		if doc != nil {
-			c.savePage(ctx, id, *doc, info.ETag)
-		}
-		return nil
+	marked, err := c.db.Conn().MarkSourceStored(ctx, id, staged.Token, info.ETag, c.now().UTC())
+	if err != nil || marked {
+		return err
 	}
 	// Changed meanwhile: the newer content is staged and stored in its
-	// turn. Deleted meanwhile: this write must not outlive the article.
-	if _, err := c.db.Conn().Article(ctx, id); !errors.Is(err, sqldb.ErrNotFound) {
+	// turn. Deleted meanwhile: these writes must not outlive the article.
+	return c.dropIfDeleted(ctx, id, sourceKey(id), pageKey(id))
+}
+
+// dropIfDeleted deletes objects just written for an article if it is gone.
+// It waits for a deletion in flight: a read beside it would still see the
+// row, while the deletion's own listing of the article's objects may have
+// come before these writes.
+func (c *core) dropIfDeleted(ctx context.Context, id string, keys ...string) error {
+	err := c.db.InTx(ctx, func(tx sqldb.Conn) error {
+		_, err := tx.LockArticle(ctx, id)
+		return err
+	})
+	if !errors.Is(err, sqldb.ErrNotFound) {
 		return err
 	}
-	if err := c.store.Delete(ctx, sourceKey(id)); err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("delete source of deleted %s: %w", id, err)
+	for _, key := range keys {
+		if err := c.store.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("delete %s of deleted %s: %w", key, id, err)
+		}
 	}
 	return nil
 }

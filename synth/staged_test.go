@@ -132,6 +132,42 @@ func TestStagedSourcesSettle(t *testing.T) {
 			t.Fatalf("a deleted article's source was left in the store: %q", got)
 		}
 
+		// Changed, then deleted, while an older job stored the first
+		// content: the job's check waits for the deletion in flight, whose
+		// listing of the article's objects came before the job's write.
+		stage("g", "Lần một.", true)
+		older, err := db.Conn().StagedSource(ctx, "g")
+		if err != nil {
+			t.Fatal(err)
+		}
+		stage("g", "Lần hai.", false)
+		deleting, release := make(chan struct{}), make(chan struct{})
+		deleted := make(chan error, 1)
+		go func() {
+			deleted <- db.InTx(ctx, func(tx sqldb.Conn) error {
+				if _, err := tx.DeleteArticle(ctx, "g", now); err != nil {
+					return err
+				}
+				close(deleting)
+				<-release
+				return nil
+			})
+		}()
+		<-deleting
+		stored := make(chan error, 1)
+		go func() { stored <- c.storeStaged(ctx, older, nil) }()
+		time.Sleep(200 * time.Millisecond)
+		close(release)
+		if err := <-deleted; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-stored; err != nil {
+			t.Fatal(err)
+		}
+		if got := inStore("g"); got != "(none)" {
+			t.Fatalf("a write that landed during the deletion outlived the article: %q", got)
+		}
+
 		// The job's page is stored with the content it was extracted from,
 		// never with content staged since.
 		page := func(id string) (storedPage, bool) {
