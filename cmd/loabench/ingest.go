@@ -218,7 +218,7 @@ func (s *server) article(ctx context.Context, id string) (st articleState, found
 		return st, false, err
 	}
 	req.Header.Set("Authorization", "Bearer "+s.token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.http.Do(req)
 	if err != nil {
 		return st, false, err
 	}
