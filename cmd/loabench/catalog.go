@@ -80,37 +80,34 @@ func (b *bench) catalog(ctx context.Context) []Row {
 	if pgErr == nil {
 		env = append(env[:len(env):len(env)], "LOA_TEST_POSTGRES_URL="+pgURL)
 	}
-	run := func(articles int) (BenchOutput, error) {
+	// Both archives answer in one run, query after query in turn: their
+	// ratio is then not also the machine's drift between two runs.
+	out, outErr := func() (BenchOutput, error) {
 		if err := b.buildErr[catalogPkg]; err != nil {
 			return BenchOutput{}, err
 		}
 		// A p99 of 200 queries is the second slowest, which one pause
 		// decides; of 1,000 it is the tenth.
 		benchtime := b.cfg.CatalogQueries
-		b.log.Info("measuring", "benchmark", "BenchmarkCatalog", "articles", articles, "benchtime", benchtime)
+		b.log.Info("measuring", "benchmark", "BenchmarkCatalog", "articles", n, "baseline", base, "benchtime", benchtime)
 		return benchRun{
 			Binary: b.tests[catalogPkg], Dir: filepath.Join(b.cfg.Repo, filepath.FromSlash(catalogPkg)),
 			Bench: "^BenchmarkCatalog$", Benchtime: benchtime, Count: 1,
 			// Filling a million articles on two engines takes minutes.
-			Timeout: 10*time.Minute + time.Duration(articles)*2*time.Millisecond,
-		}.run(ctx, append(env[:len(env):len(env)], "BENCH_ARTICLES="+strconv.Itoa(articles)))
-	}
-	big, bigErr := run(n)
-	small, smallErr := run(base)
+			Timeout: 10*time.Minute + time.Duration(n+base)*2*time.Millisecond,
+		}.run(ctx, append(env[:len(env):len(env)], "BENCH_ARTICLES="+strconv.Itoa(n), "BENCH_BASE_ARTICLES="+strconv.Itoa(base)))
+	}()
 	for _, e := range catalogEngines {
 		if e == "postgres" && pgErr != nil {
 			fail(e, pgErr)
 			continue
 		}
 		for _, q := range catalogQueries {
-			rows = append(rows, catalogRow(catalogRowTemplate(e, q, n, base), e, q.sub, big, bigErr, small, smallErr))
+			rows = append(rows, catalogRow(catalogRowTemplate(e, q, n, base), e, q.sub, out, outErr))
 		}
 		queued, ready := postQueuedTemplate(e, n, base), readyRateTemplate(e, n, base, b.cfg.CatalogBenchtime)
 		var err error
-		if queued.Loa, ready.Loa, err = b.postQueued(ctx, e, pgURL, n); err != nil {
-			queued, ready = queued.Failed(err), ready.Failed(err)
-		} else if queued.Base, ready.Base, err = b.postQueued(ctx, e, pgURL, base); err != nil {
-			err = fmt.Errorf("baseline: %w", err)
+		if queued.Loa, queued.Base, ready.Loa, ready.Base, err = b.postQueued(ctx, e, pgURL, n, base); err != nil {
 			queued, ready = queued.Failed(err), ready.Failed(err)
 		}
 		rows = append(rows, queued, ready)
@@ -118,29 +115,26 @@ func (b *bench) catalog(ctx context.Context) []Row {
 	return rows
 }
 
-func catalogRow(r Row, engine, sub string, big BenchOutput, bigErr error, small BenchOutput, smallErr error) Row {
-	if bigErr != nil {
-		return r.Failed(bigErr)
-	}
-	if smallErr != nil {
-		return r.Failed(fmt.Errorf("baseline: %w", smallErr))
+func catalogRow(r Row, engine, sub string, out BenchOutput, outErr error) Row {
+	if outErr != nil {
+		return r.Failed(outErr)
 	}
 	var err error
-	if r.Loa, err = catalogSamples(big, engine, sub); err != nil {
+	if r.Loa, err = catalogSamples(out, engine, sub, "p99-ms"); err != nil {
 		return r.Failed(err)
 	}
-	if r.Base, err = catalogSamples(small, engine, sub); err != nil {
+	if r.Base, err = catalogSamples(out, engine, sub, "base-p99-ms"); err != nil {
 		return r.Failed(fmt.Errorf("baseline: %w", err))
 	}
 	return r
 }
 
-// catalogSamples reads one sub-benchmark's p99; a failure of the engine's
-// parent (its bulk fill, a database that does not open) explains a
-// missing figure.
-func catalogSamples(out BenchOutput, engine, sub string) ([]float64, error) {
+// catalogSamples reads one sub-benchmark's p99 (unit); a failure of the
+// engine's parent (its bulk fill, a database that does not open) explains
+// a missing figure.
+func catalogSamples(out BenchOutput, engine, sub, unit string) ([]float64, error) {
 	name := "BenchmarkCatalog/" + engine + "/" + sub
-	if s := out.Samples(name, "p99-ms"); len(s) > 0 {
+	if s := out.Samples(name, unit); len(s) > 0 {
 		return s, nil
 	}
 	for _, n := range []string{name, "BenchmarkCatalog/" + engine, "BenchmarkCatalog"} {
@@ -148,7 +142,7 @@ func catalogSamples(out BenchOutput, engine, sub string) ([]float64, error) {
 			return nil, err
 		}
 	}
-	return nil, fmt.Errorf("%s reported no p99-ms", name)
+	return nil, fmt.Errorf("%s reported no %s", name, unit)
 }
 
 // postgresURL starts (or reuses) the test cluster of scripts/postgres.sh,
@@ -208,30 +202,73 @@ func readyRateTemplate(e string, n, base int, posts string) Row {
 const oneSentence = `<html><head><title>Tin ngắn</title></head><body><article><h1>Tin ngắn</h1>` +
 	`<p>Hà Nội hôm nay có mưa lớn ở nhiều quận nội thành.</p></article></body></html>`
 
-// postQueued fills a database of the engine with BenchmarkCatalogFill,
-// starts `loa serve` on it and runs Runs rounds of CatalogBenchtime POSTs
-// (postRound), returning each round's p99 and ready rate.
-func (b *bench) postQueued(ctx context.Context, engine, pgURL string, articles int) (p99, rate []float64, err error) {
+// postQueued fills a database of the engine with BenchmarkCatalogFill for
+// each archive size (n and base), starts `loa serve` on each, and runs Runs
+// rounds of CatalogBenchtime POSTs (postRound) on the two in turn,
+// returning each round's p99 and ready rate per archive.
+func (b *bench) postQueued(ctx context.Context, engine, pgURL string, n, base int) (p99, baseP99, rate, baseRate []float64, err error) {
 	if err := b.buildErr["loa"]; err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if err := b.buildErr[catalogPkg]; err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	name := fmt.Sprintf("catalog-%s-%d", engine, articles)
+	posts, err := strconv.Atoi(strings.TrimSuffix(b.cfg.CatalogBenchtime, "x"))
+	if err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("catalog benchtime %q: %w", b.cfg.CatalogBenchtime, err)
+	}
+	sizes := []int{n, base}
+	servers := make([]*server, len(sizes))
+	for i, articles := range sizes {
+		srv, stop, err := b.catalogServer(ctx, engine, pgURL, fmt.Sprintf("catalog-%s-%d-%d", engine, i, articles), articles)
+		if err != nil {
+			if i == 1 {
+				err = fmt.Errorf("baseline: %w", err)
+			}
+			return nil, nil, nil, nil, err
+		}
+		defer stop()
+		servers[i] = srv
+	}
+	// A p99 of one round of 200 POSTs is two requests: several rounds on
+	// the filled archives (the fills are what take minutes) give the median
+	// a row reports. The archives take turns, each going first every other
+	// round, so that both see the machine as it is at the time.
+	p99s, rates := make([][]float64, len(sizes)), make([][]float64, len(sizes))
+	for round := range b.cfg.Runs {
+		for k := range servers {
+			i := (round + k) % len(servers)
+			srv := servers[i]
+			r, err := postRound(ctx, srv, fmt.Sprintf("queued-%d", round), posts)
+			if err != nil {
+				return nil, nil, nil, nil, fmt.Errorf("%w (server log: %s)", err, logTail(srv.logPath))
+			}
+			b.log.Info("posted", "engine", engine, "articles", sizes[i], "round", round+1, "p50_ms", r.p50, "p90_ms", r.p90, "p99_ms", r.p99, "max_ms", r.max, "ready_per_s", r.readyPerS)
+			p99s[i], rates[i] = append(p99s[i], r.p99), append(rates[i], r.readyPerS)
+		}
+	}
+	return p99s[0], p99s[1], rates[0], rates[1], nil
+}
+
+// catalogServer fills a database of articles for the engine and starts
+// `loa serve` on it, with the one sentence every timed POST speaks cached.
+// stop ends the server and drops the database.
+func (b *bench) catalogServer(ctx context.Context, engine, pgURL, name string, articles int) (srv *server, stop func(), err error) {
 	dir := filepath.Join(b.work, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, err
 	}
-	setting := "sqlite:" + filepath.Join(dir, "loa.db")
+	setting, drop := "sqlite:"+filepath.Join(dir, "loa.db"), func() {}
 	if engine == "postgres" {
-		var drop func()
-		var err error
 		if setting, drop, err = freshSchema(ctx, pgURL, name); err != nil {
 			return nil, nil, err
 		}
-		defer drop()
 	}
+	defer func() {
+		if err != nil {
+			drop()
+		}
+	}()
 	b.log.Info("filling", "engine", engine, "articles", articles)
 	out, err := benchRun{
 		Binary: b.tests[catalogPkg], Dir: filepath.Join(b.cfg.Repo, filepath.FromSlash(catalogPkg)),
@@ -244,35 +281,18 @@ func (b *bench) postQueued(ctx context.Context, engine, pgURL string, articles i
 	if _, err := samplesOf(out, "BenchmarkCatalogFill", "articles/s"); err != nil {
 		return nil, nil, err
 	}
-	srv, err := b.startServe(ctx, name+"-serve", "--db", setting)
-	if err != nil {
+	if srv, err = b.startServe(ctx, name+"-serve", "--db", setting); err != nil {
 		return nil, nil, err
 	}
-	defer srv.stop()
-	posts, err := strconv.Atoi(strings.TrimSuffix(b.cfg.CatalogBenchtime, "x"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("catalog benchtime %q: %w", b.cfg.CatalogBenchtime, err)
-	}
-	withLog := func(err error) error { return fmt.Errorf("%w (server log: %s)", err, logTail(srv.logPath)) }
 	// One article first, so every timed one finds its sentence cached.
-	if err := srv.submit(ctx, "warm-up", oneSentence); err != nil {
-		return nil, nil, withLog(err)
+	if err = srv.submit(ctx, "warm-up", oneSentence); err == nil {
+		_, err = srv.waitReady(ctx, "warm-up", time.Now())
 	}
-	if _, err := srv.waitReady(ctx, "warm-up", time.Now()); err != nil {
-		return nil, nil, withLog(err)
+	if err != nil {
+		srv.stop()
+		return nil, nil, fmt.Errorf("%w (server log: %s)", err, logTail(srv.logPath))
 	}
-	// A p99 of one round of 200 POSTs is two requests: several rounds on
-	// the one filled archive (the fill is what takes minutes) give the
-	// median a row reports.
-	for round := range b.cfg.Runs {
-		r, err := postRound(ctx, srv, fmt.Sprintf("queued-%d", round), posts)
-		if err != nil {
-			return nil, nil, withLog(err)
-		}
-		b.log.Info("posted", "engine", engine, "articles", articles, "round", round+1, "p50_ms", r.p50, "p90_ms", r.p90, "p99_ms", r.p99, "max_ms", r.max, "ready_per_s", r.readyPerS)
-		p99, rate = append(p99, r.p99), append(rate, r.readyPerS)
-	}
-	return p99, rate, nil
+	return srv, func() { srv.stop(); drop() }, nil
 }
 
 type roundResult struct{ p50, p90, p99, max, readyPerS float64 }

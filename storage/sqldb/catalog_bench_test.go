@@ -15,60 +15,88 @@ import (
 )
 
 // BenchmarkCatalog fills a catalog with BENCH_ARTICLES articles (default
-// 100,000) on each engine and reports the p99 of the editors' first page,
-// a deep keyset page, a diacritic-insensitive search and the newest 100
-// listed articles with the feed's count (what a feed page reads):
+// 100,000) on each engine, and one of BENCH_BASE_ARTICLES beside it when
+// that is set, and reports the p99 of the editors' first page, a deep
+// keyset page, a diacritic-insensitive search and the newest 100 listed
+// articles with the feed's count (what a feed page reads): p99-ms for the
+// first catalog, base-p99-ms for the second. The two answer each query in
+// turn, so their ratio compares like with like on a machine whose speed
+// drifts from one minute to the next:
 //
-//	LOA_TEST_POSTGRES_URL=$(scripts/postgres.sh) go test -run '^$' -bench Catalog -benchtime 200x ./storage/sqldb/
+//	LOA_TEST_POSTGRES_URL=$(scripts/postgres.sh) BENCH_BASE_ARTICLES=10000 go test -run '^$' -bench 'Catalog$' -benchtime 1000x ./storage/sqldb/
 func BenchmarkCatalog(b *testing.B) {
-	n := benchArticles(b)
+	sizes := []int{benchArticles(b)}
+	if base := benchSize(b, "BENCH_BASE_ARTICLES", 0); base > 0 {
+		sizes = append(sizes, base)
+	}
 	for _, e := range []sqldb.Engine{sqldb.SQLite, sqldb.Postgres} {
 		b.Run(string(e), func(b *testing.B) {
-			db := sqldbtest.New(b, e)
-			began := time.Now()
-			fillCatalog(b, db, n)
-			b.Logf("%s: %d articles inserted in %v", e, n, time.Since(began).Round(time.Millisecond))
+			dbs := make([]*sqldb.DB, len(sizes))
+			for i, n := range sizes {
+				dbs[i] = sqldbtest.New(b, e)
+				began := time.Now()
+				fillCatalog(b, dbs[i], n)
+				b.Logf("%s: %d articles inserted in %v", e, n, time.Since(began).Round(time.Millisecond))
+			}
 			// The counts stop where synth.List stops them.
 			cases := []struct {
-				name string
-				f    sqldb.ArticleFilter
+				name   string
+				filter func(n int) sqldb.ArticleFilter
 			}{
-				{"listing", sqldb.ArticleFilter{Limit: 51, CountUpTo: article.MaxListTotal + 1}},
-				{"deep_page", sqldb.ArticleFilter{Limit: 51, HasCursor: true, AfterTime: time.Unix(1_700_000_000, 0).Add(time.Duration(n/2) * time.Minute), AfterID: "a"}},
-				{"search", sqldb.ArticleFilter{Limit: 51, Search: "ha noi 7", CountUpTo: article.MaxSearchTotal + 1}},
-				{"feed_newest_100", sqldb.ArticleFilter{Limit: 100, Listed: true}},
+				{"listing", func(int) sqldb.ArticleFilter {
+					return sqldb.ArticleFilter{Limit: 51, CountUpTo: article.MaxListTotal + 1}
+				}},
+				{"deep_page", func(n int) sqldb.ArticleFilter {
+					return sqldb.ArticleFilter{Limit: 51, HasCursor: true, AfterTime: time.Unix(1_700_000_000, 0).Add(time.Duration(n/2) * time.Minute), AfterID: "a"}
+				}},
+				{"search", func(int) sqldb.ArticleFilter {
+					return sqldb.ArticleFilter{Limit: 51, Search: "ha noi 7", CountUpTo: article.MaxSearchTotal + 1}
+				}},
+				{"feed_newest_100", func(int) sqldb.ArticleFilter { return sqldb.ArticleFilter{Limit: 100, Listed: true} }},
 			}
 			for _, c := range cases {
 				b.Run(c.name, func(b *testing.B) {
-					var took []time.Duration
+					took := make([][]time.Duration, len(dbs))
+					turn := 0
 					for b.Loop() {
-						t := time.Now()
-						if _, _, err := db.Conn().Articles(ctx, c.f); err != nil {
-							b.Fatal(err)
-						}
-						if c.name == "feed_newest_100" {
-							// A feed page also counts the feed's items.
-							if _, err := db.Conn().FeedStats(ctx, ""); err != nil {
+						// Each catalog goes first every other time.
+						for k := range dbs {
+							i := (turn + k) % len(dbs)
+							t := time.Now()
+							if _, _, err := dbs[i].Conn().Articles(ctx, c.filter(sizes[i])); err != nil {
 								b.Fatal(err)
 							}
+							if c.name == "feed_newest_100" {
+								// A feed page also counts the feed's items.
+								if _, err := dbs[i].Conn().FeedStats(ctx, ""); err != nil {
+									b.Fatal(err)
+								}
+							}
+							took[i] = append(took[i], time.Since(t))
 						}
-						took = append(took, time.Since(t))
+						turn++
 					}
-					slices.Sort(took)
-					b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+					for i, unit := range []string{"p99-ms", "base-p99-ms"}[:len(dbs)] {
+						slices.Sort(took[i])
+						b.ReportMetric(float64(took[i][len(took[i])*99/100].Microseconds())/1000, unit)
+					}
 				})
 			}
 		})
 	}
 }
 
-func benchArticles(b *testing.B) int {
-	n := 100_000
-	if v := os.Getenv("BENCH_ARTICLES"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatal(err)
-		}
+func benchArticles(b *testing.B) int { return benchSize(b, "BENCH_ARTICLES", 100_000) }
+
+// benchSize reads a catalog size from the environment.
+func benchSize(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		b.Fatalf("%s=%q is not a number of articles", name, v)
 	}
 	return n
 }
