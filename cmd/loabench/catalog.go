@@ -284,9 +284,16 @@ func (b *bench) catalogServer(ctx context.Context, engine, pgURL, name string, a
 	if srv, err = b.startServe(ctx, name+"-serve", "--db", setting); err != nil {
 		return nil, nil, err
 	}
-	// One article first, so every timed one finds its sentence cached.
+	// One article first, so every timed one finds its sentence cached; then
+	// an untimed round, so that the timed ones find the server as it runs
+	// for days (its pools of database and client connections open, their
+	// statements prepared). A first round on a fresh PostgreSQL server had
+	// a p99 of 46 ms against 17-26 ms for the seven after it.
 	if err = srv.submit(ctx, "warm-up", oneSentence); err == nil {
 		_, err = srv.waitReady(ctx, "warm-up", time.Now())
+	}
+	if err == nil {
+		_, err = postRound(ctx, srv, "warm-up", warmUpPosts)
 	}
 	if err != nil {
 		srv.stop()
@@ -294,6 +301,9 @@ func (b *bench) catalogServer(ctx context.Context, engine, pgURL, name string, a
 	}
 	return srv, func() { srv.stop(); drop() }, nil
 }
+
+// warmUpPosts is the untimed round's size: a few requests per client.
+const warmUpPosts = 64
 
 type roundResult struct{ p50, p90, p99, max, readyPerS float64 }
 
