@@ -208,6 +208,10 @@ func (s *Editor) create(ctx context.Context, id string, p prepared) (article.Sta
 		PublishedAt: p.src.PublishedAt, CreatedAt: now, UpdatedAt: now,
 	}
 	row := articleRow(m, 0, p.src.contentHash(), p.src.SourceID)
+	staged, err := s.staged(p.src)
+	if err != nil {
+		return article.State{}, false, err
+	}
 	for attempt := 0; ; attempt++ {
 		err := s.db.InTx(ctx, func(tx sqldb.Conn) error {
 			// The job is queued first so that the row is written once, with
@@ -217,17 +221,14 @@ func (s *Editor) create(ctx context.Context, id string, p prepared) (article.Sta
 				return err
 			}
 			row.JobID = jobID
-			inserted, err := tx.InsertArticle(ctx, row)
+			// The row is locked until commit, so no other change of this id
+			// interleaves with these writes.
+			inserted, err := tx.CreateArticle(ctx, row, staged)
 			if err != nil {
 				return err
 			}
 			if !inserted {
 				return errIDTaken
-			}
-			// The row is locked until commit, so no other change of this id
-			// interleaves with these writes.
-			if err := s.stageSource(ctx, tx, p.src); err != nil {
-				return err
 			}
 			return s.changedTx(ctx, tx, m)
 		})

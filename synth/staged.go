@@ -74,15 +74,24 @@ func (c *core) sourceTag(ctx context.Context, id string) (string, error) {
 // stageSource makes src the article's source in tx, which holds the
 // article's row.
 func (c *core) stageSource(ctx context.Context, tx sqldb.Conn, src Source) error {
+	staged, err := c.staged(src)
+	if err != nil {
+		return err
+	}
+	return tx.StageSource(ctx, src.ID, staged.Token, staged.Body, staged.StagedAt)
+}
+
+// staged is src as a staged row, under a new token.
+func (c *core) staged(src Source) (sqldb.StagedSource, error) {
 	body, err := json.Marshal(src)
 	if err != nil {
-		return fmt.Errorf("encode source of %s: %w", src.ID, err)
+		return sqldb.StagedSource{}, fmt.Errorf("encode source of %s: %w", src.ID, err)
 	}
 	var token [8]byte
 	if _, err := rand.Read(token[:]); err != nil {
-		return err
+		return sqldb.StagedSource{}, err
 	}
-	return tx.StageSource(ctx, src.ID, hex.EncodeToString(token[:]), body, c.now().UTC())
+	return sqldb.StagedSource{ArticleID: src.ID, Token: hex.EncodeToString(token[:]), Body: body, StagedAt: c.now().UTC()}, nil
 }
 
 // storeStagedSource writes the article's staged source to the store, if

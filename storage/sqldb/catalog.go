@@ -146,6 +146,28 @@ func (c Conn) LockArticle(ctx context.Context, id string) (ArticleRow, error) {
 	return a, nil
 }
 
+// CreateArticle adds an article with its staged source; false when the id
+// is taken (nothing is written then). On PostgreSQL the two rows go in one
+// statement: one round trip of a submission's few.
+func (c Conn) CreateArticle(ctx context.Context, a ArticleRow, src StagedSource) (bool, error) {
+	if c.engine != Postgres {
+		inserted, err := c.InsertArticle(ctx, a)
+		if err != nil || !inserted {
+			return inserted, err
+		}
+		return true, c.StageSource(ctx, a.ID, src.Token, src.Body, src.StagedAt)
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", 26), ", ")
+	res, err := c.Exec(ctx, `WITH created AS (INSERT INTO articles (`+articleCols+`) VALUES (`+marks+`) ON CONFLICT (id) DO NOTHING RETURNING id)
+INSERT INTO staged_sources (article_id, token, body, staged_at) SELECT id, ?, ?, ? FROM created`,
+		append(a.values(), src.Token, string(src.Body), micros(src.StagedAt))...)
+	if err != nil {
+		return false, fmt.Errorf("create article %s: %w", a.ID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
 // InsertArticle adds an article; false when the id is taken (then the
 // existing row stays locked until the transaction ends on PostgreSQL).
 func (c Conn) InsertArticle(ctx context.Context, a ArticleRow) (bool, error) {

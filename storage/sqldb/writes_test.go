@@ -201,3 +201,39 @@ func TestLockedArticlesQueueUp(t *testing.T) {
 		}
 	})
 }
+
+// TestCreateArticleStagesItsSource: a created article has its staged
+// source; a second creation under the id writes nothing.
+func TestCreateArticleStagesItsSource(t *testing.T) {
+	sqldbtest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		at := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+		row := sqldb.ArticleRow{ID: "c1", Title: "Tin một", Status: "queued", Revision: 1, PublishedAt: at, CreatedAt: at, UpdatedAt: at}
+		for i, token := range []string{"t1", "t2"} {
+			var created bool
+			err := db.InTx(ctx, func(tx sqldb.Conn) error {
+				var err error
+				r := row
+				r.Title = "Tin " + token
+				created, err = tx.CreateArticle(ctx, r, sqldb.StagedSource{Token: token, Body: []byte(`{"text":"` + token + `"}`), StagedAt: at})
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if created != (i == 0) {
+				t.Errorf("creation %d of c1: created %v", i+1, created)
+			}
+		}
+		staged, err := db.Conn().StagedSource(ctx, "c1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Conn().Article(ctx, "c1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if staged.Token != "t1" || string(staged.Body) != `{"text":"t1"}` || !staged.StagedAt.Equal(at) || got.Title != "Tin t1" {
+			t.Errorf("after two creations: staged %q %s at %v, title %q; want the first's", staged.Token, staged.Body, staged.StagedAt, got.Title)
+		}
+	})
+}
