@@ -261,12 +261,15 @@ func (s *onDemandPages) recordOnDemandFailure(ctx context.Context, pageURL strin
 	src := Source{ID: id, Title: pageURL, URL: pageURL, Link: pageURL, GUID: uuid.NewString(), PublishedAt: now, CreatedAt: now, UpdatedAt: now}
 	m := article.Manifest{ID: id, Status: article.StatusFailed, Revision: 1, Title: pageURL, Link: pageURL, URL: pageURL, GUID: src.GUID,
 		Error: reason, PublishedAt: now, CreatedAt: now, UpdatedAt: now}
+	staged, err := s.staged(src)
+	if err != nil {
+		return id, err
+	}
 	return id, s.db.InTx(ctx, func(tx sqldb.Conn) error {
-		inserted, err := tx.InsertArticle(ctx, articleRow(m, 0, src.contentHash(), ""))
-		if err != nil || !inserted {
-			return err // made meanwhile by an editor or another node: theirs stands
-		}
-		return s.stageSource(ctx, tx, src)
+		// Not created: made meanwhile by an editor or another node, and
+		// theirs stands.
+		_, err := tx.CreateArticle(ctx, articleRow(m, 0, src.contentHash(), ""), staged)
+		return err
 	})
 }
 

@@ -157,8 +157,7 @@ func (c Conn) CreateArticle(ctx context.Context, a ArticleRow, src StagedSource)
 		}
 		return true, c.StageSource(ctx, a.ID, src.Token, src.Body, src.StagedAt)
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", 26), ", ")
-	res, err := c.Exec(ctx, `WITH created AS (INSERT INTO articles (`+articleCols+`) VALUES (`+marks+`) ON CONFLICT (id) DO NOTHING RETURNING id)
+	res, err := c.Exec(ctx, `WITH created AS (`+insertArticle+` RETURNING id)
 INSERT INTO staged_sources (article_id, token, body, staged_at) SELECT id, ?, ?, ? FROM created`,
 		append(a.values(), src.Token, string(src.Body), micros(src.StagedAt))...)
 	if err != nil {
@@ -168,11 +167,15 @@ INSERT INTO staged_sources (article_id, token, body, staged_at) SELECT id, ?, ?,
 	return n == 1, nil
 }
 
+// insertArticle adds an article row (ArticleRow.values) unless its id is
+// taken.
+var insertArticle = `INSERT INTO articles (` + articleCols + `) VALUES (` +
+	strings.TrimSuffix(strings.Repeat("?, ", 26), ", ") + `) ON CONFLICT (id) DO NOTHING`
+
 // InsertArticle adds an article; false when the id is taken (then the
 // existing row stays locked until the transaction ends on PostgreSQL).
 func (c Conn) InsertArticle(ctx context.Context, a ArticleRow) (bool, error) {
-	marks := strings.TrimSuffix(strings.Repeat("?, ", 26), ", ")
-	res, err := c.Exec(ctx, `INSERT INTO articles (`+articleCols+`) VALUES (`+marks+`) ON CONFLICT (id) DO NOTHING`, a.values()...)
+	res, err := c.Exec(ctx, insertArticle, a.values()...)
 	if err != nil {
 		return false, fmt.Errorf("insert article %s: %w", a.ID, err)
 	}
